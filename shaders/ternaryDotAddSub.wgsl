@@ -1,0 +1,12 @@
+// Four ternary weights against four int8 activations, by integer add and subtract only.
+// `codes` holds four 2-bit codes in its low 8 bits (code = weight + 1: 0 -> -1, 1 -> 0, 2 -> +1);
+// `x` holds four int8 activations, little-endian, in the same column order.
+fn ternaryDot4(codes: u32, x: u32) -> i32 {
+  var acc = 0;
+  for (var t = 0u; t < 4u; t++) {
+    let xv = i32(x << (24u - 8u * t)) >> 24u;
+    let c = (codes >> (2u * t)) & 3u;
+    acc += select(0, xv, c == 2u) - select(0, xv, c == 0u);
+  }
+  return acc;
+}

@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs';
+import { createGpuContext, type GpuContext, type GpuContextOptions } from '../gpu/context.ts';
+import { WebGpuUnavailableError } from '../errors.ts';
+
+/** Where Debian's chromium package puts SwiftShader's Vulkan driver (a CPU implementation). */
+export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const SYSTEM_ICD_DIRS = ['/usr/share/vulkan/icd.d', '/etc/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+
+// Dawn instances must outlive every adapter and device made from them: once collected, the
+// binding keeps polling a destroyed instance and the process dies at random. Never released.
+const liveDawnInstances: GPU[] = [];
+
+/**
+ * Chooses the Vulkan driver before Dawn loads: an explicit VK_ICD_FILENAMES / VK_DRIVER_FILES wins,
+ * then any system driver (a real GPU, or Mesa's lavapipe), then SwiftShader from the chromium package.
+ */
+function chooseVulkanDriver(): void {
+  if (process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return;
+  const hasSystemDriver = SYSTEM_ICD_DIRS.some((dir) => existsSync(dir));
+  if (!hasSystemDriver && existsSync(SWIFTSHADER_ICD)) process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+}
+
+/** The `webgpu` package's GPU object (Dawn), kept alive for the life of the process. */
+export async function getNodeGpu(): Promise<GPU> {
+  if (liveDawnInstances.length > 0) return liveDawnInstances[0];
+  chooseVulkanDriver();
+  let dawn: { create(flags: string[]): GPU; globals: object };
+  try {
+    dawn = (await import('webgpu')) as unknown as typeof dawn;
+  } catch (cause) {
+    throw new WebGpuUnavailableError(
+      'WebGPU in Node needs the `webgpu` package (Dawn): run `npm install webgpu`.',
+      { cause },
+    );
+  }
+  Object.assign(globalThis, dawn.globals);
+  const gpu = dawn.create([]);
+  liveDawnInstances.push(gpu);
+  return gpu;
+}
+
+/** A GPU context in Node. Without any GPU driver it says which packages supply a CPU one. */
+export async function createNodeGpuContext(options?: GpuContextOptions): Promise<GpuContext> {
+  const gpu = await getNodeGpu();
+  try {
+    return await createGpuContext(gpu, options);
+  } catch (err) {
+    if (err instanceof WebGpuUnavailableError) {
+      throw new WebGpuUnavailableError(
+        `${err.message} Dawn found no usable Vulkan driver. On Debian/Ubuntu without a GPU: ` +
+          '`apt-get install chromium libvulkan1` (SwiftShader) or Mesa 25 `mesa-vulkan-drivers` (lavapipe); ' +
+          'or point VK_ICD_FILENAMES at a driver .json.',
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}

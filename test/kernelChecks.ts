@@ -1,0 +1,179 @@
+// Checks of the BitLinear kernels against the CPU reference. Shared by the Node tests
+// (test/ternaryKernels.test.ts) and the Chromium page (e2e/), so both run the very same cases.
+import type { GpuContext } from '../src/gpu/context.ts';
+import { createStorageBuffer, readBuffer } from '../src/gpu/buffers.ts';
+import { recordDispatch, type Dispatch } from '../src/gpu/computeKernel.ts';
+import { QuantizeActivationsKernel } from '../src/kernels/quantizeActivations.ts';
+import { TernaryMatmulKernels, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
+import { activationWordsFor, packTernary, repackHuggingFaceTernary } from '../src/kernels/ternaryLayout.ts';
+import { uploadTernaryWeights } from '../src/kernels/ternaryWeights.ts';
+import { bitLinearOutput, roundHalfEven, ternaryAccumulators } from './reference/bitlinear.ts';
+import { check, checkClose, checkEqualArrays, checkRejects } from './check.ts';
+import { randomNormalish, randomTernary, seededRandom } from './random.ts';
+
+export interface NamedCheck {
+  name: string;
+  run(ctx: GpuContext): Promise<void>;
+}
+
+interface Case {
+  m: number;
+  n: number;
+  k: number;
+  seed: number;
+  /** Shape the input: zero rows, a huge value. */
+  special?: 'zero-row' | 'huge-value';
+  maxBindingBytes?: number;
+}
+
+const kernelCache = new WeakMap<GPUDevice, Map<string, TernaryMatmulKernels>>();
+function matmulKernels(device: GPUDevice, variant: TernaryDotVariant, raw: boolean): TernaryMatmulKernels {
+  let byKey = kernelCache.get(device);
+  if (!byKey) kernelCache.set(device, (byKey = new Map()));
+  const key = `${variant}:${raw}`;
+  let k = byKey.get(key);
+  if (!k) byKey.set(key, (k = new TernaryMatmulKernels(device, variant, { rawAccumulators: raw })));
+  return k;
+}
+
+function makeInput(c: Case): { w: Int8Array; x: Float32Array; rowScale: Float32Array } {
+  const rand = seededRandom(c.seed);
+  const w = randomTernary(rand, c.n * c.k);
+  const x = randomNormalish(rand, c.m * c.k, 3);
+  if (c.special === 'zero-row') x.fill(0, 0, c.k);
+  if (c.special === 'huge-value') x[Math.floor(rand() * c.k)] = 6.0e4;
+  const rowScale = new Float32Array(c.n);
+  for (let i = 0; i < c.n; i++) rowScale[i] = 0.5 + rand() * 3;
+  return { w, x, rowScale };
+}
+
+function unpackInt8Rows(words: Uint32Array, rows: number, cols: number): Int8Array {
+  const perRow = activationWordsFor(cols);
+  const bytes = new Int8Array(words.buffer, words.byteOffset, words.byteLength);
+  const q = new Int8Array(rows * cols);
+  for (let r = 0; r < rows; r++) q.set(bytes.subarray(r * perRow * 4, r * perRow * 4 + cols), r * cols);
+  return q;
+}
+
+/** Runs quantize + ternary matmul on the GPU; returns what came back. */
+async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, raw: boolean, packed?: Uint32Array) {
+  const { device } = ctx;
+  const { w, x, rowScale } = makeInput(c);
+  const weights = uploadTernaryWeights(device, 'w', packed ?? packTernary(w, c.n, c.k), rowScale, c.n, c.k, c.maxBindingBytes);
+  const xBuf = createStorageBuffer(device, 'x', x);
+  const xq = createStorageBuffer(device, 'xq', c.m * activationWordsFor(c.k) * 4);
+  const xScale = createStorageBuffer(device, 'xScale', c.m * 4);
+  const y = createStorageBuffer(device, 'y', c.m * c.n * 4);
+  const dispatches: Dispatch[] = [
+    new QuantizeActivationsKernel(device).prepare({ x: xBuf, xq, xScale, rows: c.m, cols: c.k }),
+    ...matmulKernels(device, variant, raw).prepare({ weights, xq, xScale, y, m: c.m }),
+  ];
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  for (const d of dispatches) recordDispatch(pass, d);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+  const gpuQ = unpackInt8Rows(new Uint32Array(await readBuffer(device, xq)), c.m, c.k);
+  const gpuScale = new Float32Array(await readBuffer(device, xScale));
+  const out = await readBuffer(device, y, c.m * c.n * 4);
+  for (const b of [xBuf, xq, xScale, y]) b.destroy();
+  return { w, x, rowScale, weights, gpuQ, gpuScale, out };
+}
+
+async function checkCase(ctx: GpuContext, c: Case, variant: TernaryDotVariant): Promise<void> {
+  const what = `${variant} m=${c.m} n=${c.n} k=${c.k}${c.special ? ` ${c.special}` : ''}`;
+  // Integer accumulators: bit-exact against the CPU, from the activations the GPU quantized.
+  const raw = await runOnGpu(ctx, c, variant, true);
+  for (let r = 0; r < c.m; r++) {
+    let m = 0;
+    for (let i = 0; i < c.k; i++) m = Math.max(m, Math.abs(raw.x[r * c.k + i]));
+    // WGSL division may be off by a few ulp; multiply and round are exact, so q must follow the GPU scale exactly.
+    checkClose([raw.gpuScale[r]], [127 / Math.max(m, Math.fround(1e-5))], `${what}: scale of row ${r}`, 1e-6, 0);
+    for (let i = 0; i < c.k; i++) {
+      const expected = Math.min(127, Math.max(-128, roundHalfEven(Math.fround(raw.x[r * c.k + i] * raw.gpuScale[r]))));
+      check(raw.gpuQ[r * c.k + i] === expected, `${what}: q[${r},${i}] = ${raw.gpuQ[r * c.k + i]}, expected ${expected}`);
+    }
+  }
+  const acc = ternaryAccumulators(raw.gpuQ, raw.w, c.m, c.n, c.k);
+  checkEqualArrays(new Int32Array(raw.out), acc, `${what}: accumulators`);
+  // Scaled outputs: float tolerance.
+  const scaled = await runOnGpu(ctx, c, variant, false);
+  checkClose(new Float32Array(scaled.out), bitLinearOutput(acc, scaled.gpuScale, scaled.rowScale, c.m, c.n), `${what}: outputs`, 1e-5, 1e-6);
+}
+
+const CASES: Case[] = [
+  { m: 1, n: 8, k: 64, seed: 1 },
+  { m: 1, n: 13, k: 7, seed: 2 },
+  { m: 1, n: 257, k: 333, seed: 3 },
+  { m: 1, n: 640, k: 2560, seed: 4 },
+  { m: 1, n: 31, k: 1000, seed: 5, special: 'zero-row' },
+  { m: 1, n: 64, k: 517, seed: 6, special: 'huge-value' },
+  { m: 2, n: 65, k: 129, seed: 7 },
+  { m: 5, n: 100, k: 250, seed: 8, special: 'zero-row' },
+  { m: 17, n: 3, k: 1, seed: 9 },
+  { m: 37, n: 129, k: 190, seed: 10, special: 'huge-value' },
+  { m: 37, n: 70, k: 688, seed: 11 },
+  { m: 64, n: 64, k: 64, seed: 12 },
+  { m: 70, n: 200, k: 96, seed: 13 },
+];
+
+function variantsOf(ctx: GpuContext): TernaryDotVariant[] {
+  return ctx.caps.dot4I8Packed ? ['addsub', 'dot4'] : ['addsub'];
+}
+
+export const kernelChecks: NamedCheck[] = [
+  {
+    name: 'ternary GEMV and GEMM match the CPU reference (accumulators bit-exact) for awkward shapes',
+    async run(ctx) {
+      for (const variant of variantsOf(ctx)) for (const c of CASES) await checkCase(ctx, c, variant);
+    },
+  },
+  {
+    name: 'a matrix split over several bindings gives the same result as one binding',
+    async run(ctx) {
+      const c: Case = { m: 1, n: 100, k: 300, seed: 21, maxBindingBytes: 7 * 5 * 16 };
+      for (const variant of variantsOf(ctx)) {
+        const split = await runOnGpu(ctx, c, variant, false);
+        check(split.weights.parts.length === 15, `expected 15 parts of 7 rows, got ${split.weights.parts.length}`);
+        const whole = await runOnGpu(ctx, { ...c, maxBindingBytes: undefined }, variant, false);
+        checkEqualArrays(new Float32Array(split.out), new Float32Array(whole.out), `${variant}: split vs whole`);
+        await checkCase(ctx, { ...c, m: 9 }, variant);
+      }
+    },
+  },
+  {
+    name: "Hugging Face's packed [out/4, in] layout repacks to the same products",
+    async run(ctx) {
+      const c: Case = { m: 3, n: 96, k: 80, seed: 31 };
+      const { w } = makeInput(c);
+      const hf = new Uint8Array((c.n / 4) * c.k);
+      const quarter = c.n / 4;
+      for (let r = 0; r < c.n; r++) {
+        for (let col = 0; col < c.k; col++) hf[(r % quarter) * c.k + col] |= (w[r * c.k + col] + 1) << (2 * Math.floor(r / quarter));
+      }
+      const viaHf = await runOnGpu(ctx, c, 'addsub', true, repackHuggingFaceTernary(hf, c.n, c.k));
+      const direct = await runOnGpu(ctx, c, 'addsub', true);
+      checkEqualArrays(new Int32Array(viaHf.out), new Int32Array(direct.out), 'HF repack vs direct pack');
+    },
+  },
+  {
+    name: 'bad shapes and sizes are refused with clear errors before any GPU work',
+    async run(ctx) {
+      const { device } = ctx;
+      const kernels = matmulKernels(device, 'addsub', false);
+      const quant = new QuantizeActivationsKernel(device);
+      await checkRejects(() => uploadTernaryWeights(device, 'layer.q', new Uint32Array(0), new Float32Array(0), 4, 0), 'InvalidArgumentError', /layer\.q.*positive integer rows and cols.*4 x 0/);
+      await checkRejects(() => uploadTernaryWeights(device, 'layer.k', new Uint32Array(10), new Float32Array(4), 4, 64), 'InvalidArgumentError', /layer\.k: packed weights hold 10 words.*needs 16/);
+      await checkRejects(() => uploadTernaryWeights(device, 'layer.v', new Uint32Array(16), new Float32Array(3), 4, 64), 'InvalidArgumentError', /3 row scales for 4 rows/);
+      await checkRejects(() => uploadTernaryWeights(device, 'big', new Uint32Array(16), new Float32Array(4), 4, 64, 8), 'GpuLimitError', /big: one row of 64 columns \(16 bytes\) exceeds the storage binding limit of 8 bytes/);
+      const weights = uploadTernaryWeights(device, 'w', packTernary(new Int8Array(4 * 64), 4, 64), new Float32Array(4).fill(1), 4, 64);
+      const small = createStorageBuffer(device, 'small', 8);
+      const ok = createStorageBuffer(device, 'ok', 4096);
+      await checkRejects(() => kernels.prepare({ weights, xq: small, xScale: ok, y: ok, m: 1 }), 'InvalidArgumentError', /buffer xq \(small\) holds 8 bytes, 64 are needed/);
+      await checkRejects(() => kernels.prepare({ weights, xq: ok, xScale: ok, y: ok, m: 0 }), 'InvalidArgumentError', /token count must be a positive integer/);
+      await checkRejects(() => kernels.prepare({ weights, xq: ok, xScale: ok, y: ok, m: 1, outStride: 4, outOffset: 2 }), 'InvalidArgumentError', /4 output rows at offset 2/);
+      await checkRejects(() => quant.prepare({ x: ok, xq: ok, xScale: ok, rows: 1, cols: 0 }), 'InvalidArgumentError', /cols=0/);
+      await checkRejects(() => quant.prepare({ x: small, xq: ok, xScale: ok, rows: 1, cols: 64 }), 'InvalidArgumentError', /buffer x \(small\) holds 8 bytes, 256 are needed/);
+    },
+  },
+];
