@@ -26,7 +26,7 @@ export function createStorageBuffer(
 }
 
 /** A uniform buffer holding `values` as 32-bit words (u32 unless given as Float32Array). */
-export function createUniformBuffer(device: GPUDevice, label: string, values: Uint32Array | Float32Array): GPUBuffer {
+export function createUniformBuffer(device: GPUDevice, label: string, values: Uint32Array<ArrayBuffer> | Float32Array<ArrayBuffer>): GPUBuffer {
   const size = Math.max(16, Math.ceil(values.byteLength / 16) * 16);
   const buffer = device.createBuffer({ label, size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(buffer, 0, values);

@@ -1,0 +1,38 @@
+// Headless Chromium (Debian's, never a downloaded one) and a Vite server over the repository,
+// shared by the Playwright suites.
+import { chromium, type Browser } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+import { fileURLToPath } from 'node:url';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--enable-unsafe-webgpu',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
+/** A Vite dev server rooted at the repository, on a free localhost port (a secure context). */
+export async function startRepoServer(): Promise<{ server: ViteDevServer; url: string }> {
+  const server = await createServer({
+    root: repoRoot,
+    configFile: false,
+    logLevel: 'error',
+    server: { host: '127.0.0.1', port: 0, strictPort: false },
+  });
+  await server.listen();
+  const address = server.httpServer?.address();
+  if (!address || typeof address === 'string') throw new Error('the Vite server has no TCP address');
+  return { server, url: `http://127.0.0.1:${address.port}` };
+}

@@ -1,0 +1,32 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { launchChromium, startRepoServer } from './browser.ts';
+
+let browser: Browser;
+let server: ViteDevServer;
+let baseUrl: string;
+
+before(async () => {
+  ({ server, url: baseUrl } = await startRepoServer());
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('BitLinear kernel checks pass in headless Chromium (SwiftShader WebGPU)', { timeout: 600_000 }, async () => {
+  const page = await browser.newPage();
+  page.on('console', (m) => m.type() === 'error' && console.error('[page]', m.text()));
+  await page.goto(`${baseUrl}/e2e/pages/checks.html?suite=kernels`);
+  await page.waitForFunction(() => window.checkResults || window.checkFailure, undefined, { timeout: 580_000 });
+  const failure = await page.evaluate(() => window.checkFailure);
+  assert.equal(failure, undefined, `the check page failed: ${failure}`);
+  const { adapter, results } = (await page.evaluate(() => window.checkResults))!;
+  console.log(`# Chromium adapter: ${adapter}`);
+  assert.ok(results.length > 0, 'no checks ran');
+  for (const r of results) assert.ok(r.ok, `${r.name}: ${r.error}`);
+  await page.close();
+});

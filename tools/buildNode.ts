@@ -1,0 +1,36 @@
+// Bundles Node entry points (CLI, benchmarks) into dist-node/*.js so they run with plain `node`
+// and the production dependencies only: what ../shared/gpu/prepare.sh carries to the GPU machine.
+import { build, type Plugin } from 'esbuild';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+const rawText: Plugin = {
+  name: 'raw-text',
+  setup(b) {
+    b.onResolve({ filter: /\?raw$/ }, (args) => ({
+      path: path.resolve(args.resolveDir, args.path.slice(0, -4)),
+      namespace: 'raw-text',
+    }));
+    b.onLoad({ filter: /.*/, namespace: 'raw-text' }, async (args) => ({
+      contents: await readFile(args.path, 'utf8'),
+      loader: 'text',
+    }));
+  },
+};
+
+const entries = process.argv.slice(2);
+if (entries.length === 0) {
+  console.error('usage: buildNode.ts ENTRY.ts [...]');
+  process.exit(2);
+}
+await build({
+  entryPoints: entries,
+  outdir: 'dist-node',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['webgpu'],
+  plugins: [rawText],
+  logLevel: 'warning',
+});
