@@ -47,7 +47,7 @@ export function repackHuggingFaceTernary(
   rowStart = 0,
   rowCount = rows,
 ): Uint32Array {
-  const quarter = rows / 4;
+  const quarter = Math.ceil(rows / 4); // packed rows; transformers pads the last group
   const wordsPerRow = blocksFor(cols) * WORDS_PER_BLOCK;
   const out = new Uint32Array(rowCount * wordsPerRow).fill(ZERO_WORD);
   for (let rr = 0; rr < rowCount; rr++) {

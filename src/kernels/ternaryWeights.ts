@@ -1,11 +1,10 @@
 import { createStorageBuffer } from '../gpu/buffers.ts';
-import { GpuLimitError, InvalidArgumentError } from '../errors.ts';
+import { InvalidArgumentError } from '../errors.ts';
+import { splitRows, type RowRange } from '../gpu/rowParts.ts';
 import { blocksFor, WORDS_PER_BLOCK } from './ternaryLayout.ts';
 
 /** A slice of rows stored in its own buffers, small enough for one storage binding. */
-export interface TernaryPart {
-  rowStart: number;
-  rows: number;
+export interface TernaryPart extends RowRange {
   weights: GPUBuffer;
   /** f32 per row: the divisor d in y = acc / (s_x * d). */
   rowScale: GPUBuffer;
@@ -49,21 +48,15 @@ export function uploadTernaryWeights(
   if (rowScale.length !== rows) {
     throw new InvalidArgumentError(`${label}: ${rowScale.length} row scales for ${rows} rows`);
   }
-  const rowsPerPart = Math.floor(maxBindingBytes / rowBytes);
-  if (rowsPerPart < 1) {
-    throw new GpuLimitError(`${label}: one row of ${cols} columns (${rowBytes} bytes) exceeds the storage binding limit of ${maxBindingBytes} bytes`);
-  }
-  const parts: TernaryPart[] = [];
-  for (let rowStart = 0; rowStart < rows; rowStart += rowsPerPart) {
-    const n = Math.min(rowsPerPart, rows - rowStart);
+  const parts: TernaryPart[] = splitRows(label, rows, rowBytes, maxBindingBytes).map(({ rowStart, rows: n }) => {
     const wordStart = rowStart * kBlocks * WORDS_PER_BLOCK;
-    parts.push({
+    return {
       rowStart,
       rows: n,
       weights: createStorageBuffer(device, `${label}[${rowStart}:]`, packed.subarray(wordStart, wordStart + n * kBlocks * WORDS_PER_BLOCK)),
       rowScale: createStorageBuffer(device, `${label}.scale[${rowStart}:]`, rowScale.subarray(rowStart, rowStart + n)),
-    });
-  }
+    };
+  });
   return { label, rows, cols, kBlocks, parts, bytes: rows * rowBytes + rows * 4 };
 }
 

@@ -1,0 +1,105 @@
+import { BitNetError, ModelFormatError } from '../errors.ts';
+
+/** Random access to the bytes of one file, wherever it lives (memory, disk, HTTP). */
+export interface ByteSource {
+  /** The file's name as shown in errors. */
+  readonly name: string;
+  size(): Promise<number>;
+  /** Exactly `length` bytes from `offset`; rejects if the file is shorter. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** A set of named files: a checkpoint directory on disk, or a base URL. */
+export interface ModelFiles {
+  /** Where the files come from, for messages. */
+  readonly location: string;
+  has(file: string): Promise<boolean>;
+  open(file: string): ByteSource;
+  readText(file: string): Promise<string>;
+}
+
+/** Network trouble reaching a model file (offline, CORS, HTTP status). */
+export class FetchError extends BitNetError {
+  readonly url: string;
+  readonly status?: number;
+  constructor(url: string, message: string, status?: number, options?: { cause?: unknown }) {
+    super('fetch-failed', `${url}: ${message}`, options);
+    this.url = url;
+    this.status = status;
+  }
+}
+
+export function memorySource(name: string, bytes: Uint8Array): ByteSource {
+  return {
+    name,
+    size: async () => bytes.byteLength,
+    read: async (offset, length) => {
+      if (offset + length > bytes.byteLength) throw new ModelFormatError(name, `read past the end (${offset}+${length} > ${bytes.byteLength})`);
+      return bytes.subarray(offset, offset + length);
+    },
+  };
+}
+
+async function fetchOrExplain(url: string, init?: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (cause) {
+    const offline = typeof navigator !== 'undefined' && 'onLine' in navigator && !navigator.onLine;
+    throw new FetchError(
+      url,
+      offline
+        ? 'the browser is offline'
+        : 'the request failed before any answer: the server may be unreachable, or it does not allow cross-origin requests (CORS) from this page',
+      undefined,
+      { cause },
+    );
+  }
+}
+
+/** A file over HTTP, read with Range requests (Hugging Face and most static hosts support them). */
+export function httpSource(url: string): ByteSource {
+  let knownSize: Promise<number> | undefined;
+  return {
+    name: url,
+    size() {
+      knownSize ??= (async () => {
+        const res = await fetchOrExplain(url, { headers: { Range: 'bytes=0-0' } });
+        if (!res.ok) throw new FetchError(url, `HTTP ${res.status} ${res.statusText}`, res.status);
+        await res.body?.cancel();
+        const range = res.headers.get('Content-Range');
+        const total = range ? Number(range.split('/')[1]) : Number(res.headers.get('Content-Length'));
+        if (!Number.isSafeInteger(total) || total < 0) throw new FetchError(url, 'the server reports no file size (no Content-Range or Content-Length)');
+        return total;
+      })();
+      return knownSize;
+    },
+    async read(offset, length) {
+      if (length === 0) return new Uint8Array(0);
+      const res = await fetchOrExplain(url, { headers: { Range: `bytes=${offset}-${offset + length - 1}` } });
+      if (!res.ok) throw new FetchError(url, `HTTP ${res.status} ${res.statusText}`, res.status);
+      const body = new Uint8Array(await res.arrayBuffer());
+      // A server that ignores Range sends the whole file with 200.
+      const bytes = res.status === 206 ? body : body.subarray(offset, offset + length);
+      if (bytes.byteLength !== length) throw new FetchError(url, `expected ${length} bytes at ${offset}, got ${bytes.byteLength} (truncated?)`);
+      return bytes;
+    },
+  };
+}
+
+/** Files under a base URL (a Hugging Face `resolve/main/` URL, or any static directory). */
+export function httpFiles(baseUrl: string): ModelFiles {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  return {
+    location: base,
+    async has(file) {
+      const res = await fetchOrExplain(base + file, { method: 'HEAD' });
+      return res.ok;
+    },
+    open: (file) => httpSource(base + file),
+    async readText(file) {
+      const res = await fetchOrExplain(base + file);
+      if (!res.ok) throw new FetchError(base + file, `HTTP ${res.status} ${res.statusText}`, res.status);
+      return res.text();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import { ModelFormatError } from '../errors.ts';
+import { parseBitNetConfig, type BitNetConfig } from '../model/config.ts';
+import { packTernary, repackHuggingFaceTernary } from '../kernels/ternaryLayout.ts';
+import type { ModelFiles } from './byteSource.ts';
+import { readCheckpointTensors, type TensorInfo } from './safetensors.ts';
+import { toBf16Words, toFloat32 } from './dtypes.ts';
+import type { ModelTensorSource, TernaryMatrixData, Bf16MatrixData } from './tensorSource.ts';
+
+/**
+ * A Hugging Face BitNet checkpoint (config.json + safetensors) read tensor by tensor and
+ * turned into the GPU layout: packed ternary weights are repacked, bf16 master weights are
+ * quantized here with transformers' absmean rule.
+ */
+export async function openHuggingFaceCheckpoint(files: ModelFiles): Promise<ModelTensorSource> {
+  let configJson: unknown;
+  try {
+    configJson = JSON.parse(await files.readText('config.json'));
+  } catch (cause) {
+    if (cause instanceof SyntaxError) throw new ModelFormatError('config.json', `not valid JSON (${cause.message})`);
+    throw cause;
+  }
+  const config = parseBitNetConfig(configJson);
+  const tensors = await readCheckpointTensors(files);
+  return new HuggingFaceTensorSource(config, tensors);
+}
+
+class HuggingFaceTensorSource implements ModelTensorSource {
+  constructor(
+    readonly config: BitNetConfig,
+    private readonly tensors: Map<string, TensorInfo>,
+  ) {}
+
+  private tensor(name: string, shape: number[], dtypes: readonly string[]): TensorInfo {
+    const t = this.tensors.get(name);
+    if (!t) throw new ModelFormatError('checkpoint', `tensor ${name} is missing`);
+    if (!dtypes.includes(t.dtype)) throw new ModelFormatError(t.source.name, `tensor ${name} has dtype ${t.dtype}, expected ${dtypes.join(' or ')}`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new ModelFormatError(t.source.name, `tensor ${name} has shape [${t.shape}], expected [${shape}]`);
+    }
+    return t;
+  }
+
+  private read(t: TensorInfo): Promise<Uint8Array> {
+    return t.source.read(t.offset, t.byteLength);
+  }
+
+  has(name: string): boolean {
+    return this.tensors.has(name);
+  }
+
+  async ternary(name: string, rows: number, cols: number): Promise<TernaryMatrixData> {
+    const { mode, linearClass } = this.config.quantization;
+    if (mode === 'online') {
+      const t = this.tensor(`${name}.weight`, [rows, cols], ['BF16', 'F16', 'F32']);
+      const w = toFloat32(await this.read(t), t.dtype as 'BF16');
+      return quantizeMasterWeights(w, rows, cols);
+    }
+    const t = this.tensor(`${name}.weight`, [Math.ceil(rows / 4), cols], ['U8']);
+    const s = this.tensor(`${name}.weight_scale`, [1], ['BF16', 'F16', 'F32']);
+    const scale = toFloat32(await this.read(s), s.dtype as 'BF16')[0];
+    if (!(Number.isFinite(scale) && scale > 0)) throw new ModelFormatError(s.source.name, `${name}.weight_scale is ${scale}, expected a positive number`);
+    const packed = repackHuggingFaceTernary(await this.read(t), rows, cols);
+    // bitlinear divides by the stored scale; autobitlinear multiplies by it.
+    const divisor = linearClass === 'bitlinear' ? scale : 1 / scale;
+    return { rows, cols, packed, rowScale: new Float32Array(rows).fill(divisor) };
+  }
+
+  async vector(name: string, length: number): Promise<Float32Array> {
+    const t = this.tensor(name, [length], ['BF16', 'F16', 'F32']);
+    return toFloat32(await this.read(t), t.dtype as 'BF16');
+  }
+
+  async bf16Matrix(name: string, rows: number, cols: number): Promise<Bf16MatrixData> {
+    const t = this.tensor(name, [rows, cols], ['BF16', 'F16', 'F32']);
+    return { rows, cols, words: toBf16Words(await this.read(t), t.dtype as 'BF16') };
+  }
+}
+
+/**
+ * transformers' online weight quantization (per tensor, absmean):
+ * s = 1 / max(mean|W|, 1e-5); w = clamp(round(W * s), -1, 1); y = acc / (s_x * s).
+ */
+export function quantizeMasterWeights(w: Float32Array, rows: number, cols: number): TernaryMatrixData {
+  let sum = 0;
+  for (let i = 0; i < w.length; i++) sum += Math.abs(w[i]);
+  const scale = Math.fround(1 / Math.max(Math.fround(sum / w.length), Math.fround(1e-5)));
+  const values = new Int8Array(w.length);
+  for (let i = 0; i < w.length; i++) {
+    const v = Math.fround(w[i] * scale);
+    // torch.round is half-to-even; after the clamp only +-0.5 differ from Math.round.
+    values[i] = Math.max(-1, Math.min(1, Math.abs(v) === 0.5 ? 0 : Math.round(v)));
+  }
+  return { rows, cols, packed: packTernary(values, rows, cols), rowScale: new Float32Array(rows).fill(scale) };
+}

@@ -1,0 +1,29 @@
+import type { BitNetConfig } from '../model/config.ts';
+
+/** A ternary matrix already in the GPU layout (see kernels/ternaryLayout.ts). */
+export interface TernaryMatrixData {
+  rows: number;
+  cols: number;
+  packed: Uint32Array;
+  /** Per-row divisor d in y = acc / (s_x * d). */
+  rowScale: Float32Array;
+}
+
+/** A bf16 matrix as u32 words holding two values each (low half first). */
+export interface Bf16MatrixData {
+  rows: number;
+  cols: number;
+  words: Uint32Array;
+}
+
+/**
+ * Where a model's weights come from, one tensor at a time, named as in Hugging Face checkpoints
+ * (`model.layers.3.self_attn.q_proj`). Implemented by the safetensors reader and by our shard format.
+ */
+export interface ModelTensorSource {
+  readonly config: BitNetConfig;
+  has(name: string): boolean;
+  ternary(name: string, rows: number, cols: number): Promise<TernaryMatrixData>;
+  vector(name: string, length: number): Promise<Float32Array>;
+  bf16Matrix(name: string, rows: number, cols: number): Promise<Bf16MatrixData>;
+}

@@ -1,0 +1,277 @@
+import type { GpuContext } from '../gpu/context.ts';
+import { createStorageBuffer, createUniformBuffer, readBuffer } from '../gpu/buffers.ts';
+import { recordDispatch, type Dispatch } from '../gpu/computeKernel.ts';
+import { ContextOverflowError, InvalidArgumentError } from '../errors.ts';
+import { activationWordsFor } from '../kernels/ternaryLayout.ts';
+import { TernaryMatmulKernels, defaultTernaryVariant, type TernaryDotVariant } from '../kernels/ternaryMatmul.ts';
+import { NormQuantizeKernel } from '../kernels/normQuantize.ts';
+import { RmsNormKernel } from '../kernels/rmsNorm.ts';
+import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
+import { AttentionKernels } from '../kernels/attention.ts';
+import { DenseGemvKernel } from '../kernels/denseGemv.ts';
+import { ArgmaxKernel } from '../kernels/argmax.ts';
+import type { ModelTensorSource } from '../loader/tensorSource.ts';
+import type { BitNetConfig } from './config.ts';
+import { uploadModelWeights, type ModelWeights, type UploadProgress } from './modelWeights.ts';
+import { ropeTable } from './ropeTable.ts';
+
+export interface BitNetModelOptions {
+  /** Tokens the KV cache holds; defaults to min(max_position_embeddings, 4096). */
+  contextLength?: number;
+  /** Prompt tokens per prefill pass; longer prompts run in several passes. */
+  prefillChunk?: number;
+  /** Ternary dot-product variant; defaults to the fastest the adapter supports. */
+  variant?: TernaryDotVariant;
+  onProgress?: (p: UploadProgress) => void;
+}
+
+/** What a pass ends with: logits of the last token, of every token, or a greedy token on the GPU. */
+type PassOutput = 'last' | 'all' | 'argmax';
+
+export interface GreedyOptions {
+  /** Stop after any of these ids (it is included in the result); default: the config's eos ids. */
+  stopIds?: readonly number[];
+  /** Generated tokens are read back in batches of this many steps (the GPU never waits for the CPU). */
+  readbackInterval?: number;
+}
+
+/** GPU memory held by a loaded model, in bytes. */
+export interface ModelMemory {
+  weights: number;
+  kvCache: number;
+  activations: number;
+}
+
+/**
+ * A BitNet b1.58 model on the GPU with its KV cache: the per-token schedule.
+ * Tokens are appended at `position`; `truncate` rewinds (a shared chat prefix stays cached).
+ */
+export class BitNetModel {
+  readonly config: BitNetConfig;
+  readonly contextLength: number;
+  readonly prefillChunk: number;
+  readonly variant: TernaryDotVariant;
+  /** Tokens currently in the KV cache. */
+  position = 0;
+
+  private readonly device: GPUDevice;
+  private readonly kernels: {
+    matmul: TernaryMatmulKernels;
+    norm: NormQuantizeKernel;
+    gatedNorm: NormQuantizeKernel;
+    rmsNorm: RmsNormKernel;
+    embed: EmbedLookupKernel;
+    attention: AttentionKernels;
+    lmHead: DenseGemvKernel;
+    argmax: ArgmaxKernel;
+  };
+  private readonly buf: Record<'ids' | 'generated' | 'step' | 'x' | 'qkv' | 'attn' | 'gateUp' | 'xq' | 'xScale' | 'hFinal' | 'logits' | 'ropeCos' | 'ropeSin', GPUBuffer>;
+  private readonly kv: { k: GPUBuffer; v: GPUBuffer }[];
+  private readonly passes = new Map<string, Dispatch[]>();
+  private allLogits?: GPUBuffer;
+  private readonly memory: ModelMemory;
+
+  private constructor(ctx: GpuContext, readonly weights: ModelWeights, config: BitNetConfig, options: BitNetModelOptions) {
+    const c = (this.config = config);
+    const device = (this.device = ctx.device);
+    this.contextLength = options.contextLength ?? Math.min(c.maxPositionEmbeddings, 4096);
+    this.prefillChunk = Math.min(options.prefillChunk ?? 256, this.contextLength);
+    this.variant = options.variant ?? defaultTernaryVariant(ctx.caps);
+    const qDim = c.numHeads * c.headDim;
+    const kvDim = c.numKvHeads * c.headDim;
+    const T = this.prefillChunk;
+    this.kernels = {
+      matmul: new TernaryMatmulKernels(device, this.variant),
+      norm: new NormQuantizeKernel(device, false),
+      gatedNorm: new NormQuantizeKernel(device, true),
+      rmsNorm: new RmsNormKernel(device),
+      embed: new EmbedLookupKernel(device),
+      attention: new AttentionKernels(device, { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim }),
+      lmHead: new DenseGemvKernel(device),
+      argmax: new ArgmaxKernel(device),
+    };
+    const rope = ropeTable(c.ropeTheta, c.headDim, this.contextLength);
+    const f32 = (label: string, n: number) => createStorageBuffer(device, label, n * 4);
+    this.buf = {
+      ids: f32('ids', T),
+      generated: f32('generated', this.contextLength),
+      step: createUniformBuffer(device, 'step', new Uint32Array(4)),
+      x: f32('x', T * c.hiddenSize),
+      qkv: f32('qkv', T * (qDim + 2 * kvDim)),
+      attn: f32('attn', T * qDim),
+      gateUp: f32('gateUp', T * 2 * c.intermediateSize),
+      xq: f32('xq', T * activationWordsFor(Math.max(c.hiddenSize, qDim, c.intermediateSize))),
+      xScale: f32('xScale', T),
+      hFinal: f32('hFinal', T * c.hiddenSize),
+      logits: f32('logits', c.vocabSize),
+      ropeCos: createStorageBuffer(device, 'ropeCos', rope.cos),
+      ropeSin: createStorageBuffer(device, 'ropeSin', rope.sin),
+    };
+    this.kv = c.numLayers ? Array.from({ length: c.numLayers }, (_, i) => ({ k: f32(`k${i}`, this.contextLength * kvDim), v: f32(`v${i}`, this.contextLength * kvDim) })) : [];
+    const activations = Object.values(this.buf).reduce((n, b) => n + b.size, 0);
+    this.memory = { weights: weights.bytes, kvCache: 2 * c.numLayers * this.contextLength * kvDim * 4, activations };
+  }
+
+  /** Uploads the weights from `source` and allocates the KV cache and working buffers. */
+  static async load(ctx: GpuContext, source: ModelTensorSource, options: BitNetModelOptions = {}): Promise<BitNetModel> {
+    const c = source.config;
+    const contextLength = options.contextLength ?? Math.min(c.maxPositionEmbeddings, 4096);
+    if (!(Number.isInteger(contextLength) && contextLength > 0 && contextLength <= c.maxPositionEmbeddings)) {
+      throw new InvalidArgumentError(`contextLength ${contextLength} must be an integer in 1..${c.maxPositionEmbeddings} (max_position_embeddings)`);
+    }
+    const weights = await uploadModelWeights(ctx.device, source, options.onProgress);
+    return new BitNetModel(ctx, weights, c, { ...options, contextLength });
+  }
+
+  gpuMemory(): ModelMemory {
+    return { ...this.memory };
+  }
+
+  /** Forgets cached tokens after the first `length` (for reusing a shared prefix). */
+  truncate(length: number): void {
+    if (!(Number.isInteger(length) && length >= 0 && length <= this.position)) {
+      throw new InvalidArgumentError(`truncate(${length}): the cache holds ${this.position} tokens`);
+    }
+    this.position = length;
+  }
+
+  reset(): void {
+    this.position = 0;
+  }
+
+  /** Appends `ids` to the cache and returns the logits of the last token ([vocab]) or of every token ([ids.length, vocab]). */
+  async logits(ids: readonly number[], which: 'last' | 'all' = 'last'): Promise<Float32Array> {
+    this.checkTokens(ids, 0);
+    const V = this.config.vocabSize;
+    const out = new Float32Array(which === 'all' ? ids.length * V : V);
+    for (let start = 0; start < ids.length; start += this.prefillChunk) {
+      const chunk = ids.slice(start, start + this.prefillChunk);
+      const isLast = start + chunk.length === ids.length;
+      if (which === 'last' && !isLast) {
+        this.runPass(chunk, 'last');
+        continue;
+      }
+      this.runPass(chunk, which);
+      if (which === 'all') {
+        out.set(new Float32Array(await readBuffer(this.device, this.allLogits!, chunk.length * V * 4)), start * V);
+      } else {
+        out.set(new Float32Array(await readBuffer(this.device, this.buf.logits, V * 4)));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Greedy decoding through the KV cache: appends `prompt`, then generates up to `maxTokens` ids.
+   * Each step is one submission; the token goes from argmax to the next embedding lookup on the GPU.
+   */
+  async generateGreedy(prompt: readonly number[], maxTokens: number, options: GreedyOptions = {}): Promise<number[]> {
+    if (!(Number.isInteger(maxTokens) && maxTokens > 0)) throw new InvalidArgumentError(`maxTokens must be a positive integer, got ${maxTokens}`);
+    if (prompt.length === 0) throw new InvalidArgumentError('the prompt is empty: give at least one token (usually BOS)');
+    this.checkTokens(prompt, maxTokens - 1);
+    const stop = new Set(options.stopIds ?? this.config.eosTokenIds);
+    const interval = options.readbackInterval ?? 16;
+    const promptStart = this.position;
+    for (let start = 0; start < prompt.length; start += this.prefillChunk) {
+      const chunk = prompt.slice(start, start + this.prefillChunk);
+      this.runPass(chunk, start + chunk.length === prompt.length ? 'argmax' : 'last', 0);
+    }
+    const out: number[] = [];
+    let submitted = 1;
+    while (true) {
+      const target = Math.min(maxTokens, submitted + interval - 1);
+      for (; submitted < target; submitted++) this.runPass(null, 'argmax', submitted);
+      const ids = new Uint32Array(await readBuffer(this.device, this.buf.generated, submitted * 4));
+      for (let i = out.length; i < submitted; i++) {
+        out.push(ids[i]);
+        if (stop.has(ids[i]) || out.length === maxTokens) {
+          // The cache holds the prompt and every generated token but the last.
+          this.position = promptStart + prompt.length + out.length - 1;
+          return out;
+        }
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const b of Object.values(this.buf)) b.destroy();
+    for (const { k, v } of this.kv) {
+      k.destroy();
+      v.destroy();
+    }
+    this.allLogits?.destroy();
+  }
+
+  private checkTokens(ids: readonly number[], extra: number): void {
+    const V = this.config.vocabSize;
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0 || id >= V) throw new InvalidArgumentError(`token id ${id} is outside the vocabulary (0..${V - 1})`);
+    }
+    const needed = this.position + ids.length + extra;
+    if (needed > this.contextLength) {
+      throw new ContextOverflowError(
+        `${this.position} cached + ${ids.length} new + ${extra} generated = ${needed} tokens exceed the context of ${this.contextLength}` +
+          (this.contextLength < this.config.maxPositionEmbeddings ? ` (the model allows ${this.config.maxPositionEmbeddings}; load it with a larger contextLength)` : ''),
+      );
+    }
+  }
+
+  /** Runs one pass over `ids` (or, for null, the token argmax left on the GPU) at the current position. */
+  private runPass(ids: readonly number[] | null, output: PassOutput, genIndex = 0): void {
+    const m = ids ? ids.length : 1;
+    const { device } = this;
+    if (ids) device.queue.writeBuffer(this.buf.ids, 0, new Uint32Array(ids));
+    device.queue.writeBuffer(this.buf.step, 0, new Uint32Array([this.position, genIndex, 0, 0]));
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    for (const d of this.dispatches(m, output)) recordDispatch(pass, d);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    this.position += m;
+  }
+
+  /** The recorded schedule for a pass of m tokens, built once per (m, output) and replayed. */
+  private dispatches(m: number, output: PassOutput): Dispatch[] {
+    const key = `${m}:${output}`;
+    let list = this.passes.get(key);
+    if (list) return list;
+    if (this.passes.size >= 8) this.passes.clear();
+    list = this.buildPass(m, output);
+    this.passes.set(key, list);
+    return list;
+  }
+
+  private buildPass(m: number, output: PassOutput): Dispatch[] {
+    const c = this.config;
+    const k = this.kernels;
+    const b = this.buf;
+    const w = this.weights;
+    const qDim = c.numHeads * c.headDim;
+    const eps = c.rmsNormEps;
+    const d: Dispatch[] = [...k.embed.prepare(w.embedding, b.ids, b.x, m)];
+    const norm = (x: GPUBuffer, weight: GPUBuffer, cols: number) =>
+      k.norm.prepare({ x, weight, xq: b.xq, xScale: b.xScale, rows: m, cols, eps });
+    w.layers.forEach((layer, i) => {
+      d.push(norm(b.x, layer.inputNorm, c.hiddenSize));
+      d.push(...k.matmul.prepare({ weights: layer.qkv, xq: b.xq, xScale: b.xScale, y: b.qkv, m }));
+      d.push(...k.attention.prepare({ step: b.step, qkv: b.qkv, kCache: this.kv[i].k, vCache: this.kv[i].v, ropeCos: b.ropeCos, ropeSin: b.ropeSin, out: b.attn, tokens: m }));
+      d.push(norm(b.attn, layer.attnSubNorm, qDim));
+      d.push(...k.matmul.prepare({ weights: layer.o, xq: b.xq, xScale: b.xScale, y: b.x, m, accumulate: true }));
+      d.push(norm(b.x, layer.postAttentionNorm, c.hiddenSize));
+      d.push(...k.matmul.prepare({ weights: layer.gateUp, xq: b.xq, xScale: b.xScale, y: b.gateUp, m }));
+      d.push(k.gatedNorm.prepare({ x: b.gateUp, weight: layer.ffnSubNorm, xq: b.xq, xScale: b.xScale, rows: m, cols: c.intermediateSize, eps }));
+      d.push(...k.matmul.prepare({ weights: layer.down, xq: b.xq, xScale: b.xScale, y: b.x, m, accumulate: true }));
+    });
+    const rows = output === 'all' ? m : 1;
+    d.push(k.rmsNorm.prepare({ x: b.x, weight: w.finalNorm, y: b.hFinal, cols: c.hiddenSize, firstRow: m - rows, rows, eps }));
+    let logits = b.logits;
+    if (output === 'all') {
+      const bytes = this.prefillChunk * c.vocabSize * 4;
+      this.allLogits ??= createStorageBuffer(this.device, 'allLogits', bytes);
+      logits = this.allLogits;
+    }
+    d.push(...k.lmHead.prepare(w.lmHead, b.hFinal, logits, rows));
+    if (output === 'argmax') d.push(k.argmax.prepare(b.step, logits, c.vocabSize, 0, b.ids, b.generated));
+    return d;
+  }
+}
