@@ -6,6 +6,9 @@ import { openHuggingFaceCheckpoint } from '../src/loader/huggingFaceCheckpoint.t
 import { BitNetModel } from '../src/model/bitnetModel.ts';
 import type { TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
 import { check } from './check.ts';
+import { referenceExpectations } from './reference/forward.ts';
+import { syntheticCheckpoint, type SyntheticOptions } from './syntheticCheckpoint.ts';
+import { seededRandom } from './random.ts';
 
 export interface ExpectedCase {
   input_ids: number[];
@@ -23,7 +26,17 @@ export interface GoldenReport {
 }
 
 /** Compares logits and greedy tokens of one case with transformers'; throws with the numbers if not close. */
-export async function checkGoldenCase(model: BitNetModel, c: ExpectedCase, what: string): Promise<GoldenReport> {
+export interface Tolerance {
+  maxDiff: number;
+  meanDiff: number;
+}
+
+/** The fixtures README's bounds for a sound implementation against transformers. */
+export const TRANSFORMERS_TOLERANCE: Tolerance = { maxDiff: 1.5, meanDiff: 0.25 };
+/** Against our own CPU reference (same math, float32): only rare int8 rounding flips may differ. */
+export const REFERENCE_TOLERANCE: Tolerance = { maxDiff: 0.25, meanDiff: 0.02 };
+
+export async function checkGoldenCase(model: BitNetModel, c: ExpectedCase, what: string, tol = TRANSFORMERS_TOLERANCE): Promise<GoldenReport> {
   const V = model.config.vocabSize;
   model.reset();
   const all = await model.logits(c.input_ids, 'all');
@@ -44,14 +57,17 @@ export async function checkGoldenCase(model: BitNetModel, c: ExpectedCase, what:
     if (best === c.top5_ids[p][0]) agree++;
   }
   const top1Agreement = agree / c.input_ids.length;
-  check(maxDiff <= 1.5 && meanDiff <= 0.25, `${what}: last logits differ from transformers: max |diff| ${maxDiff.toFixed(3)} (<= 1.5), mean ${meanDiff.toFixed(3)} (<= 0.25)`);
-  check(top1Agreement >= 0.9, `${what}: top-1 agrees with transformers at ${(top1Agreement * 100).toFixed(1)}% of positions (>= 90%)`);
+  check(
+    maxDiff <= tol.maxDiff && meanDiff <= tol.meanDiff,
+    `${what}: last logits differ from the expected ones: max |diff| ${maxDiff.toFixed(3)} (<= ${tol.maxDiff}), mean ${meanDiff.toFixed(3)} (<= ${tol.meanDiff})`,
+  );
+  check(top1Agreement >= 0.9, `${what}: top-1 agrees with the expected one at ${(top1Agreement * 100).toFixed(1)}% of positions (>= 90%)`);
 
   model.reset();
   const generated = await model.generateGreedy(c.input_ids, c.greedy_new_ids.length, { stopIds: [] });
   let compared = 0;
   for (let i = 0; i < c.greedy_new_ids.length; i++) {
-    check(generated[i] === c.greedy_new_ids[i], `${what}: greedy token ${i} is ${generated[i]}, transformers gave ${c.greedy_new_ids[i]} (ours: ${generated}, theirs: ${c.greedy_new_ids})`);
+    check(generated[i] === c.greedy_new_ids[i], `${what}: greedy token ${i} is ${generated[i]}, expected ${c.greedy_new_ids[i]} (ours: ${generated}, theirs: ${c.greedy_new_ids})`);
     compared++;
     if (c.greedy_top2_margin[i] < 0.3) break; // past a near-tie either choice is right
   }
@@ -64,10 +80,14 @@ export interface FixtureSet {
   expected: { cases: ExpectedCase[] };
 }
 
-/** Loads the fixture model and checks every case, for each ternary kernel variant the adapter has. */
-export async function checkFixture(ctx: GpuContext, fixture: FixtureSet, log: (line: string) => void = () => {}): Promise<void> {
+/** Loads the fixture model and checks every case, for each ternary kernel variant given (default: all the adapter has). */
+export async function checkFixture(
+  ctx: GpuContext,
+  fixture: FixtureSet,
+  log: (line: string) => void = () => {},
+  variants: TernaryDotVariant[] = ctx.caps.dot4I8Packed ? ['dot4', 'addsub'] : ['addsub'],
+): Promise<void> {
   const source = await openHuggingFaceCheckpoint(fixture.files);
-  const variants: TernaryDotVariant[] = ctx.caps.dot4I8Packed ? ['dot4', 'addsub'] : ['addsub'];
   for (const variant of variants) {
     // A chunk smaller than the longest prompt makes prefill run in several passes.
     const model = await BitNetModel.load(ctx, source, { variant, prefillChunk: 128 });
@@ -79,5 +99,28 @@ export async function checkFixture(ctx: GpuContext, fixture: FixtureSet, log: (l
     } finally {
       model.dispose();
     }
+  }
+}
+
+/** Configurations unlike tiny-a, checked against the CPU reference. */
+export const CONFIG_VARIANTS: SyntheticOptions[] = [
+  // untied lm_head, GQA 4:1, f32 scales, top-level rope_theta, odd vocab, autobitlinear scales, 3 layers
+  { hidden: 128, intermediate: 200, layers: 3, heads: 8, kvHeads: 2, vocab: 517, tied: false, mode: 'autobitlinear', scaleDtype: 'F32', ropeTheta: 10000, ropeThetaAt: 'top', seed: 101 },
+  // plain multi-head attention, explicit head_dim (heads * head_dim != hidden), sharded checkpoint, other eps
+  { hidden: 96, intermediate: 160, layers: 2, heads: 4, kvHeads: 4, headDim: 32, vocab: 300, tied: true, mode: 'bitlinear', ropeTheta: 500000, ropeThetaAt: 'rope_parameters', eps: 1e-6, shards: 3, seed: 102 },
+  // bf16 master weights quantized at load, untied, GQA 3:1, head_dim 64
+  { hidden: 192, intermediate: 320, layers: 2, heads: 3, kvHeads: 1, vocab: 411, tied: false, mode: 'online', ropeTheta: 1e6, seed: 103 },
+];
+
+export async function checkConfigVariant(ctx: GpuContext, o: SyntheticOptions): Promise<GoldenReport> {
+  const { files, ref } = syntheticCheckpoint(o);
+  const rand = seededRandom(o.seed + 7);
+  const prompt = Array.from({ length: 40 }, () => Math.floor(rand() * o.vocab));
+  const expected = referenceExpectations(ref, prompt, 12);
+  const model = await BitNetModel.load(ctx, await openHuggingFaceCheckpoint(files), { prefillChunk: 16 });
+  try {
+    return await checkGoldenCase(model, expected, `synthetic seed ${o.seed}`, REFERENCE_TOLERANCE);
+  } finally {
+    model.dispose();
   }
 }

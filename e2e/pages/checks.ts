@@ -1,7 +1,10 @@
 // Runs the shared GPU checks (the same ones the Node tests run) on navigator.gpu and exposes the
 // results to Playwright as window.checkResults.
 import { createGpuContext } from '../../src/gpu/context.ts';
-import { kernelChecks } from '../../test/kernelChecks.ts';
+import { kernelChecks, type NamedCheck } from '../../test/kernelChecks.ts';
+import { CONFIG_VARIANTS, checkConfigVariant, checkFixture } from '../../test/modelChecks.ts';
+import { httpFiles } from '../../src/loader/byteSource.ts';
+import { defaultTernaryVariant } from '../../src/kernels/ternaryMatmul.ts';
 
 interface CheckResult {
   name: string;
@@ -16,10 +19,29 @@ declare global {
   }
 }
 
+/** Golden fixtures fetched over HTTP (Range requests), and the configuration variants. */
+function modelChecks(fixturesUrl: string): NamedCheck[] {
+  const fixtures: NamedCheck[] = ['packed', 'bf16'].map((variant) => ({
+    name: `tiny-a/${variant} matches transformers`,
+    async run(ctx) {
+      const base = `${fixturesUrl}tiny-a/${variant}/`;
+      const expected = await (await fetch(`${base}expected.json`)).json();
+      // The kernel suite covers both dot-product variants; here the adapter's default is enough.
+      await checkFixture(ctx, { name: `tiny-a/${variant}`, files: httpFiles(base), expected }, (l) => console.log(l), [defaultTernaryVariant(ctx.caps)]);
+    },
+  }));
+  const variants: NamedCheck[] = CONFIG_VARIANTS.map((o) => ({
+    name: `configuration seed ${o.seed} matches the CPU reference`,
+    run: async (ctx) => void (await checkConfigVariant(ctx, o)),
+  }));
+  return [...fixtures, ...variants];
+}
+
 async function main(): Promise<void> {
   const ctx = await createGpuContext(navigator.gpu);
-  const suite = new URLSearchParams(location.search).get('suite');
-  const checks = suite === 'kernels' ? kernelChecks : [];
+  const params = new URLSearchParams(location.search);
+  const suite = params.get('suite');
+  const checks = suite === 'kernels' ? kernelChecks : suite === 'models' ? modelChecks(params.get('fixtures') ?? '') : [];
   const results: CheckResult[] = [];
   for (const c of checks) {
     try {

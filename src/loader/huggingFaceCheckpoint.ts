@@ -4,7 +4,7 @@ import { packTernary, repackHuggingFaceTernary } from '../kernels/ternaryLayout.
 import type { ModelFiles } from './byteSource.ts';
 import { readCheckpointTensors, type TensorInfo } from './safetensors.ts';
 import { toBf16Words, toFloat32 } from './dtypes.ts';
-import type { ModelTensorSource, TernaryMatrixData, Bf16MatrixData } from './tensorSource.ts';
+import type { ModelTensorSource, TernaryMatrixData, Bf16MatrixData, TensorRequest } from './tensorSource.ts';
 
 /**
  * A Hugging Face BitNet checkpoint (config.json + safetensors) read tensor by tensor and
@@ -12,6 +12,9 @@ import type { ModelTensorSource, TernaryMatrixData, Bf16MatrixData } from './ten
  * quantized here with transformers' absmean rule.
  */
 export async function openHuggingFaceCheckpoint(files: ModelFiles): Promise<ModelTensorSource> {
+  if (!(await files.has('config.json'))) {
+    throw new ModelFormatError(files.location, 'has no config.json: not a Hugging Face checkpoint (or the path/URL is wrong)');
+  }
   let configJson: unknown;
   try {
     configJson = JSON.parse(await files.readText('config.json'));
@@ -23,6 +26,8 @@ export async function openHuggingFaceCheckpoint(files: ModelFiles): Promise<Mode
   const tensors = await readCheckpointTensors(files);
   return new HuggingFaceTensorSource(config, tensors);
 }
+
+const FLOATS = ['BF16', 'F16', 'F32'] as const;
 
 class HuggingFaceTensorSource implements ModelTensorSource {
   constructor(
@@ -48,15 +53,25 @@ class HuggingFaceTensorSource implements ModelTensorSource {
     return this.tensors.has(name);
   }
 
+  check(r: TensorRequest): void {
+    if (r.kind === 'vector') this.tensor(r.name, [r.rows], FLOATS);
+    else if (r.kind === 'bf16') this.tensor(r.name, [r.rows, r.cols], FLOATS);
+    else if (this.config.quantization.mode === 'online') this.tensor(`${r.name}.weight`, [r.rows, r.cols], FLOATS);
+    else {
+      this.tensor(`${r.name}.weight`, [Math.ceil(r.rows / 4), r.cols], ['U8']);
+      this.tensor(`${r.name}.weight_scale`, [1], FLOATS);
+    }
+  }
+
   async ternary(name: string, rows: number, cols: number): Promise<TernaryMatrixData> {
     const { mode, linearClass } = this.config.quantization;
     if (mode === 'online') {
-      const t = this.tensor(`${name}.weight`, [rows, cols], ['BF16', 'F16', 'F32']);
+      const t = this.tensor(`${name}.weight`, [rows, cols], FLOATS);
       const w = toFloat32(await this.read(t), t.dtype as 'BF16');
       return quantizeMasterWeights(w, rows, cols);
     }
     const t = this.tensor(`${name}.weight`, [Math.ceil(rows / 4), cols], ['U8']);
-    const s = this.tensor(`${name}.weight_scale`, [1], ['BF16', 'F16', 'F32']);
+    const s = this.tensor(`${name}.weight_scale`, [1], FLOATS);
     const scale = toFloat32(await this.read(s), s.dtype as 'BF16')[0];
     if (!(Number.isFinite(scale) && scale > 0)) throw new ModelFormatError(s.source.name, `${name}.weight_scale is ${scale}, expected a positive number`);
     const packed = repackHuggingFaceTernary(await this.read(t), rows, cols);
@@ -66,12 +81,12 @@ class HuggingFaceTensorSource implements ModelTensorSource {
   }
 
   async vector(name: string, length: number): Promise<Float32Array> {
-    const t = this.tensor(name, [length], ['BF16', 'F16', 'F32']);
+    const t = this.tensor(name, [length], FLOATS);
     return toFloat32(await this.read(t), t.dtype as 'BF16');
   }
 
   async bf16Matrix(name: string, rows: number, cols: number): Promise<Bf16MatrixData> {
-    const t = this.tensor(name, [rows, cols], ['BF16', 'F16', 'F32']);
+    const t = this.tensor(name, [rows, cols], FLOATS);
     return { rows, cols, words: toBf16Words(await this.read(t), t.dtype as 'BF16') };
   }
 }

@@ -16,6 +16,15 @@ export interface Bf16MatrixData {
   words: Uint32Array;
 }
 
+/** One tensor a model needs: what kind, under which name, of which shape. */
+export interface TensorRequest {
+  kind: 'ternary' | 'vector' | 'bf16';
+  name: string;
+  rows: number;
+  /** 1 for vectors. */
+  cols: number;
+}
+
 /**
  * Where a model's weights come from, one tensor at a time, named as in Hugging Face checkpoints
  * (`model.layers.3.self_attn.q_proj`). Implemented by the safetensors reader and by our shard format.
@@ -23,6 +32,8 @@ export interface Bf16MatrixData {
 export interface ModelTensorSource {
   readonly config: BitNetConfig;
   has(name: string): boolean;
+  /** Throws a ModelFormatError if the tensor is missing or of the wrong dtype or shape; reads nothing. */
+  check(request: TensorRequest): void;
   ternary(name: string, rows: number, cols: number): Promise<TernaryMatrixData>;
   vector(name: string, length: number): Promise<Float32Array>;
   bf16Matrix(name: string, rows: number, cols: number): Promise<Bf16MatrixData>;

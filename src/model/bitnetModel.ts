@@ -12,7 +12,7 @@ import { DenseGemvKernel } from '../kernels/denseGemv.ts';
 import { ArgmaxKernel } from '../kernels/argmax.ts';
 import type { ModelTensorSource } from '../loader/tensorSource.ts';
 import type { BitNetConfig } from './config.ts';
-import { uploadModelWeights, type ModelWeights, type UploadProgress } from './modelWeights.ts';
+import { uploadModelWeights, destroyModelWeights, type ModelWeights, type UploadProgress } from './modelWeights.ts';
 import { ropeTable } from './ropeTable.ts';
 
 export interface BitNetModelOptions {
@@ -193,7 +193,9 @@ export class BitNetModel {
     }
   }
 
+  /** Frees all GPU memory of the model (weights, KV cache, working buffers). */
   dispose(): void {
+    destroyModelWeights(this.weights);
     for (const b of Object.values(this.buf)) b.destroy();
     for (const { k, v } of this.kv) {
       k.destroy();

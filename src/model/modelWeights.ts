@@ -1,7 +1,7 @@
 import { createStorageBuffer } from '../gpu/buffers.ts';
-import { uploadTernaryWeights, type TernaryWeights } from '../kernels/ternaryWeights.ts';
+import { uploadTernaryWeights, destroyTernaryWeights, type TernaryWeights } from '../kernels/ternaryWeights.ts';
 import { uploadBf16Weights, type Bf16Weights } from '../kernels/bf16Weights.ts';
-import type { ModelTensorSource, TernaryMatrixData } from '../loader/tensorSource.ts';
+import type { ModelTensorSource, TensorRequest, TernaryMatrixData } from '../loader/tensorSource.ts';
 import type { BitNetConfig } from './config.ts';
 
 export interface LayerWeights {
@@ -33,7 +33,40 @@ export interface UploadProgress {
   total: number;
 }
 
+/** Every tensor of a layer, in upload order, named as in Hugging Face checkpoints. */
+function layerRequests(c: BitNetConfig, i: number): Record<keyof LayerWeights, TensorRequest[]> {
+  const H = c.hiddenSize;
+  const I = c.intermediateSize;
+  const qDim = c.numHeads * c.headDim;
+  const kvDim = c.numKvHeads * c.headDim;
+  const a = `model.layers.${i}.self_attn`;
+  const m = `model.layers.${i}.mlp`;
+  const vector = (name: string, n: number): TensorRequest[] => [{ kind: 'vector', name, rows: n, cols: 1 }];
+  const ternary = (name: string, rows: number, cols: number): TensorRequest => ({ kind: 'ternary', name, rows, cols });
+  return {
+    inputNorm: vector(`model.layers.${i}.input_layernorm.weight`, H),
+    qkv: [ternary(`${a}.q_proj`, qDim, H), ternary(`${a}.k_proj`, kvDim, H), ternary(`${a}.v_proj`, kvDim, H)],
+    attnSubNorm: vector(`${a}.attn_sub_norm.weight`, qDim),
+    o: [ternary(`${a}.o_proj`, H, qDim)],
+    postAttentionNorm: vector(`model.layers.${i}.post_attention_layernorm.weight`, H),
+    gateUp: [ternary(`${m}.gate_proj`, I, H), ternary(`${m}.up_proj`, I, H)],
+    ffnSubNorm: vector(`${m}.ffn_sub_norm.weight`, I),
+    down: [ternary(`${m}.down_proj`, H, I)],
+  };
+}
+
+function modelRequests(c: BitNetConfig): { embedding: TensorRequest; lmHead?: TensorRequest; finalNorm: TensorRequest; layers: ReturnType<typeof layerRequests>[] } {
+  const matrix = (name: string): TensorRequest => ({ kind: 'bf16', name, rows: c.vocabSize, cols: c.hiddenSize });
+  return {
+    embedding: matrix('model.embed_tokens.weight'),
+    lmHead: c.tieWordEmbeddings ? undefined : matrix('lm_head.weight'),
+    finalNorm: { kind: 'vector', name: 'model.norm.weight', rows: c.hiddenSize, cols: 1 },
+    layers: Array.from({ length: c.numLayers }, (_, i) => layerRequests(c, i)),
+  };
+}
+
 function stack(parts: TernaryMatrixData[]): TernaryMatrixData {
+  if (parts.length === 1) return parts[0];
   const rows = parts.reduce((n, p) => n + p.rows, 0);
   const packed = new Uint32Array(parts.reduce((n, p) => n + p.packed.length, 0));
   const rowScale = new Float32Array(rows);
@@ -49,66 +82,82 @@ function stack(parts: TernaryMatrixData[]): TernaryMatrixData {
 }
 
 /**
- * Reads every tensor from `source` and places it on the GPU, one layer at a time so the CPU
- * never holds more than a layer. Shapes are checked against the config by the source.
+ * Places every tensor of `source` on the GPU. All tensors are checked (present, right dtype and
+ * shape) before the first upload; then they are read and uploaded one at a time, so the CPU holds
+ * at most one stacked matrix. On failure, what was uploaded is destroyed.
  */
 export async function uploadModelWeights(
   device: GPUDevice,
   source: ModelTensorSource,
   onProgress?: (p: UploadProgress) => void,
 ): Promise<ModelWeights> {
-  const c: BitNetConfig = source.config;
-  const H = c.hiddenSize;
-  const I = c.intermediateSize;
-  const qDim = c.numHeads * c.headDim;
-  const kvDim = c.numKvHeads * c.headDim;
-  const total = 2 + c.numLayers + (c.tieWordEmbeddings ? 0 : 1);
+  const plan = modelRequests(source.config);
+  const all = [plan.embedding, ...(plan.lmHead ? [plan.lmHead] : []), plan.finalNorm, ...plan.layers.flatMap((l) => Object.values(l).flat())];
+  for (const request of all) source.check(request);
+
   let done = 0;
-  const tick = () => onProgress?.({ done: ++done, total });
+  const created: { destroy(): void }[] = [];
   let bytes = 0;
-  const vector = async (name: string, n: number) => {
-    bytes += n * 4;
-    return createStorageBuffer(device, name, await source.vector(name, n));
+  const tick = () => onProgress?.({ done: ++done, total: all.length });
+  const vector = async (r: TensorRequest) => {
+    const buffer = createStorageBuffer(device, r.name, await source.vector(r.name, r.rows));
+    created.push(buffer);
+    bytes += buffer.size;
+    tick();
+    return buffer;
   };
-  const ternary = async (label: string, parts: TernaryMatrixData[]) => {
+  const ternary = async (label: string, requests: TensorRequest[]) => {
+    const parts: TernaryMatrixData[] = [];
+    for (const r of requests) {
+      parts.push(await source.ternary(r.name, r.rows, r.cols));
+      tick();
+    }
     const m = stack(parts);
     const w = uploadTernaryWeights(device, label, m.packed, m.rowScale, m.rows, m.cols);
+    created.push({ destroy: () => destroyTernaryWeights(w) });
     bytes += w.bytes;
     return w;
   };
-  const bf16 = async (name: string) => {
-    const m = await source.bf16Matrix(name, c.vocabSize, H);
-    const w = uploadBf16Weights(device, name, m.words, m.rows, m.cols);
+  const bf16 = async (r: TensorRequest) => {
+    const m = await source.bf16Matrix(r.name, r.rows, r.cols);
+    const w = uploadBf16Weights(device, r.name, m.words, m.rows, m.cols);
+    created.push({ destroy: () => w.parts.forEach((p) => p.buffer.destroy()) });
     bytes += w.bytes;
+    tick();
     return w;
   };
 
-  const embedding = await bf16('model.embed_tokens.weight');
-  tick();
-  const layers: LayerWeights[] = [];
-  for (let i = 0; i < c.numLayers; i++) {
-    const p = `model.layers.${i}`;
-    const a = `${p}.self_attn`;
-    const m = `${p}.mlp`;
-    layers.push({
-      inputNorm: await vector(`${p}.input_layernorm.weight`, H),
-      qkv: await ternary(`${a}.qkv_proj`, [
-        await source.ternary(`${a}.q_proj`, qDim, H),
-        await source.ternary(`${a}.k_proj`, kvDim, H),
-        await source.ternary(`${a}.v_proj`, kvDim, H),
-      ]),
-      attnSubNorm: await vector(`${a}.attn_sub_norm.weight`, qDim),
-      o: await ternary(`${a}.o_proj`, [await source.ternary(`${a}.o_proj`, H, qDim)]),
-      postAttentionNorm: await vector(`${p}.post_attention_layernorm.weight`, H),
-      gateUp: await ternary(`${m}.gate_up_proj`, [await source.ternary(`${m}.gate_proj`, I, H), await source.ternary(`${m}.up_proj`, I, H)]),
-      ffnSubNorm: await vector(`${m}.ffn_sub_norm.weight`, I),
-      down: await ternary(`${m}.down_proj`, [await source.ternary(`${m}.down_proj`, H, I)]),
-    });
-    tick();
+  try {
+    const embedding = await bf16(plan.embedding);
+    const layers: LayerWeights[] = [];
+    for (const [i, l] of plan.layers.entries()) {
+      layers.push({
+        inputNorm: await vector(l.inputNorm[0]),
+        qkv: await ternary(`model.layers.${i}.self_attn.qkv`, l.qkv),
+        attnSubNorm: await vector(l.attnSubNorm[0]),
+        o: await ternary(`model.layers.${i}.self_attn.o_proj`, l.o),
+        postAttentionNorm: await vector(l.postAttentionNorm[0]),
+        gateUp: await ternary(`model.layers.${i}.mlp.gate_up`, l.gateUp),
+        ffnSubNorm: await vector(l.ffnSubNorm[0]),
+        down: await ternary(`model.layers.${i}.mlp.down_proj`, l.down),
+      });
+    }
+    const finalNorm = await vector(plan.finalNorm);
+    const lmHead = plan.lmHead ? await bf16(plan.lmHead) : embedding;
+    return { embedding, lmHead, finalNorm, layers, bytes };
+  } catch (err) {
+    for (const c of created) c.destroy();
+    throw err;
   }
-  const finalNorm = await vector('model.norm.weight', H);
-  tick();
-  const lmHead = c.tieWordEmbeddings ? embedding : await bf16('lm_head.weight');
-  if (!c.tieWordEmbeddings) tick();
-  return { embedding, lmHead, finalNorm, layers, bytes };
+}
+
+/** Frees every GPU buffer of the weights. */
+export function destroyModelWeights(w: ModelWeights): void {
+  const bf16 = w.lmHead === w.embedding ? [w.embedding] : [w.embedding, w.lmHead];
+  for (const m of bf16) for (const p of m.parts) p.buffer.destroy();
+  w.finalNorm.destroy();
+  for (const l of w.layers) {
+    for (const b of [l.inputNorm, l.attnSubNorm, l.postAttentionNorm, l.ffnSubNorm]) b.destroy();
+    for (const t of [l.qkv, l.o, l.gateUp, l.down]) destroyTernaryWeights(t);
+  }
 }

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
-import { launchChromium, startRepoServer } from './browser.ts';
+import { launchChromium, startRepoServer, SHARED_DIR } from './browser.ts';
 
 let browser: Browser;
 let server: ViteDevServer;
@@ -17,10 +17,10 @@ after(async () => {
   await server?.close();
 });
 
-test('BitLinear kernel checks pass in headless Chromium (SwiftShader WebGPU)', { timeout: 600_000 }, async () => {
+async function runSuite(query: string): Promise<void> {
   const page = await browser.newPage();
-  page.on('console', (m) => m.type() === 'error' && console.error('[page]', m.text()));
-  await page.goto(`${baseUrl}/e2e/pages/checks.html?suite=kernels`);
+  page.on('console', (m) => console.log(`# [page ${m.type()}] ${m.text()}`));
+  await page.goto(`${baseUrl}/e2e/pages/checks.html?${query}`);
   await page.waitForFunction(() => window.checkResults || window.checkFailure, undefined, { timeout: 580_000 });
   const failure = await page.evaluate(() => window.checkFailure);
   assert.equal(failure, undefined, `the check page failed: ${failure}`);
@@ -29,4 +29,10 @@ test('BitLinear kernel checks pass in headless Chromium (SwiftShader WebGPU)', {
   assert.ok(results.length > 0, 'no checks ran');
   for (const r of results) assert.ok(r.ok, `${r.name}: ${r.error}`);
   await page.close();
-});
+}
+
+test('BitLinear kernel checks pass in headless Chromium (SwiftShader WebGPU)', { timeout: 600_000 }, () => runSuite('suite=kernels'));
+
+test('whole models match transformers and the CPU reference in headless Chromium', { timeout: 600_000 }, () =>
+  runSuite(`suite=models&fixtures=${encodeURIComponent(`/@fs${SHARED_DIR}fixtures/`)}`),
+);

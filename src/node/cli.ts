@@ -1,0 +1,93 @@
+// bitnet-webgpu command line (Node + Dawn). Contracts kept stable:
+//   logits   --model DIR --ids 1,2,3                        -> {"logits": [...]}  (last position)
+//   generate --model DIR --ids 1,2,3 --max-tokens N --greedy -> {"ids": [...]}    (new tokens, via the KV cache)
+import { parseArgs } from 'node:util';
+import { createNodeGpuContext } from './nodeGpu.ts';
+import { directoryFiles } from './fileSource.ts';
+import { openHuggingFaceCheckpoint } from '../loader/huggingFaceCheckpoint.ts';
+import { BitNetModel } from '../model/bitnetModel.ts';
+import { BitNetError } from '../errors.ts';
+
+const USAGE = `usage:
+  cli logits   --model DIR --ids 1,2,3 [--all]
+  cli generate --model DIR --ids 1,2,3 --max-tokens N --greedy [--ignore-eos]
+  cli info     --model DIR
+options:
+  --context N      KV cache length (default: min(max_position_embeddings, 4096))
+  --variant V      ternary kernel: dot4 or addsub (default: fastest the adapter has)`;
+
+class UsageError extends Error {}
+
+function parseIds(text: string | undefined): number[] {
+  if (!text) throw new UsageError('--ids is required (comma-separated token ids)');
+  const ids = text.split(',').map((s) => s.trim());
+  if (ids.some((s) => !/^\d+$/.test(s))) throw new UsageError(`--ids must be comma-separated non-negative integers, got "${text}"`);
+  return ids.map(Number);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      ids: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      greedy: { type: 'boolean' },
+      'ignore-eos': { type: 'boolean' },
+      all: { type: 'boolean' },
+      context: { type: 'string' },
+      variant: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || !command) {
+    console.log(USAGE);
+    return;
+  }
+  if (!['logits', 'generate', 'info'].includes(command)) throw new UsageError(`unknown command "${command}"`);
+  if (!values.model) throw new UsageError('--model DIR is required (a Hugging Face BitNet checkpoint directory)');
+  const variant = values.variant;
+  if (variant !== undefined && variant !== 'dot4' && variant !== 'addsub') throw new UsageError(`--variant must be dot4 or addsub, got "${variant}"`);
+
+  const source = await openHuggingFaceCheckpoint(directoryFiles(values.model));
+  if (command === 'info') {
+    console.log(JSON.stringify({ config: source.config }));
+    return;
+  }
+  const ids = parseIds(values.ids);
+  let maxTokens = 0;
+  if (command === 'generate') {
+    if (!values.greedy) throw new UsageError('generate needs --greedy (sampling is available through the library API)');
+    maxTokens = Number(values['max-tokens'] ?? NaN);
+    if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new UsageError(`--max-tokens must be a positive integer, got "${values['max-tokens']}"`);
+  }
+  const ctx = await createNodeGpuContext();
+  const contextLength = values.context === undefined ? undefined : Number(values.context);
+  const model = await BitNetModel.load(ctx, source, { contextLength, variant });
+  try {
+    if (command === 'logits') {
+      const logits = await model.logits(ids, values.all ? 'all' : 'last');
+      console.log(JSON.stringify({ logits: Array.from(logits) }));
+    } else {
+      const out = await model.generateGreedy(ids, maxTokens, values['ignore-eos'] ? { stopIds: [] } : {});
+      console.log(JSON.stringify({ ids: out }));
+    }
+  } finally {
+    model.dispose();
+    ctx.device.destroy();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    if (err instanceof UsageError) {
+      console.error(`error: ${err.message}\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(err instanceof BitNetError ? `error: ${err.message}` : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,42 @@
+// The CLI's two stable contracts, run as a user would (a child process, JSON on stdout).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import type { ExpectedCase } from './modelChecks.ts';
+
+const run = promisify(execFile);
+const root = new URL('..', import.meta.url).pathname;
+const MODEL = new URL('../../shared/fixtures/tiny-a/packed', import.meta.url).pathname;
+const cases: ExpectedCase[] = JSON.parse(readFileSync(`${MODEL}/expected.json`, 'utf8')).cases;
+
+function cli(...args: string[]) {
+  return run(process.execPath, ['--import', './tools/register.js', 'src/node/cli.ts', ...args], { cwd: root, maxBuffer: 64 << 20 });
+}
+
+test('cli logits prints the last-position logits as JSON', async () => {
+  const c = cases[0];
+  const { stdout } = await cli('logits', '--model', MODEL, '--ids', c.input_ids.join(','));
+  const { logits } = JSON.parse(stdout) as { logits: number[] };
+  assert.equal(logits.length, c.last_logits.length);
+  const maxDiff = Math.max(...logits.map((v, i) => Math.abs(v - c.last_logits[i])));
+  assert.ok(maxDiff <= 1.5, `max |diff| ${maxDiff}`);
+});
+
+test('cli generate --greedy prints the new token ids, as transformers generates them', async () => {
+  const c = cases[2];
+  const { stdout } = await cli('generate', '--model', MODEL, '--ids', c.input_ids.join(','), '--max-tokens', String(c.greedy_new_ids.length), '--greedy');
+  assert.deepEqual(JSON.parse(stdout), { ids: c.greedy_new_ids });
+});
+
+test('cli errors name the problem and exit non-zero', async () => {
+  await assert.rejects(cli('logits', '--model', MODEL, '--ids', '1,x'), (e: { code: number; stderr: string }) => e.code === 2 && /--ids must be comma-separated/.test(e.stderr));
+  await assert.rejects(cli('generate', '--model', MODEL, '--ids', '1', '--greedy'), (e: { code: number; stderr: string }) => e.code === 2 && /--max-tokens must be a positive integer/.test(e.stderr));
+  await assert.rejects(cli('logits', '--model', '/nonexistent-model', '--ids', '1'), (e: { code: number; stderr: string }) => e.code === 1 && /nonexistent-model: has no config\.json/.test(e.stderr));
+  await assert.rejects(cli('logits', '--model', MODEL, '--ids', '1,99999'), (e: { code: number; stderr: string }) => e.code === 1 && /token id 99999 is outside the vocabulary \(0\.\.1023\)/.test(e.stderr));
+  await assert.rejects(
+    cli('generate', '--model', MODEL, '--ids', '1,2,3', '--max-tokens', '600', '--greedy'),
+    (e: { code: number; stderr: string }) => e.code === 1 && /exceed the context of 512/.test(e.stderr),
+  );
+});
