@@ -1,5 +1,6 @@
 import ropeSource from '../../shaders/ropeKvWrite.wgsl?raw';
-import attentionSource from '../../shaders/attention.wgsl?raw';
+import partialSource from '../../shaders/attentionPartial.wgsl?raw';
+import combineSource from '../../shaders/attentionCombine.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 
@@ -20,26 +21,41 @@ export interface AttentionBindings {
   ropeSin: GPUBuffer;
   /** [tokens, qHeads * headDim] */
   out: GPUBuffer;
+  /** Scratch of attentionScratchBytes(shape, tokens, splits) bytes. */
+  scratch: GPUBuffer;
   tokens: number;
+  /** Spans the keys are split into (more workgroups for long contexts at decode). */
+  splits: number;
 }
 
-/** RoPE + KV-cache write (ropeKvWrite.wgsl), then causal GQA attention (attention.wgsl). */
+/** Bytes of split-KV scratch a pass of `tokens` tokens with `splits` splits needs. */
+export function attentionScratchBytes(shape: AttentionShape, tokens: number, splits: number): number {
+  return tokens * splits * shape.qHeads * (shape.headDim + 2) * 4;
+}
+
+/**
+ * RoPE + KV-cache write (ropeKvWrite.wgsl), then causal GQA attention in two steps:
+ * per-split softmax states (attentionPartial.wgsl) merged by attentionCombine.wgsl.
+ */
 export class AttentionKernels {
   private readonly rope: ComputeKernel;
-  private readonly attention: ComputeKernel;
+  private readonly partial: ComputeKernel;
+  private readonly combine: ComputeKernel;
 
   constructor(private readonly device: GPUDevice, readonly shape: AttentionShape) {
     this.rope = new ComputeKernel(device, 'ropeKvWrite', [ropeSource]);
-    this.attention = new ComputeKernel(device, 'attention', [attentionSource]);
+    this.partial = new ComputeKernel(device, 'attentionPartial', [partialSource]);
+    this.combine = new ComputeKernel(device, 'attentionCombine', [combineSource]);
   }
 
   prepare(b: AttentionBindings): Dispatch[] {
     const { qHeads, kvHeads, headDim } = this.shape;
     const qkvStride = (qHeads + 2 * kvHeads) * headDim;
     const ropeParams = createUniformBuffer(this.device, 'ropeKvWrite.params', new Uint32Array([qHeads, kvHeads, headDim, qkvStride]));
-    const attnValues = new Uint32Array([qHeads, kvHeads, headDim, qkvStride, 0, 0, 0, 0]);
-    new Float32Array(attnValues.buffer)[4] = 1 / Math.sqrt(headDim);
-    const attnParams = createUniformBuffer(this.device, 'attention.params', attnValues);
+    const partialValues = new Uint32Array([qHeads, kvHeads, headDim, qkvStride, 0, b.splits, 0, 0]);
+    new Float32Array(partialValues.buffer)[4] = 1 / Math.sqrt(headDim);
+    const partialParams = createUniformBuffer(this.device, 'attentionPartial.params', partialValues);
+    const combineParams = createUniformBuffer(this.device, 'attentionCombine.params', new Uint32Array([qHeads, kvHeads, headDim, b.splits]));
     return [
       {
         kernel: this.rope,
@@ -47,8 +63,13 @@ export class AttentionKernels {
         workgroups: [qHeads + 2 * kvHeads, b.tokens, 1],
       },
       {
-        kernel: this.attention,
-        bindGroup: this.attention.bind([attnParams, b.step, b.qkv, b.kCache, b.vCache, b.out]),
+        kernel: this.partial,
+        bindGroup: this.partial.bind([partialParams, b.step, b.qkv, b.kCache, b.vCache, b.scratch]),
+        workgroups: [kvHeads, b.tokens, b.splits],
+      },
+      {
+        kernel: this.combine,
+        bindGroup: this.combine.bind([combineParams, b.scratch, b.out]),
         workgroups: [qHeads, b.tokens, 1],
       },
     ];

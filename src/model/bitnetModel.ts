@@ -7,7 +7,7 @@ import { TernaryMatmulKernels, defaultTernaryVariant, type TernaryDotVariant } f
 import { NormQuantizeKernel } from '../kernels/normQuantize.ts';
 import { RmsNormKernel } from '../kernels/rmsNorm.ts';
 import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
-import { AttentionKernels } from '../kernels/attention.ts';
+import { AttentionKernels, attentionScratchBytes } from '../kernels/attention.ts';
 import { DenseGemvKernel } from '../kernels/denseGemv.ts';
 import { ArgmaxKernel } from '../kernels/argmax.ts';
 import type { ModelTensorSource } from '../loader/tensorSource.ts';
@@ -26,7 +26,7 @@ export interface BitNetModelOptions {
 }
 
 /** What a pass ends with: logits of the last token, of every token, or a greedy token on the GPU. */
-type PassOutput = 'last' | 'all' | 'argmax';
+export type PassOutput = 'last' | 'all' | 'argmax';
 
 export interface GreedyOptions {
   /** Stop after any of these ids (it is included in the result); default: the config's eos ids. */
@@ -51,6 +51,8 @@ export class BitNetModel {
   readonly contextLength: number;
   readonly prefillChunk: number;
   readonly variant: TernaryDotVariant;
+  /** Key spans per head in a decode step's attention: more workgroups when the context is long. */
+  private readonly decodeSplits: number;
   /** Tokens currently in the KV cache. */
   position = 0;
 
@@ -65,7 +67,7 @@ export class BitNetModel {
     lmHead: DenseGemvKernel;
     argmax: ArgmaxKernel;
   };
-  private readonly buf: Record<'ids' | 'generated' | 'step' | 'x' | 'qkv' | 'attn' | 'gateUp' | 'xq' | 'xScale' | 'hFinal' | 'logits' | 'ropeCos' | 'ropeSin', GPUBuffer>;
+  private readonly buf: Record<'ids' | 'generated' | 'step' | 'attnScratch' | 'x' | 'qkv' | 'attn' | 'gateUp' | 'xq' | 'xScale' | 'hFinal' | 'logits' | 'ropeCos' | 'ropeSin', GPUBuffer>;
   private readonly kv: { k: GPUBuffer; v: GPUBuffer }[];
   private readonly passes = new Map<string, Dispatch[]>();
   private allLogits?: GPUBuffer;
@@ -77,6 +79,7 @@ export class BitNetModel {
     this.contextLength = options.contextLength ?? Math.min(c.maxPositionEmbeddings, 4096);
     this.prefillChunk = Math.min(options.prefillChunk ?? 256, this.contextLength);
     this.variant = options.variant ?? defaultTernaryVariant(ctx.caps);
+    this.decodeSplits = Math.min(16, Math.max(1, Math.ceil(this.contextLength / 256)));
     const qDim = c.numHeads * c.headDim;
     const kvDim = c.numKvHeads * c.headDim;
     const T = this.prefillChunk;
@@ -104,6 +107,7 @@ export class BitNetModel {
       xScale: f32('xScale', T),
       hFinal: f32('hFinal', T * c.hiddenSize),
       logits: f32('logits', c.vocabSize),
+      attnScratch: createStorageBuffer(device, 'attnScratch', Math.max(attentionScratchBytes(this.kernels.attention.shape, T, 1), attentionScratchBytes(this.kernels.attention.shape, 1, this.decodeSplits))),
       ropeCos: createStorageBuffer(device, 'ropeCos', rope.cos),
       ropeSin: createStorageBuffer(device, 'ropeSin', rope.sin),
     };
@@ -125,6 +129,16 @@ export class BitNetModel {
 
   gpuMemory(): ModelMemory {
     return { ...this.memory };
+  }
+
+  /** Compute dispatches in one pass of m tokens (a decode step is m = 1, ending in 'argmax'). */
+  dispatchCount(m: number, output: PassOutput): number {
+    return this.dispatches(m, output).length;
+  }
+
+  /** The recorded dispatches of a pass, for profiling tools; replaying them alone skips the step uniform. */
+  passDispatches(m: number, output: PassOutput): readonly Dispatch[] {
+    return this.dispatches(m, output);
   }
 
   /** Forgets cached tokens after the first `length` (for reusing a shared prefix). */
@@ -256,7 +270,7 @@ export class BitNetModel {
     w.layers.forEach((layer, i) => {
       d.push(norm(b.x, layer.inputNorm, c.hiddenSize));
       d.push(...k.matmul.prepare({ weights: layer.qkv, xq: b.xq, xScale: b.xScale, y: b.qkv, m }));
-      d.push(...k.attention.prepare({ step: b.step, qkv: b.qkv, kCache: this.kv[i].k, vCache: this.kv[i].v, ropeCos: b.ropeCos, ropeSin: b.ropeSin, out: b.attn, tokens: m }));
+      d.push(...k.attention.prepare({ step: b.step, qkv: b.qkv, kCache: this.kv[i].k, vCache: this.kv[i].v, ropeCos: b.ropeCos, ropeSin: b.ropeSin, out: b.attn, scratch: b.attnScratch, tokens: m, splits: m === 1 ? this.decodeSplits : 1 }));
       d.push(norm(b.attn, layer.attnSubNorm, qDim));
       d.push(...k.matmul.prepare({ weights: layer.o, xq: b.xq, xScale: b.xScale, y: b.x, m, accumulate: true }));
       d.push(norm(b.x, layer.postAttentionNorm, c.hiddenSize));

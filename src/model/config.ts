@@ -56,6 +56,7 @@ export function parseBitNetConfig(json: unknown, file = 'config.json'): BitNetCo
   if (!Number.isInteger(headDim)) fail(`hidden_size ${hiddenSize} is not divisible by num_attention_heads ${numHeads}; give head_dim`);
   if (headDim % 2 !== 0 || headDim > 256) fail(`head_dim ${headDim} must be even and at most 256`);
   if (numHeads % numKvHeads !== 0) fail(`num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`);
+  if (numHeads / numKvHeads > 8) fail(`${numHeads / numKvHeads} query heads per KV head; the attention kernel supports at most 8`);
   if (hiddenSize % 2 !== 0) fail(`hidden_size ${hiddenSize} must be even`);
   const act = c.hidden_act ?? 'relu2';
   if (act !== 'relu2') fail(`hidden_act ${JSON.stringify(act)} is not supported (BitNet uses "relu2")`);

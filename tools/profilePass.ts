@@ -1,0 +1,61 @@
+// Where a pass spends GPU time: each dispatch of the decode step (or a prefill pass) is replayed
+// many times on its own and timed, then the times are summed per kernel. Barriers between
+// dependent dispatches are included, as in a real step.
+//   node --import ./tools/register.js tools/profilePass.ts [--model 2B-4T] [--m 1] [--reps 100]
+import { createNodeGpuContext } from '../src/node/nodeGpu.ts';
+import { BitNetModel } from '../src/model/bitnetModel.ts';
+import { recordDispatch } from '../src/gpu/computeKernel.ts';
+import { MODEL_SHAPES, syntheticSource } from './bench/syntheticSource.ts';
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+const shape = MODEL_SHAPES.find((s) => s.name.includes(option('model', '2B-4T')));
+if (!shape) throw new Error('unknown --model');
+const m = Number(option('m', '1'));
+const reps = Number(option('reps', '100'));
+const context = Number(option('context', '1024'));
+
+const ctx = await createNodeGpuContext();
+const { device } = ctx;
+const model = await BitNetModel.load(ctx, syntheticSource(shape), { contextLength: context, prefillChunk: Math.max(m, 1) });
+// Fill the cache to half the context so attention does realistic work.
+await model.logits(Array.from({ length: context / 2 }, (_, i) => i % shape.vocab));
+device.queue.writeBuffer((model as unknown as { buf: { step: GPUBuffer } }).buf.step, 0, new Uint32Array([context / 2, 0, 0, 0]));
+const dispatches = model.passDispatches(m, m === 1 ? 'argmax' : 'last');
+
+async function time(run: (pass: GPUComputePassEncoder) => void): Promise<number> {
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  run(pass);
+  pass.end();
+  const t0 = performance.now();
+  device.queue.submit([encoder.finish()]);
+  await device.queue.onSubmittedWorkDone();
+  return performance.now() - t0;
+}
+
+const byKernel = new Map<string, { us: number; count: number }>();
+let total = 0;
+for (const d of dispatches) {
+  await time((p) => recordDispatch(p, d));
+  const one = await time((p) => recordDispatch(p, d));
+  const many = await time((p) => {
+    for (let r = 0; r < reps; r++) recordDispatch(p, d);
+  });
+  const us = (Math.max(many - one, 0) / (reps - 1)) * 1000;
+  const e = byKernel.get(d.kernel.label) ?? { us: 0, count: 0 };
+  e.us += us;
+  e.count++;
+  byKernel.set(d.kernel.label, e);
+  total += us;
+}
+const whole = await time((p) => dispatches.forEach((d) => recordDispatch(p, d)));
+console.log(`${shape.name}, m=${m}, ${dispatches.length} dispatches on ${ctx.caps.adapterName}`);
+console.log(`sum of per-dispatch times: ${(total / 1000).toFixed(3)} ms; one whole pass (submit + wait): ${whole.toFixed(3)} ms`);
+console.log('| kernel | dispatches | total us | us each |\n|---|---|---|---|');
+for (const [k, v] of [...byKernel].sort((a, b) => b[1].us - a[1].us)) {
+  console.log(`| ${k} | ${v.count} | ${v.us.toFixed(1)} | ${(v.us / v.count).toFixed(2)} |`);
+}
+process.exit(0);
