@@ -1,16 +1,18 @@
 // Causal attention over the KV cache, first half (split-KV / flash-decoding): one workgroup per
 // (KV head, token, split). The keys 0..=pos are cut into `splits` spans; a workgroup streams its
-// span in tiles of 64 with an online softmax and writes, for each query head sharing this KV head
-// (GQA), its running max, sum and unnormalized output. attentionCombine.wgsl merges the splits.
-// Sharing each K/V read among the group's query heads divides the cache traffic by the group size.
+// span in tiles of 64 keys (one per thread) with an online softmax and writes, for each query head
+// sharing this KV head (GQA), its running max, sum and unnormalized output; attentionCombine.wgsl
+// merges the splits. Each K/V read serves the whole group of query heads.
+// HEAD_DIM and GROUP are pipeline constants so every loop below has a fixed trip count: the
+// driver unrolls them and keeps the small arrays in registers (with runtime bounds they spilled
+// to local memory and this kernel was ~30x slower on an H100).
 
 struct Params {
   qHeads: u32,
   kvHeads: u32,
-  headDim: u32,   // at most 256
   qkvStride: u32,
-  scale: f32,     // 1 / sqrt(headDim)
   splits: u32,
+  scale: f32,     // 1 / sqrt(HEAD_DIM)
 }
 
 struct Step {
@@ -18,79 +20,82 @@ struct Step {
   genIndex: u32,
 }
 
+override HEAD_DIM: u32 = 64u; // a multiple of 4, at most 256
+override GROUP: u32 = 1u;     // query heads per KV head, at most 8
+
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<uniform> step: Step;
 @group(0) @binding(2) var<storage, read> qkv: array<f32>;
-@group(0) @binding(3) var<storage, read> kCache: array<f32>;
+@group(0) @binding(3) var<storage, read> kCache: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> vCache: array<f32>;
-// [token, kvHead, split, group head, (max, sum, acc[headDim])]
+// [token, kvHead, split, group head, (max, sum, acc[HEAD_DIM])]
 @group(0) @binding(5) var<storage, read_write> partial: array<f32>;
 
 const TILE = 64u;
-const MAX_GROUP = 8u;
+const MAX_GROUP = 8u; // function-scope arrays need constant sizes; loops use GROUP
 const NEG_BIG = -3.0e38; // stands for -inf, which WGSL implementations need not support
-var<workgroup> qs: array<f32, 2048>;      // MAX_GROUP * 256
-var<workgroup> prob: array<f32, 512>;     // MAX_GROUP * TILE
-var<workgroup> red: array<f32, 512>;
+var<workgroup> qs: array<vec4<f32>, GROUP * HEAD_DIM / 4u>;
+var<workgroup> prob: array<f32, GROUP * TILE>;
+var<workgroup> red: array<f32, GROUP * TILE>;
 
 @compute @workgroup_size(TILE)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let kvh = wid.x;
   let m = wid.y;
   let split = wid.z;
-  let G = p.qHeads / p.kvHeads;
-  let D = p.headDim;
+  let D4 = HEAD_DIM / 4u;
   let keys = step.pos0 + m + 1u;
   let span = ((keys + p.splits - 1u) / p.splits + TILE - 1u) / TILE * TILE;
   let start = split * span;
   let end = min(keys, start + span);
-  for (var i = lid; i < G * D; i += TILE) {
-    qs[i] = qkv[m * p.qkvStride + kvh * G * D + i];
+  let qBase = m * p.qkvStride + kvh * GROUP * HEAD_DIM;
+  for (var i = lid; i < GROUP * D4; i += TILE) {
+    qs[i] = vec4(qkv[qBase + 4u * i], qkv[qBase + 4u * i + 1u], qkv[qBase + 4u * i + 2u], qkv[qBase + 4u * i + 3u]);
   }
   workgroupBarrier();
   var runMax: array<f32, MAX_GROUP>;
   var runSum: array<f32, MAX_GROUP>;
-  var acc: array<f32, 32>; // [group head][dims lid + 64 j]
-  for (var g = 0u; g < G; g++) { runMax[g] = NEG_BIG; }
+  var acc: array<f32, MAX_GROUP * 4u>; // [group head][dims lid + 64 j]
+  for (var g = 0u; g < GROUP; g++) { runMax[g] = NEG_BIG; }
   for (var t0 = start; t0 < end; t0 += TILE) {
     let t = t0 + lid;
     let valid = t < end;
     var score: array<f32, MAX_GROUP>;
     // Reset explicitly: SwiftShader and lavapipe were seen to keep the previous tile's values.
-    for (var g = 0u; g < G; g++) { score[g] = 0.0; }
+    for (var g = 0u; g < GROUP; g++) { score[g] = 0.0; }
     if (valid) {
-      let kb = (t * p.kvHeads + kvh) * D;
-      for (var d = 0u; d < D; d++) {
+      let kb = (t * p.kvHeads + kvh) * D4;
+      for (var d = 0u; d < D4; d++) {
         let kv = kCache[kb + d];
-        for (var g = 0u; g < G; g++) { score[g] += qs[g * D + d] * kv; }
+        for (var g = 0u; g < GROUP; g++) { score[g] += dot(qs[g * D4 + d], kv); }
       }
     }
-    for (var g = 0u; g < G; g++) {
+    for (var g = 0u; g < GROUP; g++) {
       score[g] = select(NEG_BIG, score[g] * p.scale, valid);
       red[g * TILE + lid] = score[g];
     }
     workgroupBarrier();
     for (var s = TILE / 2u; s > 0u; s >>= 1u) {
       if (lid < s) {
-        for (var g = 0u; g < G; g++) { red[g * TILE + lid] = max(red[g * TILE + lid], red[g * TILE + lid + s]); }
+        for (var g = 0u; g < GROUP; g++) { red[g * TILE + lid] = max(red[g * TILE + lid], red[g * TILE + lid + s]); }
       }
       workgroupBarrier();
     }
     var newMax: array<f32, MAX_GROUP>;
-    for (var g = 0u; g < G; g++) {
+    for (var g = 0u; g < GROUP; g++) {
       newMax[g] = max(runMax[g], red[g * TILE]);
       prob[g * TILE + lid] = select(0.0, exp(score[g] - newMax[g]), valid);
     }
     workgroupBarrier();
-    for (var g = 0u; g < G; g++) { red[g * TILE + lid] = prob[g * TILE + lid]; }
+    for (var g = 0u; g < GROUP; g++) { red[g * TILE + lid] = prob[g * TILE + lid]; }
     workgroupBarrier();
     for (var s = TILE / 2u; s > 0u; s >>= 1u) {
       if (lid < s) {
-        for (var g = 0u; g < G; g++) { red[g * TILE + lid] += red[g * TILE + lid + s]; }
+        for (var g = 0u; g < GROUP; g++) { red[g * TILE + lid] += red[g * TILE + lid + s]; }
       }
       workgroupBarrier();
     }
-    for (var g = 0u; g < G; g++) {
+    for (var g = 0u; g < GROUP; g++) {
       let correction = exp(runMax[g] - newMax[g]);
       runSum[g] = runSum[g] * correction + red[g * TILE];
       runMax[g] = newMax[g];
@@ -98,27 +103,27 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     }
     let n = min(TILE, end - t0);
     for (var u = 0u; u < n; u++) {
-      let vb = ((t0 + u) * p.kvHeads + kvh) * D;
+      let vb = ((t0 + u) * p.kvHeads + kvh) * HEAD_DIM;
       for (var j = 0u; j < 4u; j++) {
         let d = lid + TILE * j;
-        if (d < D) {
+        if (d < HEAD_DIM) {
           let vv = vCache[vb + d];
-          for (var g = 0u; g < G; g++) { acc[g * 4u + j] += prob[g * TILE + u] * vv; }
+          for (var g = 0u; g < GROUP; g++) { acc[g * 4u + j] += prob[g * TILE + u] * vv; }
         }
       }
     }
     workgroupBarrier();
   }
-  let base = ((m * p.kvHeads + kvh) * p.splits + split) * G * (D + 2u);
-  for (var g = 0u; g < G; g++) {
-    let o = base + g * (D + 2u);
+  let base = ((m * p.kvHeads + kvh) * p.splits + split) * GROUP * (HEAD_DIM + 2u);
+  for (var g = 0u; g < GROUP; g++) {
+    let o = base + g * (HEAD_DIM + 2u);
     if (lid == 0u) {
       partial[o] = runMax[g];
       partial[o + 1u] = runSum[g];
     }
     for (var j = 0u; j < 4u; j++) {
       let d = lid + TILE * j;
-      if (d < D) { partial[o + 2u + d] = acc[g * 4u + j]; }
+      if (d < HEAD_DIM) { partial[o + 2u + d] = acc[g * 4u + j]; }
     }
   }
 }

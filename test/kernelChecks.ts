@@ -2,7 +2,7 @@
 // (test/ternaryKernels.test.ts) and the Chromium page (e2e/), so both run the very same cases.
 import type { GpuContext } from '../src/gpu/context.ts';
 import { createStorageBuffer, readBuffer } from '../src/gpu/buffers.ts';
-import { recordDispatch, type Dispatch } from '../src/gpu/computeKernel.ts';
+import { ComputeKernel, kernelsReady, recordDispatch, type Dispatch } from '../src/gpu/computeKernel.ts';
 import { QuantizeActivationsKernel } from '../src/kernels/quantizeActivations.ts';
 import { TernaryMatmulKernels, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
 import { activationWordsFor, packTernary, repackHuggingFaceTernary } from '../src/kernels/ternaryLayout.ts';
@@ -68,6 +68,7 @@ async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, ra
     new QuantizeActivationsKernel(device).prepare({ x: xBuf, xq, xScale, rows: c.m, cols: c.k }),
     ...matmulKernels(device, variant, raw).prepare({ weights, xq, xScale, y, m: c.m }),
   ];
+  await kernelsReady(device);
   const encoder = device.createCommandEncoder();
   const pass = encoder.beginComputePass();
   for (const d of dispatches) recordDispatch(pass, d);
@@ -174,6 +175,10 @@ export const kernelChecks: NamedCheck[] = [
       await checkRejects(() => kernels.prepare({ weights, xq: ok, xScale: ok, y: ok, m: 1, outStride: 4, outOffset: 2 }), 'InvalidArgumentError', /4 output rows at offset 2/);
       await checkRejects(() => quant.prepare({ x: ok, xq: ok, xScale: ok, rows: 1, cols: 0 }), 'InvalidArgumentError', /cols=0/);
       await checkRejects(() => quant.prepare({ x: small, xq: ok, xScale: ok, rows: 1, cols: 64 }), 'InvalidArgumentError', /buffer x \(small\) holds 8 bytes, 256 are needed/);
+      // An invalid shader is reported as a typed error naming the kernel, not only on the console.
+      new ComputeKernel(device, 'brokenKernel', ['@compute @workgroup_size(1) fn main() { let x: u32 = -1.5; }']);
+      await checkRejects(() => kernelsReady(device), 'ShaderError', /kernel brokenKernel is invalid on this adapter/);
+      await kernelsReady(device); // the failure was reported once and cleared
     },
   },
 ];

@@ -1,7 +1,27 @@
+import { BitNetError } from '../errors.ts';
+
+/** A WGSL shader failed to compile or its pipeline was invalid: a bug, or an adapter we do not support. */
+export class ShaderError extends BitNetError {
+  constructor(message: string) {
+    super('shader', message);
+  }
+}
+
+const pendingChecks = new WeakMap<GPUDevice, Promise<void>[]>();
+
+/** Waits until every kernel created so far on `device` is known valid; throws the first ShaderError. */
+export async function kernelsReady(device: GPUDevice): Promise<void> {
+  const pending = pendingChecks.get(device) ?? [];
+  pendingChecks.delete(device);
+  await Promise.all(pending);
+}
+
 /** A compute pipeline built from WGSL sources, with its (auto-derived) bind-group layout. */
 export class ComputeKernel {
   readonly pipeline: GPUComputePipeline;
   readonly label: string;
+  /** Resolves once the pipeline is known valid; rejects with a ShaderError naming the kernel otherwise. */
+  readonly ready: Promise<void>;
 
   constructor(
     readonly device: GPUDevice,
@@ -10,6 +30,8 @@ export class ComputeKernel {
     constants?: Record<string, number | boolean>,
   ) {
     this.label = label;
+    // WebGPU reports invalid shaders asynchronously (and by default only to the console).
+    device.pushErrorScope('validation');
     const module = device.createShaderModule({ label, code: sources.join('\n') });
     this.pipeline = device.createComputePipeline({
       label,
@@ -20,6 +42,15 @@ export class ComputeKernel {
         constants: constants && Object.fromEntries(Object.entries(constants).map(([k, v]) => [k, Number(v)])),
       },
     });
+    this.ready = device.popErrorScope().then(async (error) => {
+      if (!error) return;
+      const info = await module.getCompilationInfo();
+      const messages = info.messages.filter((m) => m.type === 'error').map((m) => `${m.lineNum}:${m.linePos} ${m.message}`);
+      throw new ShaderError(`kernel ${label} is invalid on this adapter: ${messages.join('; ') || error.message}`);
+    });
+    // Keep rejections observed until someone awaits kernelsReady().
+    this.ready.catch(() => {});
+    pendingChecks.set(device, [...(pendingChecks.get(device) ?? []), this.ready]);
   }
 
   /** A bind group with `buffers` at bindings 0, 1, 2, ... in order. */

@@ -44,7 +44,10 @@ export class AttentionKernels {
 
   constructor(private readonly device: GPUDevice, readonly shape: AttentionShape) {
     this.rope = new ComputeKernel(device, 'ropeKvWrite', [ropeSource]);
-    this.partial = new ComputeKernel(device, 'attentionPartial', [partialSource]);
+    this.partial = new ComputeKernel(device, 'attentionPartial', [partialSource], {
+      HEAD_DIM: shape.headDim,
+      GROUP: shape.qHeads / shape.kvHeads,
+    });
     this.combine = new ComputeKernel(device, 'attentionCombine', [combineSource]);
   }
 
@@ -52,7 +55,7 @@ export class AttentionKernels {
     const { qHeads, kvHeads, headDim } = this.shape;
     const qkvStride = (qHeads + 2 * kvHeads) * headDim;
     const ropeParams = createUniformBuffer(this.device, 'ropeKvWrite.params', new Uint32Array([qHeads, kvHeads, headDim, qkvStride]));
-    const partialValues = new Uint32Array([qHeads, kvHeads, headDim, qkvStride, 0, b.splits, 0, 0]);
+    const partialValues = new Uint32Array([qHeads, kvHeads, qkvStride, b.splits, 0, 0, 0, 0]);
     new Float32Array(partialValues.buffer)[4] = 1 / Math.sqrt(headDim);
     const partialParams = createUniformBuffer(this.device, 'attentionPartial.params', partialValues);
     const combineParams = createUniformBuffer(this.device, 'attentionCombine.params', new Uint32Array([qHeads, kvHeads, headDim, b.splits]));

@@ -1,6 +1,6 @@
 import type { GpuContext } from '../gpu/context.ts';
 import { createStorageBuffer, createUniformBuffer, readBuffer } from '../gpu/buffers.ts';
-import { recordDispatch, type Dispatch } from '../gpu/computeKernel.ts';
+import { kernelsReady, recordDispatch, type Dispatch } from '../gpu/computeKernel.ts';
 import { ContextOverflowError, InvalidArgumentError } from '../errors.ts';
 import { activationWordsFor } from '../kernels/ternaryLayout.ts';
 import { TernaryMatmulKernels, defaultTernaryVariant, type TernaryDotVariant } from '../kernels/ternaryMatmul.ts';
@@ -124,7 +124,14 @@ export class BitNetModel {
       throw new InvalidArgumentError(`contextLength ${contextLength} must be an integer in 1..${c.maxPositionEmbeddings} (max_position_embeddings)`);
     }
     const weights = await uploadModelWeights(ctx.device, source, options.onProgress);
-    return new BitNetModel(ctx, weights, c, { ...options, contextLength });
+    const model = new BitNetModel(ctx, weights, c, { ...options, contextLength });
+    try {
+      await kernelsReady(ctx.device);
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+    return model;
   }
 
   gpuMemory(): ModelMemory {

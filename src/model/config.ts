@@ -54,7 +54,7 @@ export function parseBitNetConfig(json: unknown, file = 'config.json'): BitNetCo
   const numKvHeads = c.num_key_value_heads === null ? numHeads : int('num_key_value_heads', 5);
   const headDim = c.head_dim == null ? hiddenSize / numHeads : int('head_dim');
   if (!Number.isInteger(headDim)) fail(`hidden_size ${hiddenSize} is not divisible by num_attention_heads ${numHeads}; give head_dim`);
-  if (headDim % 2 !== 0 || headDim > 256) fail(`head_dim ${headDim} must be even and at most 256`);
+  if (headDim % 4 !== 0 || headDim > 256) fail(`head_dim ${headDim} must be a multiple of 4 and at most 256`);
   if (numHeads % numKvHeads !== 0) fail(`num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`);
   if (numHeads / numKvHeads > 8) fail(`${numHeads / numKvHeads} query heads per KV head; the attention kernel supports at most 8`);
   if (hiddenSize % 2 !== 0) fail(`hidden_size ${hiddenSize} must be even`);
