@@ -31,7 +31,7 @@ async function runSuite(query: string): Promise<void> {
   await page.close();
 }
 
-test('BitLinear kernel checks pass in headless Chromium (SwiftShader WebGPU)', { timeout: 600_000 }, () => runSuite('suite=kernels'));
+test('BitLinear and sampling kernel checks pass in headless Chromium (SwiftShader WebGPU)', { timeout: 600_000 }, () => runSuite('suite=kernels'));
 
 test('whole models match transformers and the CPU reference in headless Chromium', { timeout: 600_000 }, () =>
   runSuite(`suite=models&fixtures=${encodeURIComponent(`/@fs${SHARED_DIR}fixtures/`)}`),

@@ -34,7 +34,7 @@ for (const shape of MODEL_SHAPES.filter((s) => wanted.some((w) => s.name.include
     const a = performance.now();
     await model.logits(prompt.slice(0, -1));
     const b = performance.now();
-    await model.generateGreedy(prompt.slice(-1), generate, { stopIds: [], readbackInterval: 32 });
+    await model.generate(prompt.slice(-1), generate, { stopIds: [], lookahead: 7 });
     const c = performance.now();
     if (r === 0) continue; // warm-up: pipelines, caches
     prefill.push(((promptTokens - 1) / (b - a)) * 1000);

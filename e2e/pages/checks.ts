@@ -2,6 +2,7 @@
 // results to Playwright as window.checkResults.
 import { createGpuContext } from '../../src/gpu/context.ts';
 import { kernelChecks, type NamedCheck } from '../../test/kernelChecks.ts';
+import { samplingChecks } from '../../test/samplingChecks.ts';
 import { CONFIG_VARIANTS, checkConfigVariant, checkFixture } from '../../test/modelChecks.ts';
 import { httpFiles } from '../../src/loader/byteSource.ts';
 import { defaultTernaryVariant } from '../../src/kernels/ternaryMatmul.ts';
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   const ctx = await createGpuContext(navigator.gpu);
   const params = new URLSearchParams(location.search);
   const suite = params.get('suite');
-  const checks = suite === 'kernels' ? kernelChecks : suite === 'models' ? modelChecks(params.get('fixtures') ?? '') : [];
+  const checks = suite === 'kernels' ? [...kernelChecks, ...samplingChecks] : suite === 'models' ? modelChecks(params.get('fixtures') ?? '') : [];
   const results: CheckResult[] = [];
   for (const c of checks) {
     try {

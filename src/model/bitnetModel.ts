@@ -10,6 +10,7 @@ import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
 import { AttentionKernels, attentionScratchBytes } from '../kernels/attention.ts';
 import { DenseGemvKernel } from '../kernels/denseGemv.ts';
 import { ArgmaxKernel } from '../kernels/argmax.ts';
+import { SampleKernel, GREEDY, samplingUniform, type SamplingParams } from '../kernels/sample.ts';
 import type { ModelTensorSource } from '../loader/tensorSource.ts';
 import type { BitNetConfig } from './config.ts';
 import { uploadModelWeights, destroyModelWeights, type ModelWeights, type UploadProgress } from './modelWeights.ts';
@@ -26,13 +27,32 @@ export interface BitNetModelOptions {
 }
 
 /** What a pass ends with: logits of the last token, of every token, or a greedy token on the GPU. */
-export type PassOutput = 'last' | 'all' | 'argmax';
+export type PassOutput = 'last' | 'all' | 'argmax' | 'sample';
 
-export interface GreedyOptions {
-  /** Stop after any of these ids (it is included in the result); default: the config's eos ids. */
+export interface StreamOptions {
+  /** How tokens are chosen; default greedy. */
+  sampling?: SamplingParams;
+  /** Stop after any of these ids (it is yielded); default: the config's eos ids. */
   stopIds?: readonly number[];
-  /** Generated tokens are read back in batches of this many steps (the GPU never waits for the CPU). */
-  readbackInterval?: number;
+  /** Tokens the repetition penalty counts as seen (default: the prompt); generated ones are added on the GPU. */
+  penaltyTokens?: readonly number[];
+  /** Decode steps submitted ahead of the one being read back (default 4). */
+  lookahead?: number;
+}
+
+/** Ring of 4-byte read-back buffers: one per decode step in flight. */
+const READBACK_SLOTS = 8;
+
+function checkSampling(s: SamplingParams): void {
+  const bad = (field: string, rule: string, v: number) => {
+    throw new InvalidArgumentError(`sampling.${field} ${rule}, got ${v}`);
+  };
+  if (!(Number.isFinite(s.temperature) && s.temperature >= 0)) bad('temperature', 'must be >= 0', s.temperature);
+  if (!(Number.isInteger(s.topK) && s.topK >= 0)) bad('topK', 'must be a non-negative integer', s.topK);
+  if (!(s.topP > 0 && s.topP <= 1)) bad('topP', 'must be in (0, 1]', s.topP);
+  if (!(s.minP >= 0 && s.minP < 1)) bad('minP', 'must be in [0, 1)', s.minP);
+  if (!(Number.isFinite(s.repetitionPenalty) && s.repetitionPenalty > 0)) bad('repetitionPenalty', 'must be > 0', s.repetitionPenalty);
+  if (!(Number.isInteger(s.seed) && s.seed >= 0 && s.seed < 2 ** 32)) bad('seed', 'must be an integer in [0, 2^32)', s.seed);
 }
 
 /** GPU memory held by a loaded model, in bytes. */
@@ -66,10 +86,12 @@ export class BitNetModel {
     attention: AttentionKernels;
     lmHead: DenseGemvKernel;
     argmax: ArgmaxKernel;
+    sample: SampleKernel;
   };
-  private readonly buf: Record<'ids' | 'generated' | 'step' | 'attnScratch' | 'x' | 'qkv' | 'attn' | 'gateUp' | 'xq' | 'xScale' | 'hFinal' | 'logits' | 'ropeCos' | 'ropeSin', GPUBuffer>;
+  private readonly buf: Record<'ids' | 'generated' | 'step' | 'samplerParams' | 'seen' | 'attnScratch' | 'x' | 'qkv' | 'attn' | 'gateUp' | 'xq' | 'xScale' | 'hFinal' | 'logits' | 'ropeCos' | 'ropeSin', GPUBuffer>;
   private readonly kv: { k: GPUBuffer; v: GPUBuffer }[];
   private readonly passes = new Map<string, Dispatch[]>();
+  private readonly readbackSlots: GPUBuffer[];
   private allLogits?: GPUBuffer;
   private readonly memory: ModelMemory;
 
@@ -92,6 +114,7 @@ export class BitNetModel {
       attention: new AttentionKernels(device, { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim }),
       lmHead: new DenseGemvKernel(device),
       argmax: new ArgmaxKernel(device),
+      sample: new SampleKernel(device),
     };
     const rope = ropeTable(c.ropeTheta, c.headDim, this.contextLength);
     const f32 = (label: string, n: number) => createStorageBuffer(device, label, n * 4);
@@ -99,6 +122,8 @@ export class BitNetModel {
       ids: f32('ids', T),
       generated: f32('generated', this.contextLength),
       step: createUniformBuffer(device, 'step', new Uint32Array(4)),
+      samplerParams: createUniformBuffer(device, 'samplerParams', samplingUniform(c.vocabSize, GREEDY)),
+      seen: f32('seen', Math.ceil(c.vocabSize / 32)),
       x: f32('x', T * c.hiddenSize),
       qkv: f32('qkv', T * (qDim + 2 * kvDim)),
       attn: f32('attn', T * qDim),
@@ -111,6 +136,9 @@ export class BitNetModel {
       ropeCos: createStorageBuffer(device, 'ropeCos', rope.cos),
       ropeSin: createStorageBuffer(device, 'ropeSin', rope.sin),
     };
+    this.readbackSlots = Array.from({ length: READBACK_SLOTS }, (_, i) =>
+      device.createBuffer({ label: `readback${i}`, size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+    );
     this.kv = c.numLayers ? Array.from({ length: c.numLayers }, (_, i) => ({ k: f32(`k${i}`, this.contextLength * kvDim), v: f32(`v${i}`, this.contextLength * kvDim) })) : [];
     const activations = Object.values(this.buf).reduce((n, b) => n + b.size, 0);
     this.memory = { weights: weights.bytes, kvCache: 2 * c.numLayers * this.contextLength * kvDim * 4, activations };
@@ -183,41 +211,64 @@ export class BitNetModel {
   }
 
   /**
-   * Greedy decoding through the KV cache: appends `prompt`, then generates up to `maxTokens` ids.
-   * Each step is one submission; the token goes from argmax to the next embedding lookup on the GPU.
+   * Appends `prompt` to the cache and yields up to `maxTokens` new token ids, stopping after a stop id.
+   * Each decode step is one submission; the chosen token goes from the sampler to the next step's
+   * embedding lookup on the GPU, and `lookahead` steps are kept in flight while ids are read back.
+   * Breaking out of the loop (or an AbortSignal in the caller) leaves the cache consistent.
    */
-  async generateGreedy(prompt: readonly number[], maxTokens: number, options: GreedyOptions = {}): Promise<number[]> {
+  async *stream(prompt: readonly number[], maxTokens: number, options: StreamOptions = {}): AsyncGenerator<number, void, void> {
     if (!(Number.isInteger(maxTokens) && maxTokens > 0)) throw new InvalidArgumentError(`maxTokens must be a positive integer, got ${maxTokens}`);
     if (prompt.length === 0) throw new InvalidArgumentError('the prompt is empty: give at least one token (usually BOS)');
     this.checkTokens(prompt, maxTokens - 1);
+    const sampling = options.sampling ?? GREEDY;
+    checkSampling(sampling);
+    const output: PassOutput = sampling.temperature === 0 ? 'argmax' : 'sample';
+    if (output === 'sample') {
+      this.device.queue.writeBuffer(this.buf.samplerParams, 0, samplingUniform(this.config.vocabSize, sampling));
+      const seen = new Uint32Array(Math.ceil(this.config.vocabSize / 32));
+      for (const id of options.penaltyTokens ?? prompt) seen[id >>> 5] |= 1 << (id & 31);
+      this.device.queue.writeBuffer(this.buf.seen, 0, seen);
+    }
     const stop = new Set(options.stopIds ?? this.config.eosTokenIds);
-    const interval = options.readbackInterval ?? 16;
-    const promptStart = this.position;
+    const lookahead = Math.max(1, Math.min(options.lookahead ?? 4, READBACK_SLOTS - 1));
+    const firstPosition = this.position + prompt.length;
     for (let start = 0; start < prompt.length; start += this.prefillChunk) {
       const chunk = prompt.slice(start, start + this.prefillChunk);
-      this.runPass(chunk, start + chunk.length === prompt.length ? 'argmax' : 'last', 0);
+      const last = start + chunk.length === prompt.length;
+      this.runPass(chunk, last ? output : 'last', 0, last ? 0 : undefined);
     }
-    const out: number[] = [];
     let submitted = 1;
-    while (true) {
-      const target = Math.min(maxTokens, submitted + interval - 1);
-      for (; submitted < target; submitted++) this.runPass(null, 'argmax', submitted);
-      const ids = new Uint32Array(await readBuffer(this.device, this.buf.generated, submitted * 4));
-      for (let i = out.length; i < submitted; i++) {
-        out.push(ids[i]);
-        if (stop.has(ids[i]) || out.length === maxTokens) {
-          // The cache holds the prompt and every generated token but the last.
-          this.position = promptStart + prompt.length + out.length - 1;
-          return out;
-        }
+    let yielded = 0;
+    try {
+      while (yielded < maxTokens) {
+        for (; submitted < Math.min(maxTokens, yielded + 1 + lookahead); submitted++) this.runPass(null, output, submitted, submitted);
+        const id = await this.readGenerated(yielded);
+        yielded++;
+        yield id;
+        if (stop.has(id)) return;
       }
+    } finally {
+      // The cache holds the prompt and every consumed token but the last; steps run ahead are dropped.
+      this.position = firstPosition + Math.max(yielded - 1, 0);
     }
+  }
+
+  /** Greedy (or sampled) tokens as an array: `stream` collected. */
+  async generate(prompt: readonly number[], maxTokens: number, options: StreamOptions = {}): Promise<number[]> {
+    const out: number[] = [];
+    for await (const id of this.stream(prompt, maxTokens, options)) out.push(id);
+    return out;
+  }
+
+  /** Greedy decoding through the KV cache (see `stream`). */
+  generateGreedy(prompt: readonly number[], maxTokens: number, options: { stopIds?: readonly number[] } = {}): Promise<number[]> {
+    return this.generate(prompt, maxTokens, { ...options, sampling: GREEDY });
   }
 
   /** Frees all GPU memory of the model (weights, KV cache, working buffers). */
   dispose(): void {
     destroyModelWeights(this.weights);
-    for (const b of Object.values(this.buf)) b.destroy();
+    for (const b of [...Object.values(this.buf), ...this.readbackSlots]) b.destroy();
     for (const { k, v } of this.kv) {
       k.destroy();
       v.destroy();
@@ -240,7 +291,7 @@ export class BitNetModel {
   }
 
   /** Runs one pass over `ids` (or, for null, the token argmax left on the GPU) at the current position. */
-  private runPass(ids: readonly number[] | null, output: PassOutput, genIndex = 0): void {
+  private runPass(ids: readonly number[] | null, output: PassOutput, genIndex = 0, readback?: number): void {
     const m = ids ? ids.length : 1;
     const { device } = this;
     if (ids) device.queue.writeBuffer(this.buf.ids, 0, new Uint32Array(ids));
@@ -249,8 +300,18 @@ export class BitNetModel {
     const pass = encoder.beginComputePass();
     for (const d of this.dispatches(m, output)) recordDispatch(pass, d);
     pass.end();
+    if (readback !== undefined) encoder.copyBufferToBuffer(this.buf.generated, genIndex * 4, this.readbackSlots[readback % READBACK_SLOTS], 0, 4);
     device.queue.submit([encoder.finish()]);
     this.position += m;
+  }
+
+  /** The id generated at step `index`, from its read-back slot (filled by the step's own submission). */
+  private async readGenerated(index: number): Promise<number> {
+    const slot = this.readbackSlots[index % READBACK_SLOTS];
+    await slot.mapAsync(GPUMapMode.READ);
+    const id = new Uint32Array(slot.getMappedRange())[0];
+    slot.unmap();
+    return id;
   }
 
   /** The recorded schedule for a pass of m tokens, built once per (m, output) and replayed. */
@@ -295,6 +356,7 @@ export class BitNetModel {
     }
     d.push(...k.lmHead.prepare(w.lmHead, b.hFinal, logits, rows));
     if (output === 'argmax') d.push(k.argmax.prepare(b.step, logits, c.vocabSize, 0, b.ids, b.generated));
+    if (output === 'sample') d.push(k.sample.prepare(b.samplerParams, b.step, logits, b.seen, b.ids, b.generated));
     return d;
   }
 }

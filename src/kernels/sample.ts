@@ -1,0 +1,40 @@
+import source from '../../shaders/sample.wgsl?raw';
+import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
+
+/** GPU sampling (sample.wgsl): penalties, temperature, top-k/top-p/min-p, seeded draw. */
+export class SampleKernel {
+  private readonly kernel: ComputeKernel;
+
+  constructor(device: GPUDevice) {
+    this.kernel = new ComputeKernel(device, 'sample', [source]);
+  }
+
+  /** `params` is the 32-byte uniform written by writeSamplingParams; `seen` a bitmap of token ids. */
+  prepare(params: GPUBuffer, step: GPUBuffer, logits: GPUBuffer, seen: GPUBuffer, ids: GPUBuffer, generated: GPUBuffer): Dispatch {
+    return { kernel: this.kernel, bindGroup: this.kernel.bind([params, step, logits, seen, ids, generated]), workgroups: [1, 1, 1] };
+  }
+}
+
+/** How the next token is chosen. temperature 0 means greedy (argmax); the rest is ignored then. */
+export interface SamplingParams {
+  temperature: number;
+  /** Keep the k most likely tokens (0: no limit). */
+  topK: number;
+  /** Keep the smallest set of tokens whose probability reaches p (1: no limit). */
+  topP: number;
+  /** Drop tokens less likely than minP times the most likely one (0: off). */
+  minP: number;
+  /** transformers' repetition penalty on every token seen so far (1: off). */
+  repetitionPenalty: number;
+  /** Same seed, same prompt, same settings: same tokens. */
+  seed: number;
+}
+
+export const GREEDY: SamplingParams = { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, seed: 0 };
+
+export function samplingUniform(vocab: number, s: SamplingParams): Uint32Array<ArrayBuffer> {
+  const u = new Uint32Array(8);
+  u.set([vocab, s.topK, s.seed >>> 0, 0]);
+  new Float32Array(u.buffer).set([s.temperature, s.topP, s.minP, s.repetitionPenalty], 4);
+  return u;
+}
