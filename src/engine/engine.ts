@@ -1,0 +1,234 @@
+import type { GpuContext } from '../gpu/context.ts';
+import { ContextOverflowError, InvalidArgumentError } from '../errors.ts';
+import type { ModelFiles } from '../loader/byteSource.ts';
+import { openHuggingFaceCheckpoint } from '../loader/huggingFaceCheckpoint.ts';
+import { BitNetModel } from '../model/bitnetModel.ts';
+import type { SamplingParams } from '../kernels/sample.ts';
+import { ModelTokenizer } from '../tokenizer/modelTokenizer.ts';
+import { TextAssembler } from './textAssembler.ts';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  EngineStats,
+  FinishReason,
+  GenerateRequest,
+  GenerationChunk,
+  GenerationSettings,
+  LoadProgress,
+} from './types.ts';
+
+export interface EngineOptions {
+  /** A Hugging Face repo id, a URL of a checkpoint directory, or (in Node) a directory. */
+  model: string | ModelFiles;
+  onProgress?: (p: LoadProgress) => void;
+  /** KV cache length (default: min(max_position_embeddings, 4096)). */
+  contextLength?: number;
+}
+
+/** The engine's tokenizer: plain synchronous encode/decode. */
+export interface EngineTokenizer {
+  encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
+  decode(ids: readonly number[], options?: { skipSpecialTokens?: boolean }): string;
+}
+
+function samplingOf(s: GenerationSettings): SamplingParams {
+  const temperature = s.temperature ?? 1;
+  return {
+    temperature,
+    topK: s.top_k ?? 0,
+    topP: s.top_p ?? 1,
+    minP: s.min_p ?? 0,
+    repetitionPenalty: s.repetition_penalty ?? 1,
+    seed: s.seed ?? Math.floor(Math.random() * 2 ** 32),
+  };
+}
+
+/**
+ * A loaded model with its tokenizer: OpenAI-shaped chat completions, raw generation, and reuse of
+ * the KV cache for the shared prefix of consecutive requests. Requests run one at a time.
+ */
+export class Engine {
+  readonly chat: { completions: { create: Engine['createChatCompletion'] } };
+  /** The model's name as given to createEngine. */
+  readonly modelName: string;
+  private cached: number[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private lastStats: EngineStats;
+  private requestCount = 0;
+
+  constructor(
+    readonly gpu: GpuContext,
+    readonly model: BitNetModel,
+    readonly tokenizer: ModelTokenizer,
+    modelName: string,
+  ) {
+    this.modelName = modelName;
+    this.chat = { completions: { create: this.createChatCompletion.bind(this) as Engine['createChatCompletion'] } };
+    this.lastStats = { adapter: gpu.caps.adapterName, promptTokens: 0, cachedTokens: 0, completionTokens: 0, timeToFirstTokenMs: 0, prefillTokensPerSecond: 0, decodeTokensPerSecond: 0 };
+  }
+
+  /** Loads the model files (config, weights, tokenizer) from `files` onto `gpu`. */
+  static async load(gpu: GpuContext, files: ModelFiles, options: Omit<EngineOptions, 'model'> & { modelName: string }): Promise<Engine> {
+    const source = await openHuggingFaceCheckpoint(files);
+    const readJson = async (name: string, required: boolean) => {
+      if (!(await files.has(name))) {
+        if (required) throw new InvalidArgumentError(`${files.location} has no ${name}: the engine needs the model's tokenizer`);
+        return undefined;
+      }
+      return JSON.parse(await files.readText(name)) as unknown;
+    };
+    const tokenizer = new ModelTokenizer(await readJson('tokenizer.json', true), await readJson('tokenizer_config.json', false), source.config.vocabSize);
+    const model = await BitNetModel.load(gpu, source, {
+      contextLength: options.contextLength,
+      onProgress: (p) => options.onProgress?.({ phase: 'upload', done: p.done, total: p.total, unit: 'tensors' }),
+    });
+    return new Engine(gpu, model, tokenizer, options.modelName);
+  }
+
+  stats(): EngineStats {
+    return { ...this.lastStats };
+  }
+
+  /** Raw generation from text or token ids, as an async iterable of chunks (the last carries finishReason). */
+  generate(request: GenerateRequest): AsyncIterable<GenerationChunk> {
+    const ids = request.tokens ?? (request.prompt !== undefined ? this.tokenizer.encode(request.prompt) : undefined);
+    if (!ids || ids.length === 0) throw new InvalidArgumentError('generate needs a non-empty `prompt` or `tokens`');
+    return this.exclusive(() => this.run(ids, request));
+  }
+
+  createChatCompletion(request: ChatCompletionRequest & { stream: true }): Promise<AsyncIterable<ChatCompletionChunk>>;
+  createChatCompletion(request: ChatCompletionRequest & { stream?: false }): Promise<ChatCompletion>;
+  async createChatCompletion(request: ChatCompletionRequest): Promise<AsyncIterable<ChatCompletionChunk> | ChatCompletion> {
+    if (!Array.isArray(request.messages) || request.messages.length === 0) throw new InvalidArgumentError('messages must be a non-empty array');
+    for (const [i, m] of request.messages.entries()) {
+      if (!['system', 'user', 'assistant'].includes(m?.role) || typeof m.content !== 'string') {
+        throw new InvalidArgumentError(`messages[${i}] needs a role (system, user or assistant) and string content`);
+      }
+    }
+    const ids = this.tokenizer.encodeChat(request.messages);
+    const id = `chatcmpl-${Date.now().toString(36)}-${++this.requestCount}`;
+    const created = Math.floor(Date.now() / 1000);
+    const chunks = this.exclusive(() => this.run(ids, request));
+    const base = { id, created, model: this.modelName };
+    if (request.stream) {
+      return (async function* (): AsyncGenerator<ChatCompletionChunk> {
+        let first = true;
+        let completion = 0;
+        for await (const c of chunks) {
+          if (c.token !== null) completion++;
+          if (c.finishReason === null && c.text === '' && !first) continue;
+          yield {
+            ...base,
+            object: 'chat.completion.chunk',
+            choices: [{ index: 0, delta: { ...(first ? { role: 'assistant' as const } : {}), ...(c.text ? { content: c.text } : {}) }, finish_reason: c.finishReason }],
+            ...(c.finishReason ? { usage: { prompt_tokens: ids.length, completion_tokens: completion, total_tokens: ids.length + completion } } : {}),
+          };
+          first = false;
+        }
+      })();
+    }
+    let content = '';
+    let completion = 0;
+    let finish: FinishReason = 'stop';
+    for await (const c of chunks) {
+      content += c.text;
+      if (c.token !== null) completion++;
+      if (c.finishReason) finish = c.finishReason;
+    }
+    return {
+      ...base,
+      object: 'chat.completion',
+      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finish }],
+      usage: { prompt_tokens: ids.length, completion_tokens: completion, total_tokens: ids.length + completion },
+    };
+  }
+
+  /** Frees the GPU memory of the model. The engine cannot be used afterwards. */
+  dispose(): void {
+    this.model.dispose();
+  }
+
+  /** Runs generators one at a time: a request waits until the previous one has finished. */
+  private exclusive(make: () => AsyncGenerator<GenerationChunk>): AsyncIterable<GenerationChunk> {
+    let release!: () => void;
+    const previous = this.queue;
+    this.queue = new Promise<void>((r) => (release = r));
+    return (async function* () {
+      await previous;
+      try {
+        yield* make();
+      } finally {
+        release();
+      }
+    })();
+  }
+
+  private async *run(prompt: number[], s: GenerationSettings): AsyncGenerator<GenerationChunk> {
+    const maxTokens = s.max_tokens ?? 256;
+    if (!(Number.isInteger(maxTokens) && maxTokens > 0)) throw new InvalidArgumentError(`max_tokens must be a positive integer, got ${maxTokens}`);
+    const context = this.model.contextLength;
+    if (prompt.length + maxTokens > context) {
+      throw new ContextOverflowError(`the prompt has ${prompt.length} tokens and max_tokens is ${maxTokens}: ${prompt.length + maxTokens} exceed the context of ${context} tokens; shorten the conversation or lower max_tokens`);
+    }
+    const stops = s.stop === undefined ? [] : Array.isArray(s.stop) ? s.stop : [s.stop];
+    if (stops.some((x) => typeof x !== 'string' || x.length === 0)) throw new InvalidArgumentError('stop must be a non-empty string or a list of them');
+    const sampling = samplingOf(s);
+    // Reuse the cached prefix; at least one prompt token must run to produce logits.
+    let reuse = 0;
+    while (reuse < Math.min(this.cached.length, prompt.length - 1) && this.cached[reuse] === prompt[reuse]) reuse++;
+    this.model.truncate(Math.min(reuse, this.model.position));
+    reuse = this.model.position;
+    const stopIds = [...new Set([...this.model.config.eosTokenIds, ...this.tokenizer.stopIds, ...(s.stop_token_ids ?? [])])];
+    const text = new TextAssembler((ids) => this.tokenizer.decode(ids), stops);
+    const generated: number[] = [];
+    const t0 = performance.now();
+    let tFirst = 0;
+    let finish: FinishReason = 'length';
+    let stoppedByString = false;
+    if (s.signal?.aborted) {
+      yield { token: null, text: '', finishReason: 'abort' };
+      return;
+    }
+    const stream = this.model.stream(prompt.slice(reuse), maxTokens, { sampling, stopIds, penaltyTokens: prompt });
+    try {
+      for await (const id of stream) {
+        if (generated.length === 0) tFirst = performance.now();
+        generated.push(id);
+        if (stopIds.includes(id)) {
+          finish = 'stop';
+          break;
+        }
+        const step = text.push(id);
+        if (step.stopped) {
+          if (step.text) yield { token: id, text: step.text, finishReason: null };
+          finish = 'stop';
+          stoppedByString = true;
+          break;
+        }
+        yield { token: id, text: step.text, finishReason: null };
+        if (s.signal?.aborted) {
+          finish = 'abort';
+          break;
+        }
+      }
+    } finally {
+      await stream.return();
+      this.cached = [...prompt, ...generated].slice(0, this.model.position);
+      const tEnd = performance.now();
+      const prefillMs = (tFirst || tEnd) - t0;
+      this.lastStats = {
+        adapter: this.gpu.caps.adapterName,
+        promptTokens: prompt.length,
+        cachedTokens: reuse,
+        completionTokens: generated.length,
+        timeToFirstTokenMs: prefillMs,
+        prefillTokensPerSecond: ((prompt.length - reuse) / prefillMs) * 1000,
+        decodeTokensPerSecond: generated.length > 1 ? ((generated.length - 1) / (tEnd - tFirst)) * 1000 : 0,
+      };
+    }
+    // Text held back as a possible stop-string prefix is the reply's own, unless a stop string matched.
+    const rest = stoppedByString ? '' : text.flush();
+    yield { token: null, text: rest, finishReason: finish };
+  }
+}

@@ -1,0 +1,155 @@
+import { BitNetError, InvalidArgumentError } from '../errors.ts';
+import { ModelTokenizer } from '../tokenizer/modelTokenizer.ts';
+import { parseBitNetConfig } from '../model/config.ts';
+import { modelFilesFor } from './modelLocation.ts';
+import type { EngineOptions, EngineTokenizer } from './engine.ts';
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  EngineStats,
+  FinishReason,
+  GenerateRequest,
+  GenerationChunk,
+} from './types.ts';
+import type { FromWorker, SerializedError, ToWorker } from './workerProtocol.ts';
+
+/** The Engine API, with the model and all GPU work in a Web Worker. */
+export interface WorkerEngine {
+  readonly chat: {
+    completions: {
+      create(request: ChatCompletionRequest & { stream: true }): Promise<AsyncIterable<ChatCompletionChunk>>;
+      create(request: ChatCompletionRequest & { stream?: false }): Promise<ChatCompletion>;
+    };
+  };
+  generate(request: GenerateRequest): AsyncIterable<GenerationChunk>;
+  readonly tokenizer: EngineTokenizer;
+  readonly chatFormat: ModelTokenizer['chatFormat'];
+  readonly adapter: string;
+  stats(): EngineStats;
+  /** Stops the worker and frees its GPU memory. */
+  dispose(): void;
+  /** Called if the worker's GPU device is lost after loading; create a new engine to recover. */
+  onDeviceLost?: (error: BitNetError) => void;
+}
+
+function revive(e: SerializedError): BitNetError {
+  const err = new BitNetError(e.code ?? 'worker', e.message);
+  err.name = e.name;
+  return err;
+}
+
+/**
+ * createEngine's twin for pages: the same options and API, with the engine in a module worker.
+ * `model` must be a URL or a Hugging Face repo id (the worker fetches it).
+ */
+export async function createWorkerEngine(options: EngineOptions & { worker?: Worker }): Promise<WorkerEngine> {
+  if (typeof options.model !== 'string') throw new InvalidArgumentError('createWorkerEngine needs `model` as a URL or repo id');
+  const files = modelFilesFor(options.model);
+  const [configText, tokenizerText, tokenizerConfigText] = await Promise.all([
+    files.readText('config.json'),
+    files.readText('tokenizer.json'),
+    files.has('tokenizer_config.json').then((has) => (has ? files.readText('tokenizer_config.json') : '{}')),
+  ]);
+  const config = parseBitNetConfig(JSON.parse(configText));
+  const tokenizer = new ModelTokenizer(JSON.parse(tokenizerText), JSON.parse(tokenizerConfigText), config.vocabSize);
+  const worker = options.worker ?? new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  const listeners = new Map<number, (m: FromWorker) => void>();
+  let nextId = 1;
+  let lastStats: EngineStats | undefined;
+  let adapter = '';
+  let engine: WorkerEngine | undefined;
+  const loaded = new Promise<void>((resolve, reject) => {
+    worker.onmessage = (event: MessageEvent<FromWorker>) => {
+      const m = event.data;
+      if (m.type === 'progress') options.onProgress?.(m.progress);
+      else if (m.type === 'loaded') {
+        adapter = m.adapter;
+        resolve();
+      } else if (m.type === 'load-error') {
+        const err = revive(m.error);
+        if (engine?.onDeviceLost && err.code === 'device-lost') engine.onDeviceLost(err);
+        reject(err);
+      } else listeners.get(m.id)?.(m);
+    };
+    worker.onerror = (e) => reject(new BitNetError('worker', `the engine worker failed: ${e.message}`));
+  });
+  const send = (m: ToWorker) => worker.postMessage(m);
+  send({ type: 'load', model: new URL(files.location, typeof location === 'undefined' ? undefined : location.href).href, contextLength: options.contextLength });
+  await loaded;
+
+  /** Streams the chunks of one request; aborting its signal asks the worker to stop. */
+  function run<T>(kind: 'chat' | 'generate', request: { signal?: AbortSignal }): AsyncIterable<T> {
+    const id = nextId++;
+    const queue: T[] = [];
+    let done = false;
+    let failure: BitNetError | undefined;
+    let wake: (() => void) | undefined;
+    listeners.set(id, (m) => {
+      if (m.type === 'chunk') queue.push(m.chunk as T);
+      else if (m.type === 'done') {
+        lastStats = m.stats;
+        done = true;
+      } else if (m.type === 'error') {
+        failure = revive(m.error);
+        done = true;
+      }
+      wake?.();
+    });
+    const { signal, ...rest } = request;
+    signal?.addEventListener('abort', () => send({ type: 'abort', id }), { once: true });
+    send({ type: 'run', id, kind, request: rest } as ToWorker);
+    return (async function* () {
+      try {
+        while (true) {
+          if (queue.length) {
+            yield queue.shift()!;
+            continue;
+          }
+          if (failure) throw failure;
+          if (done) return;
+          await new Promise<void>((r) => (wake = r));
+        }
+      } finally {
+        listeners.delete(id);
+      }
+    })();
+  }
+
+  async function create(request: ChatCompletionRequest): Promise<AsyncIterable<ChatCompletionChunk> | ChatCompletion> {
+    const chunks = run<ChatCompletionChunk>('chat', request);
+    if (request.stream) return chunks;
+    let content = '';
+    let finish: FinishReason = 'stop';
+    let last: ChatCompletionChunk | undefined;
+    for await (const c of chunks) {
+      content += c.choices[0].delta.content ?? '';
+      if (c.choices[0].finish_reason) finish = c.choices[0].finish_reason;
+      last = c;
+    }
+    return {
+      id: last?.id ?? '',
+      object: 'chat.completion',
+      created: last?.created ?? 0,
+      model: last?.model ?? '',
+      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finish }],
+      usage: last?.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
+    };
+  }
+
+  engine = {
+    chat: { completions: { create: create as WorkerEngine['chat']['completions']['create'] } },
+    generate: (request) => run<GenerationChunk>('generate', request),
+    tokenizer,
+    chatFormat: tokenizer.chatFormat,
+    get adapter() {
+      return adapter;
+    },
+    stats: () => lastStats ?? { adapter, promptTokens: 0, cachedTokens: 0, completionTokens: 0, timeToFirstTokenMs: 0, prefillTokensPerSecond: 0, decodeTokensPerSecond: 0 },
+    dispose() {
+      send({ type: 'dispose' });
+      worker.terminate();
+    },
+  };
+  return engine;
+}
