@@ -1,5 +1,6 @@
 // Bundles Node entry points (CLI, benchmarks) into dist-node/*.js so they run with plain `node`
-// and the production dependencies only: what ../shared/gpu/prepare.sh carries to the GPU machine.
+// and the production dependencies only (what ../shared/gpu/prepare.sh carries to the GPU machine),
+// and, with --lib, the package's Node entry.
 import { build, type Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -18,19 +19,21 @@ const rawText: Plugin = {
   },
 };
 
-const entries = process.argv.slice(2);
+// --lib: the package's Node entry (dist/node.js), dependencies left to npm.
+const lib = process.argv.includes('--lib');
+const entries = lib ? ['src/node/index.ts'] : process.argv.slice(2);
 if (entries.length === 0) {
-  console.error('usage: buildNode.ts ENTRY.ts [...]');
+  console.error('usage: buildNode.ts ENTRY.ts [...] | --lib');
   process.exit(2);
 }
 await build({
   entryPoints: entries,
-  outdir: 'dist-node',
+  ...(lib ? { outfile: 'dist/node.js' } : { outdir: 'dist-node' }),
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['webgpu'],
+  external: lib ? ['webgpu', '@huggingface/*', 'idb-keyval'] : ['webgpu'],
   plugins: [rawText],
   logLevel: 'warning',
 });

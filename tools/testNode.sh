@@ -16,3 +16,5 @@ for driver in "swiftshader:$swiftshader" "llvmpipe:$lavapipe"; do
   VK_ICD_FILENAMES=${driver#*:} BITNET_EXPECT_ADAPTER=$name \
     node --import ./tools/register.js --test --test-concurrency=1 $files
 done
+echo "== the npm package (once)"
+VK_ICD_FILENAMES=$swiftshader node --import ./tools/register.js --test test/package.pack.ts

@@ -1,0 +1,45 @@
+// The published package really works: `npm pack`, install the tarball into a scratch project,
+// and generate with a fixture model through the package's own entry, as a user's code would.
+// Run once (not per driver) by tools/testNode.sh.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const MODEL = new URL('../public/models/bitnet-b1.58-en-11m', import.meta.url).pathname;
+const EXPECTED = new URL('./fixtures/bitnet-b1.58-en-11m/expected.json', import.meta.url).pathname;
+
+test('the npm tarball installs into a fresh project and generates in Node', { timeout: 600_000 }, () => {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'bitnet-pack-'));
+  try {
+    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const info = JSON.parse(out.slice(out.indexOf('[')))[0] as { filename: string; files: { path: string }[] };
+    const files = info.files.map((f) => f.path);
+    assert.ok(files.includes('dist/node.js') && files.includes('dist/index.js') && files.includes('dist/types/index.d.ts'), `packed: ${files.join(', ')}`);
+    assert.ok(!files.some((f) => f.startsWith('demo/') || f.startsWith('test/') || f.startsWith('public/') || f.startsWith('src/')), 'no sources, demo, tests or models in the package');
+    writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
+    const webgpu = JSON.parse(readFileSync(path.join(root, 'node_modules/webgpu/package.json'), 'utf8')).version;
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(scratch, info.filename), `webgpu@${webgpu}`], { cwd: scratch, stdio: 'inherit' });
+    const expected = JSON.parse(readFileSync(EXPECTED, 'utf8')).cases[2];
+    writeFileSync(
+      path.join(scratch, 'run.mjs'),
+      `import { createEngine } from 'bitnet-webgpu';
+       const engine = await createEngine({ model: ${JSON.stringify(MODEL)} });
+       const tokens = [];
+       for await (const c of engine.generate({ prompt: ${JSON.stringify(expected.prompt)}, max_tokens: 4, temperature: 0, stop_token_ids: [] })) {
+         if (c.token !== null) tokens.push(c.token);
+       }
+       console.log(JSON.stringify(tokens));
+       process.exit(0);`,
+    );
+    const result = execFileSync(process.execPath, ['run.mjs'], { cwd: scratch, encoding: 'utf8' });
+    // transformers' greedy tokens, up to its first near-tie
+    const n = expected.greedy_top2_margin.findIndex((m: number) => m < 0.3) + 1 || 4;
+    assert.deepEqual(JSON.parse(result.trim().split('\n').pop()!).slice(0, n), expected.greedy_new_ids.slice(0, n));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,32 @@
+import { defineConfig } from 'vite';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const sharedDir = fileURLToPath(new URL('../shared/', import.meta.url));
+
+// `vite` serves the chat demo (demo/, with public/ for the embedded model);
+// `vite build --mode lib` builds the browser library into dist/.
+export default defineConfig(({ mode }) =>
+  mode === 'lib'
+    ? {
+        build: {
+          lib: { entry: 'src/index.ts', formats: ['es'], fileName: 'index' },
+          outDir: 'dist',
+          copyPublicDir: false,
+          emptyOutDir: false,
+          target: 'es2022',
+          sourcemap: true,
+          rollupOptions: { external: [/^@huggingface\//, 'idb-keyval', 'webgpu', /^node:/] },
+        },
+        worker: { format: 'es' },
+      }
+    : {
+        root: 'demo',
+        publicDir: '../public',
+        // The demo imports the package by name, exactly as an application would.
+        resolve: { alias: { 'bitnet-webgpu': `${root}src/index.ts` } },
+        server: { fs: { allow: [root, sharedDir] } },
+        worker: { format: 'es' },
+        build: { outDir: '../dist-demo', emptyOutDir: true, target: 'es2022' },
+      },
+);
