@@ -23,6 +23,8 @@ export default defineConfig(({ mode }) =>
     : {
         root: 'demo',
         publicDir: '../public',
+        // Missing files must be 404s, not the page (model loaders probe for optional files).
+        appType: 'mpa',
         // The demo imports the package by name, exactly as an application would.
         resolve: { alias: { 'bitnet-webgpu': `${root}src/index.ts` } },
         server: { fs: { allow: [root, sharedDir] } },

@@ -43,7 +43,7 @@ function revive(e: SerializedError): BitNetError {
  * createEngine's twin for pages: the same options and API, with the engine in a module worker.
  * `model` must be a URL or a Hugging Face repo id (the worker fetches it).
  */
-export async function createWorkerEngine(options: EngineOptions & { worker?: Worker }): Promise<WorkerEngine> {
+export async function createWorkerEngine(options: EngineOptions & { worker?: Worker; signal?: AbortSignal }): Promise<WorkerEngine> {
   if (typeof options.model !== 'string') throw new InvalidArgumentError('createWorkerEngine needs `model` as a URL or repo id');
   const files = modelFilesFor(options.model);
   const [configText, tokenizerText, tokenizerConfigText] = await Promise.all([
@@ -75,8 +75,17 @@ export async function createWorkerEngine(options: EngineOptions & { worker?: Wor
     worker.onerror = (e) => reject(new BitNetError('worker', `the engine worker failed: ${e.message}`));
   });
   const send = (m: ToWorker) => worker.postMessage(m);
+  const cancelled = new Promise<never>((_, reject) => {
+    const cancel = () => {
+      worker.terminate();
+      reject(new BitNetError('aborted', 'loading was cancelled'));
+    };
+    if (options.signal?.aborted) cancel();
+    options.signal?.addEventListener('abort', cancel, { once: true });
+  });
+  cancelled.catch(() => {});
   send({ type: 'load', model: new URL(files.location, typeof location === 'undefined' ? undefined : location.href).href, contextLength: options.contextLength });
-  await loaded;
+  await Promise.race([loaded, cancelled]);
 
   /** Streams the chunks of one request; aborting its signal asks the worker to stop. */
   function run<T>(kind: 'chat' | 'generate', request: { signal?: AbortSignal }): AsyncIterable<T> {

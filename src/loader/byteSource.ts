@@ -93,7 +93,8 @@ export function httpFiles(baseUrl: string): ModelFiles {
     location: base,
     async has(file) {
       const res = await fetchOrExplain(base + file, { method: 'HEAD' });
-      return res.ok;
+      // Single-page-app hosts answer every path with their HTML page: that is not a model file.
+      return res.ok && !(res.headers.get('Content-Type') ?? '').startsWith('text/html');
     },
     open: (file) => httpSource(base + file),
     async readText(file) {
