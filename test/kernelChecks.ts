@@ -4,7 +4,7 @@ import type { GpuContext } from '../src/gpu/context.ts';
 import { createStorageBuffer, readBuffer } from '../src/gpu/buffers.ts';
 import { ComputeKernel, kernelsReady, recordDispatch, type Dispatch } from '../src/gpu/computeKernel.ts';
 import { QuantizeActivationsKernel } from '../src/kernels/quantizeActivations.ts';
-import { TernaryMatmulKernels, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
+import { TernaryMatmulKernels, type GemvLayout, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
 import { activationWordsFor, packTernary, repackHuggingFaceTernary } from '../src/kernels/ternaryLayout.ts';
 import { uploadTernaryWeights } from '../src/kernels/ternaryWeights.ts';
 import { bitLinearOutput, roundHalfEven, ternaryAccumulators } from './reference/bitlinear.ts';
@@ -27,12 +27,12 @@ interface Case {
 }
 
 const kernelCache = new WeakMap<GPUDevice, Map<string, TernaryMatmulKernels>>();
-function matmulKernels(device: GPUDevice, variant: TernaryDotVariant, raw: boolean): TernaryMatmulKernels {
+function matmulKernels(device: GPUDevice, variant: TernaryDotVariant, raw: boolean, gemvLayout: GemvLayout = 'lanes'): TernaryMatmulKernels {
   let byKey = kernelCache.get(device);
   if (!byKey) kernelCache.set(device, (byKey = new Map()));
-  const key = `${variant}:${raw}`;
+  const key = `${variant}:${raw}:${gemvLayout}`;
   let k = byKey.get(key);
-  if (!k) byKey.set(key, (k = new TernaryMatmulKernels(device, variant, { rawAccumulators: raw })));
+  if (!k) byKey.set(key, (k = new TernaryMatmulKernels(device, variant, { rawAccumulators: raw, gemvLayout })));
   return k;
 }
 
@@ -56,7 +56,7 @@ function unpackInt8Rows(words: Uint32Array, rows: number, cols: number): Int8Arr
 }
 
 /** Runs quantize + ternary matmul on the GPU; returns what came back. */
-async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, raw: boolean, packed?: Uint32Array) {
+async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, raw: boolean, packed?: Uint32Array, layout: GemvLayout = 'lanes') {
   const { device } = ctx;
   const { w, x, rowScale } = makeInput(c);
   const weights = uploadTernaryWeights(device, 'w', packed ?? packTernary(w, c.n, c.k), rowScale, c.n, c.k, c.maxBindingBytes);
@@ -66,7 +66,7 @@ async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, ra
   const y = createStorageBuffer(device, 'y', c.m * c.n * 4);
   const dispatches: Dispatch[] = [
     new QuantizeActivationsKernel(device).prepare({ x: xBuf, xq, xScale, rows: c.m, cols: c.k }),
-    ...matmulKernels(device, variant, raw).prepare({ weights, xq, xScale, y, m: c.m }),
+    ...matmulKernels(device, variant, raw, layout).prepare({ weights, xq, xScale, y, m: c.m }),
   ];
   await kernelsReady(device);
   const encoder = device.createCommandEncoder();
@@ -81,10 +81,10 @@ async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, ra
   return { w, x, rowScale, weights, gpuQ, gpuScale, out };
 }
 
-async function checkCase(ctx: GpuContext, c: Case, variant: TernaryDotVariant): Promise<void> {
-  const what = `${variant} m=${c.m} n=${c.n} k=${c.k}${c.special ? ` ${c.special}` : ''}`;
+async function checkCase(ctx: GpuContext, c: Case, variant: TernaryDotVariant, layout: GemvLayout = 'lanes'): Promise<void> {
+  const what = `${variant}${c.m === 1 ? `/${layout}` : ''} m=${c.m} n=${c.n} k=${c.k}${c.special ? ` ${c.special}` : ''}`;
   // Integer accumulators: bit-exact against the CPU, from the activations the GPU quantized.
-  const raw = await runOnGpu(ctx, c, variant, true);
+  const raw = await runOnGpu(ctx, c, variant, true, undefined, layout);
   for (let r = 0; r < c.m; r++) {
     let m = 0;
     for (let i = 0; i < c.k; i++) m = Math.max(m, Math.abs(raw.x[r * c.k + i]));
@@ -98,7 +98,7 @@ async function checkCase(ctx: GpuContext, c: Case, variant: TernaryDotVariant): 
   const acc = ternaryAccumulators(raw.gpuQ, raw.w, c.m, c.n, c.k);
   checkEqualArrays(new Int32Array(raw.out), acc, `${what}: accumulators`);
   // Scaled outputs: float tolerance.
-  const scaled = await runOnGpu(ctx, c, variant, false);
+  const scaled = await runOnGpu(ctx, c, variant, false, undefined, layout);
   checkClose(new Float32Array(scaled.out), bitLinearOutput(acc, scaled.gpuScale, scaled.rowScale, c.m, c.n), `${what}: outputs`, 1e-5, 1e-6);
 }
 
@@ -124,9 +124,14 @@ function variantsOf(ctx: GpuContext): TernaryDotVariant[] {
 
 export const kernelChecks: NamedCheck[] = [
   {
-    name: 'ternary GEMV and GEMM match the CPU reference (accumulators bit-exact) for awkward shapes',
+    name: 'ternary GEMV (both layouts) and GEMM match the CPU reference (accumulators bit-exact) for awkward shapes',
     async run(ctx) {
-      for (const variant of variantsOf(ctx)) for (const c of CASES) await checkCase(ctx, c, variant);
+      for (const variant of variantsOf(ctx)) {
+        for (const c of CASES) {
+          await checkCase(ctx, c, variant, 'lanes');
+          if (c.m === 1) await checkCase(ctx, c, variant, 'rows');
+        }
+      }
     },
   },
   {

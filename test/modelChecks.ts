@@ -4,7 +4,7 @@ import type { GpuContext } from '../src/gpu/context.ts';
 import type { ModelFiles } from '../src/loader/byteSource.ts';
 import { openHuggingFaceCheckpoint } from '../src/loader/huggingFaceCheckpoint.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
-import type { TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
+import type { GemvLayout, TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
 import { check } from './check.ts';
 import { referenceExpectations } from './reference/forward.ts';
 import { syntheticCheckpoint, type SyntheticOptions } from './syntheticCheckpoint.ts';
@@ -80,21 +80,33 @@ export interface FixtureSet {
   expected: { cases: ExpectedCase[] };
 }
 
-/** Loads the fixture model and checks every case, for each ternary kernel variant given (default: all the adapter has). */
+/** Loads the fixture model and checks every case, for each kernel choice given (default: kernelChoices). */
+export interface KernelChoice {
+  variant: TernaryDotVariant;
+  gemvLayout: GemvLayout;
+}
+
+/** Every dot-product variant the adapter has, each with one of the GEMV layouts (both layouts get covered). */
+export function kernelChoices(ctx: GpuContext): KernelChoice[] {
+  return ctx.caps.dot4I8Packed
+    ? [{ variant: 'dot4', gemvLayout: 'rows' }, { variant: 'addsub', gemvLayout: 'lanes' }]
+    : [{ variant: 'addsub', gemvLayout: 'rows' }, { variant: 'addsub', gemvLayout: 'lanes' }];
+}
+
 export async function checkFixture(
   ctx: GpuContext,
   fixture: FixtureSet,
   log: (line: string) => void = () => {},
-  variants: TernaryDotVariant[] = ctx.caps.dot4I8Packed ? ['dot4', 'addsub'] : ['addsub'],
+  choices: KernelChoice[] = kernelChoices(ctx),
 ): Promise<void> {
   const source = await openHuggingFaceCheckpoint(fixture.files);
-  for (const variant of variants) {
+  for (const { variant, gemvLayout } of choices) {
     // A chunk smaller than the longest prompt makes prefill run in several passes.
-    const model = await BitNetModel.load(ctx, source, { variant, prefillChunk: 128 });
+    const model = await BitNetModel.load(ctx, source, { variant, gemvLayout, prefillChunk: 128 });
     try {
       for (const [i, c] of fixture.expected.cases.entries()) {
-        const r = await checkGoldenCase(model, c, `${fixture.name} case ${i} (${variant})`);
-        log(`${fixture.name} case ${i} ${variant}: max ${r.maxDiff.toFixed(3)} mean ${r.meanDiff.toFixed(4)} top1 ${(r.top1Agreement * 100).toFixed(1)}% greedy ${r.greedyCompared}/${c.greedy_new_ids.length}`);
+        const r = await checkGoldenCase(model, c, `${fixture.name} case ${i} (${variant}, ${gemvLayout})`);
+        log(`${fixture.name} case ${i} ${variant}/${gemvLayout}: max ${r.maxDiff.toFixed(3)} mean ${r.meanDiff.toFixed(4)} top1 ${(r.top1Agreement * 100).toFixed(1)}% greedy ${r.greedyCompared}/${c.greedy_new_ids.length}`);
       }
     } finally {
       model.dispose();

@@ -5,7 +5,7 @@ import { kernelChecks, type NamedCheck } from '../../test/kernelChecks.ts';
 import { samplingChecks } from '../../test/samplingChecks.ts';
 import { CONFIG_VARIANTS, checkConfigVariant, checkFixture } from '../../test/modelChecks.ts';
 import { httpFiles } from '../../src/loader/byteSource.ts';
-import { defaultTernaryVariant } from '../../src/kernels/ternaryMatmul.ts';
+import { defaultGemvLayout, defaultTernaryVariant } from '../../src/kernels/ternaryMatmul.ts';
 
 interface CheckResult {
   name: string;
@@ -28,7 +28,7 @@ function modelChecks(fixturesUrl: string): NamedCheck[] {
       const base = `${fixturesUrl}tiny-a/${variant}/`;
       const expected = await (await fetch(`${base}expected.json`)).json();
       // The kernel suite covers both dot-product variants; here the adapter's default is enough.
-      await checkFixture(ctx, { name: `tiny-a/${variant}`, files: httpFiles(base), expected }, (l) => console.log(l), [defaultTernaryVariant(ctx.caps)]);
+      await checkFixture(ctx, { name: `tiny-a/${variant}`, files: httpFiles(base), expected }, (l) => console.log(l), [{ variant: defaultTernaryVariant(ctx.caps), gemvLayout: defaultGemvLayout(ctx.caps) }]);
     },
   }));
   const variants: NamedCheck[] = CONFIG_VARIANTS.map((o) => ({

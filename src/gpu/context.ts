@@ -7,6 +7,8 @@ export interface GpuCapabilities {
   shaderF16: boolean;
   subgroups: boolean;
   timestampQuery: boolean;
+  /** A CPU implementation (SwiftShader, lavapipe): kernels avoid workgroup barriers there. */
+  cpuAdapter: boolean;
   /** WGSL `dot4I8Packed` (language feature `packed_4x8_integer_dot_product`). */
   dot4I8Packed: boolean;
   maxStorageBufferBindingSize: number;
@@ -79,6 +81,7 @@ export async function createGpuContext(gpu: GPU | undefined, options: GpuContext
     device,
     caps: {
       adapterName,
+      cpuAdapter: (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter === true || info?.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software/i.test(adapterName),
       shaderF16: device.features.has('shader-f16'),
       subgroups: device.features.has('subgroups'),
       timestampQuery: device.features.has('timestamp-query'),

@@ -1,4 +1,5 @@
 import gemvSource from '../../shaders/ternaryGemv.wgsl?raw';
+import gemvRowsSource from '../../shaders/ternaryGemvRows.wgsl?raw';
 import gemmSource from '../../shaders/ternaryGemm.wgsl?raw';
 import dotAddSubSource from '../../shaders/ternaryDotAddSub.wgsl?raw';
 import dotPackedSource from '../../shaders/ternaryDotPacked.wgsl?raw';
@@ -18,6 +19,9 @@ import { requireSize } from './quantizeActivations.ts';
  */
 export type TernaryDotVariant = 'addsub' | 'dot4';
 
+/** GEMV work split: 32 lanes per row with a reduction (GPUs), or one invocation per row (CPU adapters). */
+export type GemvLayout = 'lanes' | 'rows';
+
 export interface TernaryLinearBindings {
   weights: TernaryWeights;
   /** Quantized activations: `m` rows of activationWordsFor(weights.cols) words. */
@@ -32,7 +36,7 @@ export interface TernaryLinearBindings {
   accumulate?: boolean;
 }
 
-const GEMV_ROWS_PER_WORKGROUP = 8;
+const GEMV_ROWS_PER_WORKGROUP: Record<GemvLayout, number> = { lanes: 8, rows: 64 };
 const GEMM_TILE = 64;
 
 /**
@@ -42,15 +46,18 @@ const GEMM_TILE = 64;
 export class TernaryMatmulKernels {
   private readonly gemv: ComputeKernel;
   private readonly gemm: ComputeKernel;
+  readonly gemvLayout: GemvLayout;
 
   constructor(
     private readonly device: GPUDevice,
     readonly variant: TernaryDotVariant,
-    options: { rawAccumulators?: boolean } = {},
+    options: { rawAccumulators?: boolean; gemvLayout?: GemvLayout } = {},
   ) {
     const dot = variant === 'dot4' ? dotPackedSource : dotAddSubSource;
     const constants = { RAW_ACC: options.rawAccumulators ?? false };
-    this.gemv = new ComputeKernel(device, `ternaryGemv.${variant}`, [dot, gemvSource], constants);
+    this.gemvLayout = options.gemvLayout ?? 'lanes';
+    const gemv = this.gemvLayout === 'rows' ? gemvRowsSource : gemvSource;
+    this.gemv = new ComputeKernel(device, `ternaryGemv.${this.gemvLayout}.${variant}`, [dot, gemv], constants);
     this.gemm = new ComputeKernel(device, `ternaryGemm.${variant}`, [dot, gemmSource], constants);
   }
 
@@ -74,7 +81,7 @@ export class TernaryMatmulKernels {
         return {
           kernel: this.gemv,
           bindGroup: this.gemv.bind([params, part.weights, part.rowScale, b.xq, b.xScale, b.y]),
-          workgroups: workgroupGrid(Math.ceil(part.rows / GEMV_ROWS_PER_WORKGROUP), maxDim),
+          workgroups: workgroupGrid(Math.ceil(part.rows / GEMV_ROWS_PER_WORKGROUP[this.gemvLayout]), maxDim),
         };
       }
       const params = createUniformBuffer(
@@ -96,4 +103,9 @@ export class TernaryMatmulKernels {
 /** The variant measured fastest on the adapter (see the kernel benchmark), falling back to add/sub. */
 export function defaultTernaryVariant(caps: GpuCapabilities): TernaryDotVariant {
   return caps.dot4I8Packed ? 'dot4' : 'addsub';
+}
+
+/** Row per invocation on CPU adapters, where barriers are expensive; lanes per row on GPUs. */
+export function defaultGemvLayout(caps: GpuCapabilities): GemvLayout {
+  return caps.cpuAdapter ? 'rows' : 'lanes';
 }

@@ -3,7 +3,7 @@ import { createStorageBuffer, createUniformBuffer, readBuffer } from '../gpu/buf
 import { kernelsReady, recordDispatch, type Dispatch } from '../gpu/computeKernel.ts';
 import { ContextOverflowError, InvalidArgumentError } from '../errors.ts';
 import { activationWordsFor } from '../kernels/ternaryLayout.ts';
-import { TernaryMatmulKernels, defaultTernaryVariant, type TernaryDotVariant } from '../kernels/ternaryMatmul.ts';
+import { TernaryMatmulKernels, defaultGemvLayout, defaultTernaryVariant, type GemvLayout, type TernaryDotVariant } from '../kernels/ternaryMatmul.ts';
 import { NormQuantizeKernel } from '../kernels/normQuantize.ts';
 import { RmsNormKernel } from '../kernels/rmsNorm.ts';
 import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
@@ -23,6 +23,8 @@ export interface BitNetModelOptions {
   prefillChunk?: number;
   /** Ternary dot-product variant; defaults to the fastest the adapter supports. */
   variant?: TernaryDotVariant;
+  /** GEMV work split; defaults to one invocation per row on CPU adapters, lanes per row on GPUs. */
+  gemvLayout?: GemvLayout;
   onProgress?: (p: UploadProgress) => void;
 }
 
@@ -106,13 +108,13 @@ export class BitNetModel {
     const kvDim = c.numKvHeads * c.headDim;
     const T = this.prefillChunk;
     this.kernels = {
-      matmul: new TernaryMatmulKernels(device, this.variant),
+      matmul: new TernaryMatmulKernels(device, this.variant, { gemvLayout: options.gemvLayout ?? defaultGemvLayout(ctx.caps) }),
       norm: new NormQuantizeKernel(device, false),
       gatedNorm: new NormQuantizeKernel(device, true),
       rmsNorm: new RmsNormKernel(device),
       embed: new EmbedLookupKernel(device),
       attention: new AttentionKernels(device, { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim }),
-      lmHead: new DenseGemvKernel(device),
+      lmHead: new DenseGemvKernel(device, options.gemvLayout ?? defaultGemvLayout(ctx.caps)),
       argmax: new ArgmaxKernel(device),
       sample: new SampleKernel(device),
     };
