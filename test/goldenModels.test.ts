@@ -12,7 +12,8 @@ const GOLDEN: { name: string; dir: string; expected: string; defaultKernelsOnly?
   // seeded random weights, from ../shared/fixtures
   { name: 'tiny-a/packed', dir: `${FIXTURES}tiny-a/packed`, expected: `${FIXTURES}tiny-a/packed/expected.json` },
   { name: 'tiny-a/bf16', dir: `${FIXTURES}tiny-a/bf16`, expected: `${FIXTURES}tiny-a/bf16/expected.json` },
-  // the embedded default model (tools/train), against transformers' output written at training time
+  // the embedded default model (tools/train) as shipped, converted to our shards, against
+  // transformers' output on the Hugging Face export, written at training time
   {
     name: 'bitnet-b1.58-en-11m',
     dir: `${root}public/models/bitnet-b1.58-en-11m`,

@@ -3,6 +3,7 @@
 import type { GpuContext } from '../src/gpu/context.ts';
 import type { ModelFiles } from '../src/loader/byteSource.ts';
 import { openHuggingFaceCheckpoint } from '../src/loader/huggingFaceCheckpoint.ts';
+import { openModel } from '../src/loader/openModel.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
 import type { GemvLayout, TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
 import { check } from './check.ts';
@@ -99,7 +100,7 @@ export async function checkFixture(
   log: (line: string) => void = () => {},
   choices: KernelChoice[] = kernelChoices(ctx),
 ): Promise<void> {
-  const source = await openHuggingFaceCheckpoint(fixture.files);
+  const { source } = await openModel(fixture.files);
   for (const { variant, gemvLayout } of choices) {
     // A chunk smaller than the longest prompt makes prefill run in several passes.
     const model = await BitNetModel.load(ctx, source, { variant, gemvLayout, prefillChunk: 128 });

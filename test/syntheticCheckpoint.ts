@@ -46,6 +46,12 @@ export function memoryFiles(location: string, files: Map<string, Uint8Array>): M
       if (!bytes) throw new ModelFormatError(file, 'not found');
       return new TextDecoder().decode(bytes);
     },
+    async download(file, onBytes) {
+      const bytes = files.get(file);
+      if (!bytes) throw new ModelFormatError(file, 'not found');
+      onBytes?.(bytes.byteLength);
+      return bytes.slice();
+    },
   };
 }
 

@@ -1,7 +1,8 @@
 import type { GpuContext } from '../gpu/context.ts';
 import { ContextOverflowError, InvalidArgumentError } from '../errors.ts';
 import type { ModelFiles } from '../loader/byteSource.ts';
-import { openHuggingFaceCheckpoint } from '../loader/huggingFaceCheckpoint.ts';
+import { openModel } from '../loader/openModel.ts';
+import type { ShardStore } from '../loader/shardStore.ts';
 import { BitNetModel } from '../model/bitnetModel.ts';
 import type { SamplingParams } from '../kernels/sample.ts';
 import { ModelTokenizer } from '../tokenizer/modelTokenizer.ts';
@@ -24,6 +25,8 @@ export interface EngineOptions {
   onProgress?: (p: LoadProgress) => void;
   /** KV cache length (default: min(max_position_embeddings, 4096)). */
   contextLength?: number;
+  /** Cancels loading. */
+  signal?: AbortSignal;
 }
 
 /** The engine's tokenizer: plain synchronous encode/decode. */
@@ -68,23 +71,37 @@ export class Engine {
     this.lastStats = { adapter: gpu.caps.adapterName, promptTokens: 0, cachedTokens: 0, completionTokens: 0, timeToFirstTokenMs: 0, prefillTokensPerSecond: 0, decodeTokensPerSecond: 0 };
   }
 
-  /** Loads the model files (config, weights, tokenizer) from `files` onto `gpu`. */
-  static async load(gpu: GpuContext, files: ModelFiles, options: Omit<EngineOptions, 'model'> & { modelName: string }): Promise<Engine> {
-    const source = await openHuggingFaceCheckpoint(files);
-    const readJson = async (name: string, required: boolean) => {
-      if (!(await files.has(name))) {
-        if (required) throw new InvalidArgumentError(`${files.location} has no ${name}: the engine needs the model's tokenizer`);
-        return undefined;
-      }
-      return JSON.parse(await files.readText(name)) as unknown;
-    };
-    const tokenizer = new ModelTokenizer(await readJson('tokenizer.json', true), await readJson('tokenizer_config.json', false), source.config.vocabSize);
-    const model = await BitNetModel.load(gpu, source, {
+  /**
+   * Loads a model from `files` onto `gpu`: our sharded format or a Hugging Face checkpoint, through
+   * `store` (a cache: downloads happen once) when given.
+   */
+  static async load(
+    gpu: GpuContext,
+    files: ModelFiles,
+    options: Omit<EngineOptions, 'model'> & { modelName: string; store?: ShardStore },
+  ): Promise<Engine> {
+    const opened = await openModel(files, {
+      store: options.store,
+      cacheKey: options.modelName,
+      signal: options.signal,
+      onProgress: (p) => options.onProgress?.(p),
+    });
+    const tokenizerJson = await opened.readTokenizerFile('tokenizer.json');
+    if (tokenizerJson === undefined) throw new InvalidArgumentError(`${files.location} has no tokenizer.json: the engine needs the model's tokenizer`);
+    const tokenizerConfig = await opened.readTokenizerFile('tokenizer_config.json');
+    const tokenizer = new ModelTokenizer(JSON.parse(tokenizerJson), tokenizerConfig === undefined ? {} : JSON.parse(tokenizerConfig), opened.source.config.vocabSize);
+    options.signal?.throwIfAborted();
+    const model = await BitNetModel.load(gpu, opened.source, {
       contextLength: options.contextLength,
       onProgress: (p) => options.onProgress?.({ phase: 'upload', done: p.done, total: p.total, unit: 'tensors' }),
     });
-    return new Engine(gpu, model, tokenizer, options.modelName);
+    const engine = new Engine(gpu, model, tokenizer, options.modelName);
+    engine.tokenizerFiles = { json: tokenizerJson, config: tokenizerConfig };
+    return engine;
   }
+
+  /** The tokenizer files' text (the worker engine hands them to the page). */
+  tokenizerFiles?: { json: string; config?: string };
 
   stats(): EngineStats {
     return { ...this.lastStats };

@@ -82,10 +82,15 @@ export interface EngineStats {
   decodeTokensPerSecond: number;
 }
 
-/** Where loading is. `fetch`: bytes of model files; `upload`: tensors placed on the GPU. */
+/**
+ * Where loading is. `fetch`: model files downloaded and verified (bytes; tensors when a Hugging
+ * Face checkpoint is converted on the fly); `upload`: tensors placed on the GPU.
+ */
 export interface LoadProgress {
   phase: 'fetch' | 'upload';
   done: number;
   total: number;
   unit: 'bytes' | 'tensors';
+  /** The file that just made progress, while fetching. */
+  file?: string;
 }

@@ -16,6 +16,8 @@ export interface ModelFiles {
   has(file: string): Promise<boolean>;
   open(file: string): ByteSource;
   readText(file: string): Promise<string>;
+  /** The whole file, reporting bytes as they arrive (downloads of shards). */
+  download(file: string, onBytes?: (bytes: number) => void, signal?: AbortSignal): Promise<Uint8Array>;
 }
 
 /** Network trouble reaching a model file (offline, CORS, HTTP status). */
@@ -44,6 +46,7 @@ async function fetchOrExplain(url: string, init?: RequestInit): Promise<Response
   try {
     return await fetch(url, init);
   } catch (cause) {
+    if ((cause as Error)?.name === 'AbortError') throw new BitNetError('aborted', `${url}: the download was cancelled`, { cause });
     const offline = typeof navigator !== 'undefined' && 'onLine' in navigator && !navigator.onLine;
     throw new FetchError(
       url,
@@ -101,6 +104,33 @@ export function httpFiles(baseUrl: string): ModelFiles {
       const res = await fetchOrExplain(base + file);
       if (!res.ok) throw new FetchError(base + file, `HTTP ${res.status} ${res.statusText}`, res.status);
       return res.text();
+    },
+    async download(file, onBytes, signal) {
+      const url = base + file;
+      const res = await fetchOrExplain(url, { signal });
+      if (!res.ok) throw new FetchError(url, `HTTP ${res.status} ${res.statusText}`, res.status);
+      if (!res.body) return new Uint8Array(await res.arrayBuffer());
+      const parts: Uint8Array[] = [];
+      let total = 0;
+      const reader = res.body.getReader();
+      try {
+        while (true) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          parts.push(value);
+          total += value.byteLength;
+          onBytes?.(value.byteLength);
+        }
+      } catch (cause) {
+        throw new FetchError(url, `the download broke off after ${total} bytes`, undefined, { cause });
+      }
+      const out = new Uint8Array(total);
+      let o = 0;
+      for (const p of parts) {
+        out.set(p, o);
+        o += p.byteLength;
+      }
+      return out;
     },
   };
 }

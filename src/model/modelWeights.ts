@@ -65,6 +65,12 @@ function modelRequests(c: BitNetConfig): { embedding: TensorRequest; lmHead?: Te
   };
 }
 
+/** Every tensor a model needs, in the order uploadModelWeights reads them (and shards store them). */
+export function tensorPlan(c: BitNetConfig): TensorRequest[] {
+  const plan = modelRequests(c);
+  return [plan.embedding, ...plan.layers.flatMap((l) => Object.values(l).flat()), plan.finalNorm, ...(plan.lmHead ? [plan.lmHead] : [])];
+}
+
 function stack(parts: TernaryMatrixData[]): TernaryMatrixData {
   if (parts.length === 1) return parts[0];
   const rows = parts.reduce((n, p) => n + p.rows, 0);
@@ -92,7 +98,7 @@ export async function uploadModelWeights(
   onProgress?: (p: UploadProgress) => void,
 ): Promise<ModelWeights> {
   const plan = modelRequests(source.config);
-  const all = [plan.embedding, ...(plan.lmHead ? [plan.lmHead] : []), plan.finalNorm, ...plan.layers.flatMap((l) => Object.values(l).flat())];
+  const all = tensorPlan(source.config);
   for (const request of all) source.check(request);
 
   let done = 0;

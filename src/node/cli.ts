@@ -4,14 +4,16 @@
 import { parseArgs } from 'node:util';
 import { createNodeGpuContext } from './nodeGpu.ts';
 import { directoryFiles } from './fileSource.ts';
-import { openHuggingFaceCheckpoint } from '../loader/huggingFaceCheckpoint.ts';
+import { openModel } from '../loader/openModel.ts';
 import { BitNetModel } from '../model/bitnetModel.ts';
 import { BitNetError } from '../errors.ts';
+import { convertCheckpoint } from './convertCheckpoint.ts';
 
 const USAGE = `usage:
   cli logits   --model DIR --ids 1,2,3 [--all]
   cli generate --model DIR --ids 1,2,3 --max-tokens N --greedy [--ignore-eos]
   cli info     --model DIR
+  cli convert  SRC OUT [--shard-mb N] [--force]   (SRC: checkpoint directory, HF repo id or URL)
 options:
   --context N      KV cache length (default: min(max_position_embeddings, 4096))
   --variant V      ternary kernel: dot4 or addsub (default: fastest the adapter has)`;
@@ -39,6 +41,8 @@ async function main(argv: string[]): Promise<void> {
       context: { type: 'string' },
       variant: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      'shard-mb': { type: 'string' },
+      force: { type: 'boolean' },
     },
   });
   const command = positionals[0];
@@ -46,12 +50,21 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (!['logits', 'generate', 'info'].includes(command)) throw new UsageError(`unknown command "${command}"`);
-  if (!values.model) throw new UsageError('--model DIR is required (a Hugging Face BitNet checkpoint directory)');
+  if (!['logits', 'generate', 'info', 'convert'].includes(command)) throw new UsageError(`unknown command "${command}"`);
+  if (command === 'convert') {
+    const [, src, out] = positionals;
+    if (!src || !out) throw new UsageError('convert needs SRC and OUT');
+    const shardMb = values['shard-mb'] === undefined ? 32 : Number(values['shard-mb']);
+    if (!(shardMb > 0)) throw new UsageError(`--shard-mb must be a positive number, got "${values['shard-mb']}"`);
+    const manifest = await convertCheckpoint(src, out, { shardBytes: Math.round(shardMb * 2 ** 20), force: values.force ?? false, log: (l) => console.error(l) });
+    console.log(JSON.stringify({ out, shards: manifest.shards.length, bytes: manifest.shards.reduce((n, s) => n + s.bytes, 0) }));
+    return;
+  }
+  if (!values.model) throw new UsageError('--model DIR is required (a Hugging Face BitNet checkpoint or a converted model directory)');
   const variant = values.variant;
   if (variant !== undefined && variant !== 'dot4' && variant !== 'addsub') throw new UsageError(`--variant must be dot4 or addsub, got "${variant}"`);
 
-  const source = await openHuggingFaceCheckpoint(directoryFiles(values.model));
+  const { source } = await openModel(directoryFiles(values.model));
   if (command === 'info') {
     console.log(JSON.stringify({ config: source.config }));
     return;

@@ -33,5 +33,10 @@ export function directoryFiles(dir: string): ModelFiles {
     has: (file) => stat(path.join(dir, file)).then((s) => s.isFile(), () => false),
     open: (file) => fileSource(path.join(dir, file)),
     readText: (file) => readFile(path.join(dir, file), 'utf8'),
+    async download(file, onBytes) {
+      const bytes = new Uint8Array(await readFile(path.join(dir, file)));
+      onBytes?.(bytes.byteLength);
+      return bytes;
+    },
   };
 }

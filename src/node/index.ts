@@ -7,19 +7,23 @@ import { modelFilesFor } from '../engine/modelLocation.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { createNodeGpuContext } from './nodeGpu.ts';
 import { directoryFiles } from './fileSource.ts';
+import { directoryStore } from './directoryStore.ts';
+import { resolveModelUrl } from '../engine/modelLocation.ts';
+import type { ShardStore } from '../loader/shardStore.ts';
 
 export * from '../index.ts';
 export { createNodeGpuContext } from './nodeGpu.ts';
 export { directoryFiles, fileSource } from './fileSource.ts';
+export { directoryStore, defaultCacheDir } from './directoryStore.ts';
 
-/** As in the browser; `model` may also be a directory on disk. */
-export async function createEngine(options: EngineOptions & { gpu?: GpuContext }): Promise<Engine> {
+/**
+ * As in the browser; `model` may also be a directory on disk (read in place). Remote models are
+ * cached in a directory (see defaultCacheDir) instead of IndexedDB.
+ */
+export async function createEngine(options: EngineOptions & { gpu?: GpuContext; store?: ShardStore }): Promise<Engine> {
   const gpu = options.gpu ?? (await createNodeGpuContext());
-  let files = typeof options.model === 'string' ? undefined : options.model;
-  if (typeof options.model === 'string') {
-    const isDir = await stat(options.model).then((s) => s.isDirectory(), () => false);
-    files = isDir ? directoryFiles(path.resolve(options.model)) : modelFilesFor(options.model);
-  }
-  const modelName = typeof options.model === 'string' ? options.model : options.model.location;
-  return Engine.load(gpu, files!, { ...options, modelName });
+  if (typeof options.model !== 'string') return Engine.load(gpu, options.model, { ...options, modelName: options.model.location });
+  const isDir = await stat(options.model).then((s) => s.isDirectory(), () => false);
+  if (isDir) return Engine.load(gpu, directoryFiles(path.resolve(options.model)), { ...options, modelName: options.model, store: options.store });
+  return Engine.load(gpu, modelFilesFor(options.model), { ...options, modelName: resolveModelUrl(options.model), store: options.store ?? directoryStore() });
 }

@@ -1,0 +1,72 @@
+import { tensorPlan } from '../model/modelWeights.ts';
+import type { ModelTensorSource, TensorRequest } from './tensorSource.ts';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, tensorBytes, type Manifest, type ManifestShard, type ManifestTensor } from './manifest.ts';
+import { sha256Hex } from './sha256.ts';
+
+export interface ConvertOptions {
+  /** Close a shard once it holds at least this many bytes (default 32 MiB). */
+  shardBytes?: number;
+  onProgress?: (p: { done: number; total: number }) => void;
+}
+
+/** Receives each finished shard (write it to disk, cache it, upload it). */
+export type ShardSink = (shard: ManifestShard, bytes: Uint8Array) => Promise<void>;
+
+async function tensorData(source: ModelTensorSource, r: TensorRequest): Promise<Uint8Array> {
+  if (r.kind === 'vector') return new Uint8Array((await source.vector(r.name, r.rows)).buffer.slice(0));
+  if (r.kind === 'bf16') {
+    const m = await source.bf16Matrix(r.name, r.rows, r.cols);
+    return new Uint8Array(m.words.buffer, m.words.byteOffset, m.words.byteLength);
+  }
+  const t = await source.ternary(r.name, r.rows, r.cols);
+  const out = new Uint8Array(t.packed.byteLength + t.rowScale.byteLength);
+  out.set(new Uint8Array(t.packed.buffer, t.packed.byteOffset, t.packed.byteLength));
+  out.set(new Uint8Array(t.rowScale.buffer, t.rowScale.byteOffset, t.rowScale.byteLength), t.packed.byteLength);
+  return out;
+}
+
+/**
+ * Converts any tensor source (a Hugging Face checkpoint) into our shards, streaming: tensors are
+ * read one at a time in upload order and at most one shard is held in memory. The output depends
+ * only on the input (no timestamps, fixed order), so converting twice gives identical shards.
+ */
+export async function convertModel(
+  source: ModelTensorSource,
+  configJson: Record<string, unknown>,
+  tokenizerFiles: string[],
+  sink: ShardSink,
+  options: ConvertOptions = {},
+): Promise<Manifest> {
+  const target = options.shardBytes ?? 32 * 2 ** 20;
+  const plan = tensorPlan(source.config);
+  for (const r of plan) source.check(r);
+  const tensors: ManifestTensor[] = [];
+  const shards: ManifestShard[] = [];
+  let pending: Uint8Array[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (size === 0) return;
+    const bytes = new Uint8Array(size);
+    let o = 0;
+    for (const p of pending) {
+      bytes.set(p, o);
+      o += p.byteLength;
+    }
+    const file = `shard-${String(shards.length).padStart(5, '0')}.bin`;
+    const shard = { file, bytes: size, sha256: await sha256Hex(bytes) };
+    shards.push(shard);
+    await sink(shard, bytes);
+    pending = [];
+    size = 0;
+  };
+  for (const [i, r] of plan.entries()) {
+    const data = await tensorData(source, r);
+    if (size > 0 && size + data.byteLength > target) await flush();
+    tensors.push({ name: r.name, kind: r.kind, rows: r.rows, cols: r.cols, shard: shards.length, offset: size, bytes: tensorBytes(r.kind, r.rows, r.cols) });
+    pending.push(data);
+    size += data.byteLength;
+    options.onProgress?.({ done: i + 1, total: plan.length });
+  }
+  await flush();
+  return { format: MANIFEST_FORMAT, version: MANIFEST_VERSION, config: configJson, tokenizerFiles, tensors, shards };
+}

@@ -1,0 +1,184 @@
+import { BitNetError, ModelFormatError } from '../errors.ts';
+import type { ModelFiles } from './byteSource.ts';
+import { FetchError } from './byteSource.ts';
+import { parseManifest, type Manifest } from './manifest.ts';
+import { sha256Hex } from './sha256.ts';
+import { explainQuota, type ShardStore } from './shardStore.ts';
+import { convertModel } from './convert.ts';
+import { openHuggingFaceCheckpoint } from './huggingFaceCheckpoint.ts';
+
+/** A shard kept failing its SHA-256 check, or a cached file is damaged. */
+export class IntegrityError extends BitNetError {
+  constructor(message: string) {
+    super('integrity', message);
+  }
+}
+
+export interface FetchProgress {
+  phase: 'fetch';
+  unit: 'bytes' | 'tensors';
+  done: number;
+  total: number;
+  /** The file that just made progress. */
+  file?: string;
+}
+
+const key = (model: string, file: string) => `${model}\n${file}`;
+/** Shards are cached under their hash too, so a changed file on the server is never mistaken for the cached one. */
+const shardKey = (model: string, s: { file: string; sha256: string }) => key(model, `${s.file}#${s.sha256}`);
+const MANIFEST = 'manifest.json';
+
+async function readCachedText(store: ShardStore, model: string, file: string): Promise<string | undefined> {
+  const bytes = await store.get(key(model, file));
+  return bytes && new TextDecoder().decode(bytes);
+}
+
+async function storeText(store: ShardStore, model: string, file: string, text: string): Promise<void> {
+  const bytes = new TextEncoder().encode(text);
+  await store.set(key(model, file), bytes).catch((e) => explainQuota(e, bytes.byteLength));
+}
+
+/**
+ * Makes sure every file of a sharded model is in `store`, verified: the manifest and tokenizer
+ * files are refreshed from the network when it answers (the cached copy is used offline); each
+ * shard missing from the cache is downloaded (several at once), checked against its SHA-256 and
+ * size, fetched once more if it fails, and stored only once it passes. A later load finds every
+ * shard cached and downloads no weights; an interrupted load fetches only what is missing.
+ */
+export async function fetchModelToCache(
+  files: ModelFiles,
+  model: string,
+  store: ShardStore,
+  options: { onProgress?: (p: FetchProgress) => void; signal?: AbortSignal; concurrency?: number } = {},
+): Promise<Manifest> {
+  let manifestText: string;
+  try {
+    manifestText = await files.readText(MANIFEST);
+  } catch (err) {
+    const cached = await readCachedText(store, model, MANIFEST);
+    if (!(err instanceof FetchError) || cached === undefined) throw err;
+    manifestText = cached; // offline: the cached model is complete or the load fails below
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(manifestText);
+  } catch (cause) {
+    throw new ModelFormatError(`${files.location}${MANIFEST}`, `not valid JSON (${(cause as Error).message})`);
+  }
+  const { manifest } = parseManifest(json, `${files.location}${MANIFEST}`);
+  const total = manifest.shards.reduce((n, s) => n + s.bytes, 0);
+  let done = 0;
+  const missing: number[] = [];
+  for (const [i, s] of manifest.shards.entries()) {
+    const cached = await store.get(shardKey(model, s));
+    if (cached?.byteLength === s.bytes) done += s.bytes;
+    else missing.push(i);
+  }
+  options.onProgress?.({ phase: 'fetch', unit: 'bytes', done, total });
+  const fetchShard = async (i: number) => {
+    const s = manifest.shards[i];
+    for (let attempt = 1; ; attempt++) {
+      let got = 0;
+      const bytes = await files.download(s.file, (n) => {
+        got += n;
+        done += n;
+        options.onProgress?.({ phase: 'fetch', unit: 'bytes', done: Math.min(done, total), total, file: s.file });
+      }, options.signal);
+      const ok = bytes.byteLength === s.bytes && (await sha256Hex(bytes)) === s.sha256;
+      if (ok) {
+        await store.set(shardKey(model, s), bytes).catch((e) => explainQuota(e, total));
+        return;
+      }
+      done -= got; // this attempt does not count
+      if (attempt === 2) {
+        throw new IntegrityError(
+          `${files.location}${s.file}: ${bytes.byteLength === s.bytes ? 'SHA-256 does not match the manifest' : `${bytes.byteLength} bytes, the manifest says ${s.bytes} (truncated?)`} twice; the file on the server is damaged or does not belong to this manifest`,
+        );
+      }
+    }
+  };
+  const queue = [...missing];
+  const workers = Array.from({ length: Math.min(options.concurrency ?? 4, queue.length) }, async () => {
+    while (queue.length) await fetchShard(queue.shift()!);
+  });
+  await Promise.all(workers);
+  for (const file of manifest.tokenizerFiles) {
+    const text = await files.readText(file).catch(async (err) => {
+      const cached = await readCachedText(store, model, file);
+      if (cached === undefined) throw err;
+      return cached;
+    });
+    await storeText(store, model, file, text);
+  }
+  // Written last: a cached manifest means every shard it lists was stored and verified.
+  await storeText(store, model, MANIFEST, manifestText);
+  return manifest;
+}
+
+/**
+ * Converts a Hugging Face checkpoint (read by HTTP range requests) into our shards straight into
+ * the cache: the browser needs no separate conversion step. Tokenizer files are cached with it.
+ */
+export async function convertToCache(
+  files: ModelFiles,
+  model: string,
+  store: ShardStore,
+  options: { onProgress?: (p: FetchProgress) => void } = {},
+): Promise<Manifest> {
+  const source = await openHuggingFaceCheckpoint(files);
+  const configJson = JSON.parse(await files.readText('config.json')) as Record<string, unknown>;
+  const tokenizerFiles: string[] = [];
+  for (const file of ['tokenizer.json', 'tokenizer_config.json']) {
+    if (await files.has(file)) {
+      await storeText(store, model, file, await files.readText(file));
+      tokenizerFiles.push(file);
+    }
+  }
+  const manifest = await convertModel(source, configJson, tokenizerFiles, (shard, bytes) => store.set(shardKey(model, shard), bytes).catch((e) => explainQuota(e, shard.bytes)), {
+    onProgress: (p) => options.onProgress?.({ phase: 'fetch', unit: 'tensors', done: p.done, total: p.total }),
+  });
+  await storeText(store, model, MANIFEST, JSON.stringify(manifest));
+  return manifest;
+}
+
+/** Reads shard `i` of a cached model, checking it is whole. */
+export function cachedShardReader(store: ShardStore, model: string, manifest: Manifest): (i: number) => Promise<Uint8Array> {
+  return async (i) => {
+    const s = manifest.shards[i];
+    const bytes = await store.get(shardKey(model, s));
+    if (bytes?.byteLength !== s.bytes) throw new IntegrityError(`cached ${s.file} of ${model} is missing or damaged; delete the model from the cache and load it again`);
+    return bytes;
+  };
+}
+
+export async function readCachedFile(store: ShardStore, model: string, file: string): Promise<string | undefined> {
+  return readCachedText(store, model, file);
+}
+
+export interface CachedModel {
+  /** The key the model was loaded under (its URL or repo id). */
+  model: string;
+  /** Bytes of all its cached files. */
+  bytes: number;
+  /** Whether its manifest is cached, i.e. every shard was stored and verified. */
+  complete: boolean;
+}
+
+/** Models in the cache, with their sizes. */
+export async function listCachedModels(store: ShardStore): Promise<CachedModel[]> {
+  const byModel = new Map<string, CachedModel>();
+  for (const k of await store.keys()) {
+    const [model, file] = k.split('\n');
+    const entry = byModel.get(model) ?? { model, bytes: 0, complete: false };
+    entry.bytes += (await store.get(k))?.byteLength ?? 0;
+    if (file === MANIFEST) entry.complete = true;
+    byModel.set(model, entry);
+  }
+  return [...byModel.values()];
+}
+
+/** Deletes every cached file of `model` (the manifest first, so a half-deleted model is never used). */
+export async function deleteCachedModel(store: ShardStore, model: string): Promise<void> {
+  await store.delete(key(model, MANIFEST));
+  for (const k of await store.keys()) if (k.startsWith(`${model}\n`)) await store.delete(k);
+}

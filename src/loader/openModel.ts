@@ -1,0 +1,66 @@
+import type { ModelFiles } from './byteSource.ts';
+import type { ModelTensorSource } from './tensorSource.ts';
+import { openHuggingFaceCheckpoint } from './huggingFaceCheckpoint.ts';
+import { parseManifest } from './manifest.ts';
+import { ManifestTensorSource } from './manifestSource.ts';
+import { cachedShardReader, convertToCache, fetchModelToCache, readCachedFile, type FetchProgress } from './modelCache.ts';
+import type { ShardStore } from './shardStore.ts';
+import { ModelFormatError } from '../errors.ts';
+
+export interface OpenedModel {
+  source: ModelTensorSource;
+  /** A tokenizer file's text, or undefined if the model has none. */
+  readTokenizerFile(name: string): Promise<string | undefined>;
+}
+
+export interface OpenOptions {
+  /** Cache for remote models; without it files are read in place (a local directory). */
+  store?: ShardStore;
+  /** The name the model is cached under (its URL or repo id). */
+  cacheKey?: string;
+  onProgress?: (p: FetchProgress) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Finds out what `files` hold and opens it as a tensor source:
+ * - our sharded format (manifest.json): with a store, shards are fetched once, verified and cached;
+ * - a Hugging Face checkpoint: with a store it is converted into cached shards on the fly,
+ *   otherwise (a local directory) read in place.
+ */
+export async function openModel(files: ModelFiles, options: OpenOptions = {}): Promise<OpenedModel> {
+  const { store } = options;
+  const cacheKey = options.cacheKey ?? files.location;
+  const hasManifest = await files.has('manifest.json').catch(async (err) => {
+    // offline: a cached model can still be used
+    if (store && (await readCachedFile(store, cacheKey, 'manifest.json')) !== undefined) return true;
+    throw err;
+  });
+  if (!hasManifest && !store) {
+    const source = await openHuggingFaceCheckpoint(files);
+    return { source, readTokenizerFile: async (name) => ((await files.has(name)) ? files.readText(name) : undefined) };
+  }
+  if (!store) {
+    const { manifest, config } = parseManifest(JSON.parse(await files.readText('manifest.json')), `${files.location}manifest.json`);
+    const source = new ManifestTensorSource(config, manifest, async (i) => {
+      const s = manifest.shards[i];
+      const bytes = await files.download(s.file);
+      if (bytes.byteLength !== s.bytes) throw new ModelFormatError(`${files.location}${s.file}`, `${bytes.byteLength} bytes, the manifest says ${s.bytes}`);
+      return bytes;
+    });
+    return { source, readTokenizerFile: async (name) => (manifest.tokenizerFiles.includes(name) ? files.readText(name) : undefined) };
+  }
+  const manifest = hasManifest
+    ? await fetchModelToCache(files, cacheKey, store, { onProgress: options.onProgress, signal: options.signal })
+    : ((await cachedManifest(store, cacheKey)) ?? (await convertToCache(files, cacheKey, store, { onProgress: options.onProgress })));
+  const { config } = parseManifest(manifest);
+  return {
+    source: new ManifestTensorSource(config, manifest, cachedShardReader(store, cacheKey, manifest)),
+    readTokenizerFile: (name) => readCachedFile(store, cacheKey, name),
+  };
+}
+
+async function cachedManifest(store: ShardStore, cacheKey: string) {
+  const text = await readCachedFile(store, cacheKey, 'manifest.json');
+  return text === undefined ? undefined : parseManifest(JSON.parse(text)).manifest;
+}
