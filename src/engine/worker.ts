@@ -23,8 +23,9 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
   if (m.type === 'load') {
     try {
       engine = await createEngine({ model: m.model, contextLength: m.contextLength, onProgress: (progress) => post({ type: 'progress', progress }) });
+      // the device may be lost later (driver reset, GPU removed): the page offers to reload
       engine.gpu.device.lost.then((info) => post({ type: 'load-error', error: { name: 'DeviceLostError', code: 'device-lost', message: `the GPU device was lost: ${info.message}` } }));
-      post({ type: 'loaded', adapter: engine.gpu.caps.adapterName });
+      post({ type: 'loaded', adapter: engine.gpu.caps.adapterName, vocabSize: engine.model.config.vocabSize, tokenizer: engine.tokenizerFiles! });
     } catch (err) {
       post({ type: 'load-error', error: serialize(err) });
     }

@@ -1,7 +1,6 @@
 import { BitNetError, InvalidArgumentError } from '../errors.ts';
 import { ModelTokenizer } from '../tokenizer/modelTokenizer.ts';
-import { parseBitNetConfig } from '../model/config.ts';
-import { modelFilesFor } from './modelLocation.ts';
+import { resolveModelUrl } from './modelLocation.ts';
 import type { EngineOptions, EngineTokenizer } from './engine.ts';
 import type {
   ChatCompletion,
@@ -24,7 +23,8 @@ export interface WorkerEngine {
   };
   generate(request: GenerateRequest): AsyncIterable<GenerationChunk>;
   readonly tokenizer: EngineTokenizer;
-  readonly chatFormat: ModelTokenizer['chatFormat'];
+  /** How chat messages become a prompt: the model's template, BitNet-2B's format, or plain text. */
+  get chatFormat(): ModelTokenizer['chatFormat'];
   readonly adapter: string;
   stats(): EngineStats;
   /** Stops the worker and frees its GPU memory. */
@@ -45,14 +45,8 @@ function revive(e: SerializedError): BitNetError {
  */
 export async function createWorkerEngine(options: EngineOptions & { worker?: Worker; signal?: AbortSignal }): Promise<WorkerEngine> {
   if (typeof options.model !== 'string') throw new InvalidArgumentError('createWorkerEngine needs `model` as a URL or repo id');
-  const files = modelFilesFor(options.model);
-  const [configText, tokenizerText, tokenizerConfigText] = await Promise.all([
-    files.readText('config.json'),
-    files.readText('tokenizer.json'),
-    files.has('tokenizer_config.json').then((has) => (has ? files.readText('tokenizer_config.json') : '{}')),
-  ]);
-  const config = parseBitNetConfig(JSON.parse(configText));
-  const tokenizer = new ModelTokenizer(JSON.parse(tokenizerText), JSON.parse(tokenizerConfigText), config.vocabSize);
+  const modelUrl = resolveModelUrl(options.model);
+  let tokenizer!: ModelTokenizer;
   const worker = options.worker ?? new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
   const listeners = new Map<number, (m: FromWorker) => void>();
   let nextId = 1;
@@ -65,6 +59,7 @@ export async function createWorkerEngine(options: EngineOptions & { worker?: Wor
       if (m.type === 'progress') options.onProgress?.(m.progress);
       else if (m.type === 'loaded') {
         adapter = m.adapter;
+        tokenizer = new ModelTokenizer(JSON.parse(m.tokenizer.json), m.tokenizer.config === undefined ? {} : JSON.parse(m.tokenizer.config), m.vocabSize);
         resolve();
       } else if (m.type === 'load-error') {
         const err = revive(m.error);
@@ -84,7 +79,7 @@ export async function createWorkerEngine(options: EngineOptions & { worker?: Wor
     options.signal?.addEventListener('abort', cancel, { once: true });
   });
   cancelled.catch(() => {});
-  send({ type: 'load', model: new URL(files.location, typeof location === 'undefined' ? undefined : location.href).href, contextLength: options.contextLength });
+  send({ type: 'load', model: modelUrl, contextLength: options.contextLength });
   await Promise.race([loaded, cancelled]);
 
   /** Streams the chunks of one request; aborting its signal asks the worker to stop. */
@@ -149,8 +144,12 @@ export async function createWorkerEngine(options: EngineOptions & { worker?: Wor
   engine = {
     chat: { completions: { create: create as WorkerEngine['chat']['completions']['create'] } },
     generate: (request) => run<GenerationChunk>('generate', request),
-    tokenizer,
-    chatFormat: tokenizer.chatFormat,
+    get tokenizer() {
+      return tokenizer;
+    },
+    get chatFormat() {
+      return tokenizer.chatFormat;
+    },
     get adapter() {
       return adapter;
     },

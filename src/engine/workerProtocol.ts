@@ -16,7 +16,7 @@ export interface SerializedError {
 
 export type FromWorker =
   | { type: 'progress'; progress: LoadProgress }
-  | { type: 'loaded'; adapter: string }
+  | { type: 'loaded'; adapter: string; vocabSize: number; tokenizer: { json: string; config?: string } }
   | { type: 'load-error'; error: SerializedError }
   | { type: 'chunk'; id: number; chunk: unknown }
   | { type: 'done'; id: number; stats: EngineStats }

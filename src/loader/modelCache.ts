@@ -101,7 +101,9 @@ export async function fetchModelToCache(
   const workers = Array.from({ length: Math.min(options.concurrency ?? 4, queue.length) }, async () => {
     while (queue.length) await fetchShard(queue.shift()!);
   });
-  await Promise.all(workers);
+  // Let every download finish or fail: good shards are kept, so the next load resumes from them.
+  const failed = (await Promise.allSettled(workers)).find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
   for (const file of manifest.tokenizerFiles) {
     const text = await files.readText(file).catch(async (err) => {
       const cached = await readCachedText(store, model, file);
