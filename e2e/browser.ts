@@ -1,7 +1,7 @@
 // Headless Chromium (Debian's, never a downloaded one) and a Vite server over the repository,
 // shared by the Playwright suites.
 import { chromium, type Browser } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { createServer, type Connect, type ViteDevServer } from 'vite';
 import { fileURLToPath } from 'node:url';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -26,11 +26,13 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** A Vite dev server rooted at the repository, on a free localhost port (a secure context). */
-export async function startRepoServer(): Promise<{ server: ViteDevServer; url: string }> {
+export async function startRepoServer(middleware?: Connect.NextHandleFunction): Promise<{ server: ViteDevServer; url: string }> {
   const server = await createServer({
     root: repoRoot,
     configFile: false,
     logLevel: 'error',
+    appType: 'mpa',
+    plugins: middleware ? [{ name: 'test-files', configureServer: (s) => void s.middlewares.use(middleware) }] : [],
     server: { host: '127.0.0.1', port: 0, strictPort: false, fs: { allow: [repoRoot, SHARED_DIR] } },
   });
   await server.listen();
