@@ -1,5 +1,14 @@
 // The chat demo: the public API only (the package by name), the engine in a Web Worker.
-import { createWorkerEngine, type ChatMessage, type WorkerEngine, type LoadProgress, type EngineStats } from 'bitnet-webgpu';
+import {
+  createWorkerEngine,
+  deleteCachedModel,
+  listCachedModels,
+  requestPersistentStorage,
+  type ChatMessage,
+  type EngineStats,
+  type LoadProgress,
+  type WorkerEngine,
+} from 'bitnet-webgpu';
 
 const DEFAULT_MODEL = new URL('models/bitnet-b1.58-en-11m/', location.href).href;
 
@@ -27,6 +36,8 @@ const ui = {
   maxTokens: $<HTMLInputElement>('max-tokens'),
   seed: $<HTMLInputElement>('seed'),
   stats: $<HTMLParagraphElement>('stats'),
+  cache: $<HTMLDivElement>('cache'),
+  cacheList: $<HTMLUListElement>('cache-list'),
 };
 
 let engine: WorkerEngine | undefined;
@@ -51,10 +62,35 @@ function showProgress(p: LoadProgress, started: number): void {
   const rate = p.done / Math.max(seconds, 1e-3);
   const left = rate > 0 ? (p.total - p.done) / rate : 0;
   const what =
-    p.unit === 'bytes'
-      ? `Downloading: ${formatBytes(p.done)} of ${formatBytes(p.total)} (${formatBytes(rate)}/s, ${left.toFixed(0)} s left)`
-      : `Placing weights on the GPU: ${p.done} of ${p.total} tensors (${left.toFixed(1)} s left)`;
+    p.phase === 'upload'
+      ? `Placing weights on the GPU: ${p.done} of ${p.total} tensors (${left.toFixed(1)} s left)`
+      : p.unit === 'bytes'
+        ? `Downloading and verifying: ${formatBytes(p.done)} of ${formatBytes(p.total)} (${formatBytes(rate)}/s, ${left.toFixed(0)} s left)`
+        : `Converting the checkpoint: ${p.done} of ${p.total} tensors (${left.toFixed(0)} s left)`;
   ui.progressText.textContent = what;
+}
+
+/** The cached models, each with its size and a delete button. */
+async function showCache(): Promise<void> {
+  const models = await listCachedModels().catch(() => []);
+  ui.cache.hidden = models.length === 0;
+  ui.cacheList.replaceChildren(
+    ...models.map((m) => {
+      const li = document.createElement('li');
+      const name = document.createElement('span');
+      name.textContent = `${m.model.replace(location.origin, '')} — ${formatBytes(m.bytes)}${m.complete ? '' : ' (incomplete)'}`;
+      const del = document.createElement('button');
+      del.type = 'button';
+      del.textContent = 'Delete';
+      del.setAttribute('aria-label', `Delete ${m.model} from this browser`);
+      del.addEventListener('click', async () => {
+        await deleteCachedModel(m.model);
+        await showCache();
+      });
+      li.append(name, del);
+      return li;
+    }),
+  );
 }
 
 function chosenModel(): string {
@@ -90,6 +126,8 @@ async function loadModel(model: string): Promise<void> {
     ui.progressText.textContent = `Ready in ${((performance.now() - started) / 1000).toFixed(1)} s on ${engine.adapter}.`;
     ui.progressBar.value = 1;
     ui.continueMode.checked = engine.chatFormat === 'plain';
+    void requestPersistentStorage().catch(() => false);
+    void showCache();
     ui.chat.hidden = false;
     ui.stats.textContent = `Adapter: ${engine.adapter}`;
     renderConversation();
@@ -97,6 +135,7 @@ async function loadModel(model: string): Promise<void> {
   } catch (err) {
     ui.progress.hidden = true;
     showError(explain(err));
+    void showCache();
   } finally {
     ui.cancelLoad.hidden = true;
     ui.load.disabled = false;

@@ -40,3 +40,19 @@ export async function startRepoServer(middleware?: Connect.NextHandleFunction): 
   if (!address || typeof address === 'string') throw new Error('the Vite server has no TCP address');
   return { server, url: `http://127.0.0.1:${address.port}` };
 }
+
+/** The chat demo as `npm run demo` serves it (vite.config.ts), on a free localhost port. */
+export async function startDemoServer(): Promise<{ server: ViteDevServer; url: string }> {
+  const server = await createServer({
+    configFile: `${repoRoot}vite.config.ts`,
+    logLevel: 'error',
+    server: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
+  });
+  await server.listen();
+  const address = server.httpServer?.address();
+  if (!address || typeof address === 'string') throw new Error('the Vite server has no TCP address');
+  return { server, url: `http://127.0.0.1:${address.port}` };
+}
+
+/** Screenshots for people to look at: e2e/screenshots/NAME.png (not committed). */
+export const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
