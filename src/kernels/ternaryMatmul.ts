@@ -1,5 +1,6 @@
 import gemvSource from '../../shaders/ternaryGemv.wgsl?raw';
 import gemvRowsSource from '../../shaders/ternaryGemvRows.wgsl?raw';
+import gemvCommonSource from '../../shaders/ternaryGemvCommon.wgsl?raw';
 import gemmSource from '../../shaders/ternaryGemm.wgsl?raw';
 import dotAddSubSource from '../../shaders/ternaryDotAddSub.wgsl?raw';
 import dotPackedSource from '../../shaders/ternaryDotPacked.wgsl?raw';
@@ -57,7 +58,7 @@ export class TernaryMatmulKernels {
     const constants = { RAW_ACC: options.rawAccumulators ?? false };
     this.gemvLayout = options.gemvLayout ?? 'lanes';
     const gemv = this.gemvLayout === 'rows' ? gemvRowsSource : gemvSource;
-    this.gemv = new ComputeKernel(device, `ternaryGemv.${this.gemvLayout}.${variant}`, [dot, gemv], constants);
+    this.gemv = new ComputeKernel(device, `ternaryGemv.${this.gemvLayout}.${variant}`, [dot, gemvCommonSource, gemv], constants);
     this.gemm = new ComputeKernel(device, `ternaryGemm.${variant}`, [dot, gemmSource], constants);
   }
 

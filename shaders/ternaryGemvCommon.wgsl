@@ -1,0 +1,42 @@
+// What both ternary GEMV layouts share (prepended by the wrapper after the dot product):
+// parameters, bindings and the epilogue y[row] (+)= acc / (xScale * rowScale[row]).
+// Weights: row-major, each row `kBlocks` vec4<u32> blocks of 64 columns (16 two-bit codes per u32).
+
+struct Params {
+  rows: u32,       // rows in this weight part
+  kBlocks: u32,    // 64-column blocks per row
+  outOffset: u32,  // index in y of this part's first row
+  accumulate: u32, // 1: add into y (residual), 0: overwrite
+}
+
+override RAW_ACC: bool = false; // tests: write the i32 accumulator's bits instead of the scaled f32
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> w: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> rowScale: array<f32>;
+@group(0) @binding(3) var<storage, read> xq: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read> xScale: array<f32>;
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+
+// One 64-column block of a row against the matching 64 int8 activations.
+fn blockDot(row: u32, b: u32) -> i32 {
+  let wv = w[row * p.kBlocks + b];
+  var acc = 0;
+  for (var i = 0u; i < 4u; i++) {
+    let xv = xq[b * 4u + i];
+    let codes = wv[i];
+    acc += ternaryDot4(codes, xv.x) + ternaryDot4(codes >> 8u, xv.y) +
+           ternaryDot4(codes >> 16u, xv.z) + ternaryDot4(codes >> 24u, xv.w);
+  }
+  return acc;
+}
+
+fn writeRow(row: u32, acc: i32) {
+  let o = p.outOffset + row;
+  if (RAW_ACC) {
+    y[o] = bitcast<f32>(acc);
+  } else {
+    let v = f32(acc) / (xScale[0] * rowScale[row]);
+    y[o] = select(v, y[o] + v, p.accumulate == 1u);
+  }
+}
