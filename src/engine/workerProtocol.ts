@@ -1,5 +1,5 @@
 // Messages between createWorkerEngine (page) and worker.ts (the engine in a Web Worker).
-import type { ChatCompletionRequest, EngineStats, GenerateRequest, GenerationChunk, LoadProgress } from './types.ts';
+import type { ChatCompletionRequest, EngineStats, GenerateRequest, LoadProgress } from './types.ts';
 
 export type ToWorker =
   | { type: 'load'; model: string; contextLength?: number }
@@ -22,4 +22,3 @@ export type FromWorker =
   | { type: 'done'; id: number; stats: EngineStats }
   | { type: 'error'; id: number; error: SerializedError };
 
-export type { GenerationChunk };
