@@ -105,6 +105,24 @@ test('on a phone-sized screen the page fits and stays usable', { timeout: 600_00
   await context.close();
 });
 
+test('a model that cannot be loaded gives a message, and the default model loads again afterwards', { timeout: 600_000 }, async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(baseUrl);
+  await waitForModel(page);
+  await page.locator('input[value=custom]').check();
+  await page.locator('#custom-model').fill('/models/no-such-model/');
+  await page.locator('#load').click();
+  const message = page.getByTestId('gpu-error');
+  await message.waitFor({ state: 'visible' });
+  assert.match((await message.textContent()) ?? '', /Could not load the model: .*no-such-model.*has no config\.json/);
+  await page.locator('input[value=default]').check();
+  await page.locator('#load').click();
+  await waitForModel(page);
+  assert.equal(await message.isHidden(), true);
+  await context.close();
+});
+
 test('without WebGPU the page explains what is missing and what to do', { timeout: 120_000 }, async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
