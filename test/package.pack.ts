@@ -15,8 +15,10 @@ const EXPECTED = new URL('./fixtures/bitnet-b1.58-en-11m/expected.json', import.
 test('the npm tarball installs into a fresh project and generates in Node', { timeout: 600_000 }, () => {
   const scratch = mkdtempSync(path.join(tmpdir(), 'bitnet-pack-'));
   try {
-    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    const info = JSON.parse(out.slice(out.indexOf('[')))[0] as { filename: string; files: { path: string }[] };
+    // build first (prepack would print the build log into the JSON that pack writes)
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const info = JSON.parse(out)[0] as { filename: string; files: { path: string }[] };
     const files = info.files.map((f) => f.path);
     assert.ok(files.includes('dist/node.js') && files.includes('dist/index.js') && files.includes('dist/types/index.d.ts'), `packed: ${files.join(', ')}`);
     assert.ok(!files.some((f) => f.startsWith('demo/') || f.startsWith('test/') || f.startsWith('public/') || f.startsWith('src/')), 'no sources, demo, tests or models in the package');
