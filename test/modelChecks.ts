@@ -153,6 +153,10 @@ export async function checkDecodeMatchesPrefill(ctx: GpuContext): Promise<{ maxD
     const rand = seededRandom(9);
     const ids = Array.from({ length: 300 }, () => Math.floor(rand() * o.vocab));
     const all = await model.logits(ids, 'all');
+    // 'last' runs the earlier chunks without an lm_head: same numbers as the last row of 'all'
+    model.reset();
+    const last = await model.logits(ids, 'last');
+    check(last.every((v, i) => v === all[(ids.length - 1) * o.vocab + i]), "logits 'last' over 5 chunks differ from the last row of 'all'");
     model.reset();
     let max = 0;
     let sum = 0;

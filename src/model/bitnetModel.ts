@@ -28,8 +28,11 @@ export interface BitNetModelOptions {
   onProgress?: (p: UploadProgress) => void;
 }
 
-/** What a pass ends with: logits of the last token, of every token, or a greedy token on the GPU. */
-export type PassOutput = 'last' | 'all' | 'argmax' | 'sample';
+/**
+ * What a pass ends with: nothing (a prompt chunk before the last: only the KV cache is wanted),
+ * logits of the last token or of every token, or the next token chosen on the GPU.
+ */
+export type PassOutput = 'none' | 'last' | 'all' | 'argmax' | 'sample';
 
 export interface StreamOptions {
   /** How tokens are chosen; default greedy. */
@@ -199,7 +202,7 @@ export class BitNetModel {
       const chunk = ids.slice(start, start + this.prefillChunk);
       const isLast = start + chunk.length === ids.length;
       if (which === 'last' && !isLast) {
-        this.runPass(chunk, 'last');
+        this.runPass(chunk, 'none');
         continue;
       }
       this.runPass(chunk, which);
@@ -237,7 +240,7 @@ export class BitNetModel {
     for (let start = 0; start < prompt.length; start += this.prefillChunk) {
       const chunk = prompt.slice(start, start + this.prefillChunk);
       const last = start + chunk.length === prompt.length;
-      this.runPass(chunk, last ? output : 'last', 0, last ? 0 : undefined);
+      this.runPass(chunk, last ? output : 'none', 0, last ? 0 : undefined);
     }
     let submitted = 1;
     let yielded = 0;
@@ -348,6 +351,7 @@ export class BitNetModel {
       d.push(k.gatedNorm.prepare({ x: b.gateUp, weight: layer.ffnSubNorm, xq: b.xq, xScale: b.xScale, rows: m, cols: c.intermediateSize, eps }));
       d.push(...k.matmul.prepare({ weights: layer.down, xq: b.xq, xScale: b.xScale, y: b.x, m, accumulate: true }));
     });
+    if (output === 'none') return d;
     const rows = output === 'all' ? m : 1;
     d.push(k.rmsNorm.prepare({ x: b.x, weight: w.finalNorm, y: b.hFinal, cols: c.hiddenSize, firstRow: m - rows, rows, eps }));
     let logits = b.logits;
