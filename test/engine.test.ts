@@ -141,6 +141,12 @@ test('a continued conversation reuses the cached prefix and gives the tokens of 
   }
 });
 
+test('a stream that is never read does not block the next request', { timeout: 60_000 }, async () => {
+  engine.generate({ prompt: 'Nobody reads this', max_tokens: 5 });
+  const r = await collect({ prompt: 'The city', max_tokens: 3, temperature: 0 });
+  assert.equal(r.tokens.length > 0, true);
+});
+
 test('requests beyond the context and bad settings get clear errors', async () => {
   await assert.rejects(collect({ prompt: 'x', max_tokens: 10_000 }), { name: 'ContextOverflowError', message: /exceed the context of 512 tokens/ });
   await assert.rejects(collect({ prompt: 'x', max_tokens: 5, top_p: 0 }), { name: 'InvalidArgumentError', message: /sampling\.topP must be in \(0, 1\]/ });

@@ -56,7 +56,7 @@ export class Engine {
   /** The model's name as given to createEngine. */
   readonly modelName: string;
   private cached: number[] = [];
-  private queue: Promise<unknown> = Promise.resolve();
+  private queue: Promise<void> = Promise.resolve();
   private lastStats: EngineStats;
   private requestCount = 0;
 
@@ -166,12 +166,16 @@ export class Engine {
     this.model.dispose();
   }
 
-  /** Runs generators one at a time: a request waits until the previous one has finished. */
+  /**
+   * Runs generators one at a time: a request waits until the previous one has finished. The turn
+   * is taken when iteration starts, so a stream nobody reads never blocks the next request.
+   */
   private exclusive(make: () => AsyncGenerator<GenerationChunk>): AsyncIterable<GenerationChunk> {
-    let release!: () => void;
-    const previous = this.queue;
-    this.queue = new Promise<void>((r) => (release = r));
+    const engine = this;
     return (async function* () {
+      let release!: () => void;
+      const previous = engine.queue;
+      engine.queue = new Promise<void>((r) => (release = r));
       await previous;
       try {
         yield* make();
