@@ -7,13 +7,8 @@ struct Params {
   offset: u32, // first logit of the row to scan
 }
 
-struct Step {
-  pos0: u32,
-  genIndex: u32,
-}
-
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// binding 1: `step`, from stepUniform.wgsl
 @group(0) @binding(2) var<storage, read> logits: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ids: array<u32>;
 @group(0) @binding(4) var<storage, read_write> generated: array<u32>;

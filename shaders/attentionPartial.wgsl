@@ -15,16 +15,11 @@ struct Params {
   scale: f32,     // 1 / sqrt(HEAD_DIM)
 }
 
-struct Step {
-  pos0: u32,
-  genIndex: u32,
-}
-
 override HEAD_DIM: u32 = 64u; // a multiple of 4, at most 256
 override GROUP: u32 = 1u;     // query heads per KV head, at most 8
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// binding 1: `step`, from stepUniform.wgsl
 @group(0) @binding(2) var<storage, read> qkv: array<f32>;
 @group(0) @binding(3) var<storage, read> kCache: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read> vCache: array<f32>;

@@ -10,13 +10,8 @@ struct Params {
   qkvStride: u32, // floats per token row of qkv
 }
 
-struct Step {
-  pos0: u32,      // position of the first token of this pass
-  genIndex: u32,
-}
-
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<uniform> step: Step;
+// binding 1: `step`, from stepUniform.wgsl
 @group(0) @binding(2) var<storage, read_write> qkv: array<f32>;
 @group(0) @binding(3) var<storage, read> ropeCos: array<f32>; // [position, headDim / 2]
 @group(0) @binding(4) var<storage, read> ropeSin: array<f32>;

@@ -1,3 +1,4 @@
+import stepSource from '../../shaders/stepUniform.wgsl?raw';
 import source from '../../shaders/argmax.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
@@ -7,7 +8,7 @@ export class ArgmaxKernel {
   private readonly kernel: ComputeKernel;
 
   constructor(private readonly device: GPUDevice) {
-    this.kernel = new ComputeKernel(device, 'argmax', [source]);
+    this.kernel = new ComputeKernel(device, 'argmax', [stepSource, source]);
   }
 
   /** Scans logits[offset .. offset + n); writes ids[0] and generated[step.genIndex]. */

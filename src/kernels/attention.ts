@@ -1,3 +1,4 @@
+import stepSource from '../../shaders/stepUniform.wgsl?raw';
 import ropeSource from '../../shaders/ropeKvWrite.wgsl?raw';
 import partialSource from '../../shaders/attentionPartial.wgsl?raw';
 import combineSource from '../../shaders/attentionCombine.wgsl?raw';
@@ -43,8 +44,8 @@ export class AttentionKernels {
   private readonly combine: ComputeKernel;
 
   constructor(private readonly device: GPUDevice, readonly shape: AttentionShape) {
-    this.rope = new ComputeKernel(device, 'ropeKvWrite', [ropeSource]);
-    this.partial = new ComputeKernel(device, 'attentionPartial', [partialSource], {
+    this.rope = new ComputeKernel(device, 'ropeKvWrite', [stepSource, ropeSource]);
+    this.partial = new ComputeKernel(device, 'attentionPartial', [stepSource, partialSource], {
       HEAD_DIM: shape.headDim,
       GROUP: shape.qHeads / shape.kvHeads,
     });

@@ -1,3 +1,4 @@
+import stepSource from '../../shaders/stepUniform.wgsl?raw';
 import source from '../../shaders/sample.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 
@@ -6,7 +7,7 @@ export class SampleKernel {
   private readonly kernel: ComputeKernel;
 
   constructor(device: GPUDevice) {
-    this.kernel = new ComputeKernel(device, 'sample', [source]);
+    this.kernel = new ComputeKernel(device, 'sample', [stepSource, source]);
   }
 
   /** `params` is the 32-byte uniform written by writeSamplingParams; `seen` a bitmap of token ids. */
