@@ -7,6 +7,7 @@ import { BitNetModel } from '../model/bitnetModel.ts';
 import type { SamplingParams } from '../kernels/sample.ts';
 import { ModelTokenizer } from '../tokenizer/modelTokenizer.ts';
 import { TextAssembler } from './textAssembler.ts';
+import { collectChatCompletion, emptyStats } from './chatCompletion.ts';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -68,7 +69,7 @@ export class Engine {
   ) {
     this.modelName = modelName;
     this.chat = { completions: { create: this.createChatCompletion.bind(this) as Engine['createChatCompletion'] } };
-    this.lastStats = { adapter: gpu.caps.adapterName, promptTokens: 0, cachedTokens: 0, completionTokens: 0, timeToFirstTokenMs: 0, prefillTokensPerSecond: 0, decodeTokensPerSecond: 0 };
+    this.lastStats = emptyStats(gpu.caps.adapterName);
   }
 
   /**
@@ -128,37 +129,22 @@ export class Engine {
     const created = Math.floor(Date.now() / 1000);
     const chunks = this.exclusive(() => this.run(ids, request));
     const base = { id, created, model: this.modelName };
-    if (request.stream) {
-      return (async function* (): AsyncGenerator<ChatCompletionChunk> {
-        let first = true;
-        let completion = 0;
-        for await (const c of chunks) {
-          if (c.token !== null) completion++;
-          if (c.finishReason === null && c.text === '' && !first) continue;
-          yield {
-            ...base,
-            object: 'chat.completion.chunk',
-            choices: [{ index: 0, delta: { ...(first ? { role: 'assistant' as const } : {}), ...(c.text ? { content: c.text } : {}) }, finish_reason: c.finishReason }],
-            ...(c.finishReason ? { usage: { prompt_tokens: ids.length, completion_tokens: completion, total_tokens: ids.length + completion } } : {}),
-          };
-          first = false;
-        }
-      })();
-    }
-    let content = '';
-    let completion = 0;
-    let finish: FinishReason = 'stop';
-    for await (const c of chunks) {
-      content += c.text;
-      if (c.token !== null) completion++;
-      if (c.finishReason) finish = c.finishReason;
-    }
-    return {
-      ...base,
-      object: 'chat.completion',
-      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finish }],
-      usage: { prompt_tokens: ids.length, completion_tokens: completion, total_tokens: ids.length + completion },
-    };
+    const stream = (async function* (): AsyncGenerator<ChatCompletionChunk> {
+      let first = true;
+      let completion = 0;
+      for await (const c of chunks) {
+        if (c.token !== null) completion++;
+        if (c.finishReason === null && c.text === '' && !first) continue;
+        yield {
+          ...base,
+          object: 'chat.completion.chunk',
+          choices: [{ index: 0, delta: { ...(first ? { role: 'assistant' as const } : {}), ...(c.text ? { content: c.text } : {}) }, finish_reason: c.finishReason }],
+          ...(c.finishReason ? { usage: { prompt_tokens: ids.length, completion_tokens: completion, total_tokens: ids.length + completion } } : {}),
+        };
+        first = false;
+      }
+    })();
+    return request.stream ? stream : collectChatCompletion(stream);
   }
 
   /** Frees the GPU memory of the model. The engine cannot be used afterwards. */

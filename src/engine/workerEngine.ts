@@ -1,13 +1,13 @@
 import { BitNetError, InvalidArgumentError } from '../errors.ts';
 import { ModelTokenizer } from '../tokenizer/modelTokenizer.ts';
 import { resolveModelUrl } from './modelLocation.ts';
+import { collectChatCompletion, emptyStats } from './chatCompletion.ts';
 import type { EngineOptions, EngineTokenizer } from './engine.ts';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
   ChatCompletionRequest,
   EngineStats,
-  FinishReason,
   GenerateRequest,
   GenerationChunk,
 } from './types.ts';
@@ -122,23 +122,7 @@ export async function createWorkerEngine(options: EngineOptions & { worker?: Wor
 
   async function create(request: ChatCompletionRequest): Promise<AsyncIterable<ChatCompletionChunk> | ChatCompletion> {
     const chunks = run<ChatCompletionChunk>('chat', request);
-    if (request.stream) return chunks;
-    let content = '';
-    let finish: FinishReason = 'stop';
-    let last: ChatCompletionChunk | undefined;
-    for await (const c of chunks) {
-      content += c.choices[0].delta.content ?? '';
-      if (c.choices[0].finish_reason) finish = c.choices[0].finish_reason;
-      last = c;
-    }
-    return {
-      id: last?.id ?? '',
-      object: 'chat.completion',
-      created: last?.created ?? 0,
-      model: last?.model ?? '',
-      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finish }],
-      usage: last?.usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
-    };
+    return request.stream ? chunks : collectChatCompletion(chunks);
   }
 
   engine = {
@@ -153,7 +137,7 @@ export async function createWorkerEngine(options: EngineOptions & { worker?: Wor
     get adapter() {
       return adapter;
     },
-    stats: () => lastStats ?? { adapter, promptTokens: 0, cachedTokens: 0, completionTokens: 0, timeToFirstTokenMs: 0, prefillTokensPerSecond: 0, decodeTokensPerSecond: 0 },
+    stats: () => lastStats ?? emptyStats(adapter),
     dispose() {
       send({ type: 'dispose' });
       worker.terminate();
