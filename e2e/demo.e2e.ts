@@ -41,7 +41,8 @@ test('chat: the default model loads, a reply streams token by token, stops, and 
   await page.locator('#seed').fill('5');
   await page.getByTestId('prompt').fill('The old man walked into the');
   await page.getByTestId('prompt').press('Enter');
-  // the reply grows over time: sample its length while it streams
+  // the reply grows over time: once its first token shows, sample its length while it streams
+  await page.waitForFunction(() => (document.querySelector('[data-testid=message-assistant] .body')?.textContent ?? '').length > 0, undefined, { timeout: 180_000 });
   const lengths: number[] = [];
   for (let i = 0; i < 200 && lengths.filter((l) => l > 0).length < 4; i++) {
     lengths.push(((await assistantTexts(page))[0] ?? '').length);
