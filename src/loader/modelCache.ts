@@ -28,7 +28,8 @@ const key = (model: string, file: string) => `${model}\n${file}`;
 const shardKey = (model: string, s: { file: string; sha256: string }) => key(model, `${s.file}#${s.sha256}`);
 const MANIFEST = 'manifest.json';
 
-async function readCachedText(store: ShardStore, model: string, file: string): Promise<string | undefined> {
+/** A cached text file of `model` (manifest, tokenizer files), or undefined. */
+export async function readCachedText(store: ShardStore, model: string, file: string): Promise<string | undefined> {
   const bytes = await store.get(key(model, file));
   return bytes && new TextDecoder().decode(bytes);
 }
@@ -151,10 +152,6 @@ export function cachedShardReader(store: ShardStore, model: string, manifest: Ma
     if (bytes?.byteLength !== s.bytes) throw new IntegrityError(`cached ${s.file} of ${model} is missing or damaged; delete the model from the cache and load it again`);
     return bytes;
   };
-}
-
-export async function readCachedFile(store: ShardStore, model: string, file: string): Promise<string | undefined> {
-  return readCachedText(store, model, file);
 }
 
 export interface CachedModel {

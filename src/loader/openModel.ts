@@ -3,7 +3,7 @@ import type { ModelTensorSource } from './tensorSource.ts';
 import { openHuggingFaceCheckpoint } from './huggingFaceCheckpoint.ts';
 import { parseManifest } from './manifest.ts';
 import { ManifestTensorSource } from './manifestSource.ts';
-import { cachedShardReader, convertToCache, fetchModelToCache, readCachedFile, type FetchProgress } from './modelCache.ts';
+import { cachedShardReader, convertToCache, fetchModelToCache, readCachedText, type FetchProgress } from './modelCache.ts';
 import type { ShardStore } from './shardStore.ts';
 import { ModelFormatError } from '../errors.ts';
 
@@ -33,7 +33,7 @@ export async function openModel(files: ModelFiles, options: OpenOptions = {}): P
   const cacheKey = options.cacheKey ?? files.location;
   const hasManifest = await files.has('manifest.json').catch(async (err) => {
     // offline: a cached model can still be used
-    if (store && (await readCachedFile(store, cacheKey, 'manifest.json')) !== undefined) return true;
+    if (store && (await readCachedText(store, cacheKey, 'manifest.json')) !== undefined) return true;
     throw err;
   });
   if (!hasManifest && !store) {
@@ -56,11 +56,11 @@ export async function openModel(files: ModelFiles, options: OpenOptions = {}): P
   const { config } = parseManifest(manifest);
   return {
     source: new ManifestTensorSource(config, manifest, cachedShardReader(store, cacheKey, manifest)),
-    readTokenizerFile: (name) => readCachedFile(store, cacheKey, name),
+    readTokenizerFile: (name) => readCachedText(store, cacheKey, name),
   };
 }
 
 async function cachedManifest(store: ShardStore, cacheKey: string) {
-  const text = await readCachedFile(store, cacheKey, 'manifest.json');
+  const text = await readCachedText(store, cacheKey, 'manifest.json');
   return text === undefined ? undefined : parseManifest(JSON.parse(text)).manifest;
 }
