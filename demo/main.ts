@@ -118,11 +118,7 @@ async function loadModel(model: string): Promise<void> {
   const started = performance.now();
   try {
     engine = await createWorkerEngine({ model, signal: loading.signal, onProgress: (p) => showProgress(p, started) });
-    engine.onDeviceLost = (err) => {
-      showError(`${err.message}\nYour conversation is kept. Press “Load model” to continue on a new GPU device.`);
-      ui.chat.hidden = true;
-      engine = undefined;
-    };
+    engine.onDeviceLost = deviceLost;
     ui.progressText.textContent = `Ready in ${((performance.now() - started) / 1000).toFixed(1)} s on ${engine.adapter}.`;
     ui.progressBar.value = 1;
     ui.continueMode.checked = engine.chatFormat === 'plain';
@@ -140,6 +136,14 @@ async function loadModel(model: string): Promise<void> {
     ui.cancelLoad.hidden = true;
     ui.load.disabled = false;
   }
+}
+
+/** The GPU went away: the engine is gone, the conversation is not. */
+function deviceLost(err: Error): void {
+  showError(`${err.message}\nYour conversation is kept. Press “Load model” to continue on a new GPU device.`);
+  ui.chat.hidden = true;
+  engine?.dispose();
+  engine = undefined;
 }
 
 function explain(err: unknown): string {
@@ -216,7 +220,8 @@ async function reply(): Promise<void> {
     }
     showStats(engine.stats());
   } catch (err) {
-    showError(`Generation failed: ${(err as Error).message}`);
+    if ((err as { code?: string }).code === 'device-lost') deviceLost(err as Error);
+    else showError(`Generation failed: ${(err as Error).message}`);
   } finally {
     generating = undefined;
     ui.send.disabled = false;

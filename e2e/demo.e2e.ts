@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Worker } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { launchChromium, startDemoServer, SCREENSHOTS } from './browser.ts';
 
@@ -22,6 +22,13 @@ after(async () => {
 
 async function waitForModel(page: Page): Promise<void> {
   await page.getByTestId('prompt').waitFor({ state: 'visible', timeout: 180_000 });
+}
+
+/** The worker that holds the engine (the demo starts one). */
+function engineWorker(page: Page): Worker {
+  const [worker] = page.workers();
+  assert.ok(worker, 'the demo runs its engine in a worker');
+  return worker;
 }
 
 async function assistantTexts(page: Page): Promise<string[]> {
@@ -92,6 +99,62 @@ test('model output and names are shown as text, never as HTML', { timeout: 600_0
   assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
   assert.equal(await page.locator('#messages img, #messages script').count(), 0);
   assert.equal(await page.locator('#messages li.user .body').first().textContent(), attack);
+
+  // The model's own reply: the engine worker's chunks are rewritten to carry the attack.
+  await engineWorker(page).evaluate((text) => {
+    const post = self.postMessage.bind(self);
+    self.postMessage = (m: { type: string; chunk?: { text?: string; choices?: { delta: { content?: string } }[] } }) => {
+      if (m.type === 'chunk' && m.chunk?.text) m.chunk.text = text;
+      if (m.type === 'chunk' && m.chunk?.choices?.[0].delta.content) m.chunk.choices[0].delta.content = text;
+      post(m);
+    };
+  }, attack);
+  await page.getByTestId('prompt').fill('Tell me more');
+  await page.getByTestId('prompt').press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=message-assistant]').length === 2);
+  await page.waitForFunction(() => (document.querySelector('[data-testid=send]') as HTMLButtonElement).disabled === false, undefined, { timeout: 300_000 });
+  assert.ok(((await assistantTexts(page))[1] ?? '').startsWith(attack), 'the reply carries the attack as text');
+  assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+  assert.equal(await page.locator('#messages img, #messages script').count(), 0);
+  await context.close();
+});
+
+test('a GPU device lost mid-reply keeps the conversation, and “Load model” continues it on a new device', { timeout: 600_000 }, async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(baseUrl);
+  await waitForModel(page);
+  await page.locator('.settings summary').click();
+  await page.locator('#max-tokens').fill('200');
+  await page.getByTestId('prompt').fill('The old man walked into the');
+  await page.getByTestId('prompt').press('Enter');
+  await page.waitForFunction(() => (document.querySelector('[data-testid=message-assistant] .body')?.textContent ?? '').length > 0, undefined, { timeout: 180_000 });
+  // The next decode step destroys the worker's device, as a driver reset would lose it.
+  await engineWorker(page).evaluate(() => {
+    const proto = GPUDevice.prototype;
+    const createCommandEncoder = proto.createCommandEncoder;
+    proto.createCommandEncoder = function (this: GPUDevice, ...args) {
+      proto.createCommandEncoder = createCommandEncoder;
+      this.destroy();
+      return createCommandEncoder.apply(this, args);
+    };
+  });
+  const message = page.getByTestId('gpu-error');
+  await message.waitFor({ state: 'visible', timeout: 120_000 });
+  assert.match((await message.textContent()) ?? '', /the GPU device was lost \(destroyed.*Your conversation is kept\. Press “Load model” to continue/s);
+  const partial = (await assistantTexts(page))[0];
+  assert.ok(partial.length > 0, 'the partial reply is kept');
+  await page.locator('#load').click();
+  await waitForModel(page);
+  assert.equal(await page.locator('#messages li.user .body').first().textContent(), 'The old man walked into the');
+  assert.equal((await assistantTexts(page))[0], partial);
+  await page.locator('#max-tokens').fill('8');
+  await page.getByTestId('prompt').fill(' and then');
+  await page.getByTestId('send').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=message-assistant]').length === 2);
+  await page.waitForFunction(() => (document.querySelector('[data-testid=send]') as HTMLButtonElement).disabled === false, undefined, { timeout: 300_000 });
+  assert.ok(((await assistantTexts(page))[1] ?? '').trim().length > 0, 'the new device replies');
+  assert.equal(await message.isHidden(), true);
   await context.close();
 });
 

@@ -36,3 +36,5 @@ test('BitLinear and sampling kernel checks pass in headless Chromium (SwiftShade
 test('whole models match transformers and the CPU reference in headless Chromium', { timeout: 600_000 }, () =>
   runSuite(`suite=models&fixtures=${encodeURIComponent(`/@fs${SHARED_DIR}fixtures/`)}`),
 );
+
+test('a lost device and an out-of-memory load give typed errors and the engine recovers, in headless Chromium', { timeout: 600_000 }, () => runSuite('suite=failures'));

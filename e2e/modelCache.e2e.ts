@@ -132,3 +132,34 @@ test('a Hugging Face checkpoint loaded by URL gives the logits of the converted 
     await context.close();
   }
 });
+
+test('a model on another origin without CORS, an unreachable server and an offline browser each get a message that says so', { timeout: 300_000 }, async () => {
+  const { createServer } = await import('node:http');
+  const modelDir = new URL('../public/models/bitnet-b1.58-en-11m/', import.meta.url);
+  // Another origin (another port) serving the real files, without Access-Control-Allow-Origin
+  const foreign = createServer((req, res) => {
+    try {
+      res.end(readFileSync(new URL(`.${new URL(req.url ?? '/', 'http://x').pathname}`, modelDir)));
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => foreign.listen(0, '127.0.0.1', r));
+  const port = (foreign.address() as { port: number }).port;
+  const context = await browser.newContext();
+  try {
+    const page = await openPage(context);
+    const cors = await load(page, `http://127.0.0.1:${port}/`);
+    assert.equal(cors.error?.name, 'FetchError', JSON.stringify(cors));
+    assert.match(cors.error!.message, /does not allow cross-origin requests \(CORS\) from http:\/\/127\.0\.0\.1:\d+: it must send Access-Control-Allow-Origin/);
+    await new Promise((r) => foreign.close(r));
+    const unreachable = await load(page, `http://127.0.0.1:${port}/`);
+    assert.match(unreachable.error?.message ?? '', /the server could not be reached/, JSON.stringify(unreachable));
+    await context.setOffline(true);
+    const offline = await load(page, `${baseUrl}/served/never-cached/`);
+    assert.match(offline.error?.message ?? '', /the browser is offline/, JSON.stringify(offline));
+  } finally {
+    foreign.close();
+    await context.close();
+  }
+});

@@ -44,3 +44,31 @@ export class ContextOverflowError extends BitNetError {
     super('context-overflow', message);
   }
 }
+
+/**
+ * The GPU device went away (driver reset, GPU removed or put to sleep, `device.destroy()`). Nothing
+ * of the model survives on the GPU: create a new engine (the weights reload from the cache) and
+ * send the conversation again.
+ */
+export class DeviceLostError extends BitNetError {
+  /** GPUDeviceLostReason: 'destroyed' or 'unknown'. */
+  readonly reason: string;
+  constructor(reason: string, detail: string) {
+    super('device-lost', `the GPU device was lost (${reason}${detail ? `: ${detail}` : ''}); create a new engine (the model reloads from the cache) and send the conversation again`);
+    this.reason = reason;
+  }
+}
+
+/** The GPU could not allocate memory for the model, its KV cache or its working buffers. */
+export class GpuOutOfMemoryError extends BitNetError {
+  constructor(message: string) {
+    super('gpu-out-of-memory', message);
+  }
+}
+
+/** WebGPU rejected a call (a validation error): a bug here or in the WebGPU implementation; please report it. */
+export class GpuValidationError extends BitNetError {
+  constructor(message: string) {
+    super('gpu-validation', message);
+  }
+}

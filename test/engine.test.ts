@@ -175,3 +175,10 @@ test("chat templates render exactly what the template defines", () => {
   );
   assert.equal(engine.tokenizer.chatFormat, 'plain', 'the default model has no chat template');
 });
+
+test('a reply whose first token is a stop token is empty, not an error', async () => {
+  const first = await collect({ prompt: 'The old house', max_tokens: 1, temperature: 0 });
+  const stopped = await collect({ prompt: 'The old house', max_tokens: 8, temperature: 0, stop_token_ids: [first.tokens[0]] });
+  assert.deepEqual(stopped, { text: '', tokens: [], finish: 'stop' });
+  assert.equal(engine.tokenizer.decode([]), '');
+});

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveModelUrl } from '../src/engine/modelLocation.ts';
+import { httpFiles } from '../src/loader/byteSource.ts';
 
 test('model strings resolve to the directory their files are in', () => {
   const page = 'https://app.example/chat/index.html';
@@ -11,4 +12,14 @@ test('model strings resolve to the directory their files are in', () => {
   assert.equal(resolveModelUrl('./models/tiny/', page), 'https://app.example/chat/models/tiny/');
   assert.equal(resolveModelUrl('https://cdn.example/m/', page), 'https://cdn.example/m/');
   assert.throws(() => resolveModelUrl('not a model', undefined), { name: 'InvalidArgumentError', message: /neither a Hugging Face repo id \(org\/name\) nor a URL/ });
+});
+
+test('a server that cannot be reached gives a FetchError naming the URL, not a bare TypeError', async () => {
+  const { createServer } = await import('node:net');
+  const closed = createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+  const port = (closed.address() as { port: number }).port;
+  await new Promise((r) => closed.close(r));
+  const url = `http://127.0.0.1:${port}/model/`;
+  await assert.rejects(httpFiles(url).readText('config.json'), { name: 'FetchError', message: new RegExp(`^${url}config\\.json: the server could not be reached \\(.+\\): check the address`) });
 });

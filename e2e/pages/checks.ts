@@ -6,6 +6,9 @@ import { samplingChecks } from '../../test/samplingChecks.ts';
 import { CONFIG_VARIANTS, checkConfigVariant, checkFixture } from '../../test/modelChecks.ts';
 import { httpFiles } from '../../src/loader/byteSource.ts';
 import { defaultGemvLayout, defaultTernaryVariant } from '../../src/kernels/ternaryMatmul.ts';
+import { createEngine } from '../../src/index.ts';
+import { memoryStore } from '../../src/loader/shardStore.ts';
+import { checkDeviceLossMidGeneration, checkOutOfMemoryDuringLoad, type GpuFailureEnv } from '../../test/gpuFailureChecks.ts';
 
 interface CheckResult {
   name: string;
@@ -38,11 +41,28 @@ function modelChecks(fixturesUrl: string): NamedCheck[] {
   return [...fixtures, ...variants];
 }
 
+/** The default model served by Vite from public/, on fresh devices. */
+function failureChecks(): NamedCheck[] {
+  const env: GpuFailureEnv = {
+    newGpu: () => createGpuContext(navigator.gpu),
+    loadEngine: (gpu) => createEngine({ model: `${location.origin}/models/bitnet-b1.58-en-11m/`, gpu, store: memoryStore() }),
+  };
+  return [
+    { name: 'a device lost mid-generation ends the stream with DeviceLostError; a new engine continues', run: () => checkDeviceLossMidGeneration(env) },
+    { name: 'an allocation the GPU cannot serve fails the load with GpuOutOfMemoryError', run: () => checkOutOfMemoryDuringLoad(env) },
+  ];
+}
+
 async function main(): Promise<void> {
   const ctx = await createGpuContext(navigator.gpu);
   const params = new URLSearchParams(location.search);
   const suite = params.get('suite');
-  const checks = suite === 'kernels' ? [...kernelChecks, ...samplingChecks] : suite === 'models' ? modelChecks(params.get('fixtures') ?? '') : [];
+  const suites: Record<string, () => NamedCheck[]> = {
+    kernels: () => [...kernelChecks, ...samplingChecks],
+    models: () => modelChecks(params.get('fixtures') ?? ''),
+    failures: failureChecks,
+  };
+  const checks = suites[suite ?? '']?.() ?? [];
   const results: CheckResult[] = [];
   for (const c of checks) {
     try {

@@ -2,6 +2,7 @@
 /// <reference lib="webworker" />
 import { createEngine } from '../index.ts';
 import type { Engine } from './engine.ts';
+import { DeviceLostError } from '../errors.ts';
 import type { FromWorker, SerializedError, ToWorker } from './workerProtocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -24,7 +25,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
     try {
       engine = await createEngine({ model: m.model, contextLength: m.contextLength, onProgress: (progress) => post({ type: 'progress', progress }) });
       // the device may be lost later (driver reset, GPU removed): the page offers to reload
-      engine.gpu.device.lost.then((info) => post({ type: 'load-error', error: { name: 'DeviceLostError', code: 'device-lost', message: `the GPU device was lost: ${info.message}` } }));
+      engine.gpu.device.lost.then((info) => post({ type: 'load-error', error: serialize(new DeviceLostError(info.reason, info.message)) }));
       post({ type: 'loaded', adapter: engine.gpu.caps.adapterName, vocabSize: engine.model.config.vocabSize, tokenizer: engine.tokenizerFiles! });
     } catch (err) {
       post({ type: 'load-error', error: serialize(err) });

@@ -63,13 +63,20 @@ export async function createWorkerEngine(options: EngineOptions & { worker?: Wor
         resolve();
       } else if (m.type === 'load-error') {
         const err = revive(m.error);
-        if (engine?.onDeviceLost && err.code === 'device-lost') engine.onDeviceLost(err);
+        if (err.code === 'device-lost') {
+          failRunning(m.error);
+          engine?.onDeviceLost?.(err);
+        }
         reject(err);
       } else listeners.get(m.id)?.(m);
     };
     worker.onerror = (e) => reject(new BitNetError('worker', `the engine worker failed: ${e.message}`));
   });
   const send = (m: ToWorker) => worker.postMessage(m);
+  /** Ends every request in flight with `error` (the worker will not answer them any more). */
+  const failRunning = (error: SerializedError) => {
+    for (const [id, listener] of listeners) listener({ type: 'error', id, error });
+  };
   const cancelled = new Promise<never>((_, reject) => {
     const cancel = () => {
       worker.terminate();
@@ -90,6 +97,7 @@ export async function createWorkerEngine(options: EngineOptions & { worker?: Wor
     let failure: BitNetError | undefined;
     let wake: (() => void) | undefined;
     listeners.set(id, (m) => {
+      if (done) return;
       if (m.type === 'chunk') queue.push(m.chunk as T);
       else if (m.type === 'done') {
         lastStats = m.stats;
@@ -141,6 +149,7 @@ export async function createWorkerEngine(options: EngineOptions & { worker?: Wor
     dispose() {
       send({ type: 'dispose' });
       worker.terminate();
+      failRunning({ name: 'BitNetError', code: 'disposed', message: 'the engine was disposed during the request' });
     },
   };
   return engine;

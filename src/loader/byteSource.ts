@@ -42,20 +42,33 @@ export function memorySource(name: string, bytes: Uint8Array): ByteSource {
   };
 }
 
+/** The page's origin when `url` is on another one (only then can CORS be the cause of a failure). */
+function foreignOrigin(url: string): string | undefined {
+  const here = (globalThis as { location?: Location }).location;
+  if (!here?.origin || here.origin === 'null') return undefined;
+  return new URL(url, here.href).origin !== here.origin ? here.origin : undefined;
+}
+
+/**
+ * Why a fetch failed without any answer. Browsers hide the cause (offline, unreachable host and a
+ * missing CORS header all give "Failed to fetch"), so a cross-origin failure is probed once more
+ * with an opaque no-cors HEAD request: if that gets through, the server is there and CORS is the cause.
+ */
+async function explainNetworkFailure(url: string, cause: unknown): Promise<string> {
+  if (typeof navigator !== 'undefined' && 'onLine' in navigator && !navigator.onLine) return 'the browser is offline: connect to the network and try again';
+  const origin = foreignOrigin(url);
+  if (origin && (await fetch(url, { method: 'HEAD', mode: 'no-cors' }).then(() => true, () => false))) {
+    return `the server answered but does not allow cross-origin requests (CORS) from ${origin}: it must send Access-Control-Allow-Origin and allow the Range header, or serve the model from this page's origin`;
+  }
+  return `the server could not be reached (${(cause as Error)?.message ?? String(cause)}): check the address and the network`;
+}
+
 async function fetchOrExplain(url: string, init?: RequestInit): Promise<Response> {
   try {
     return await fetch(url, init);
   } catch (cause) {
     if ((cause as Error)?.name === 'AbortError') throw new BitNetError('aborted', `${url}: the download was cancelled`, { cause });
-    const offline = typeof navigator !== 'undefined' && 'onLine' in navigator && !navigator.onLine;
-    throw new FetchError(
-      url,
-      offline
-        ? 'the browser is offline'
-        : 'the request failed before any answer: the server may be unreachable, or it does not allow cross-origin requests (CORS) from this page',
-      undefined,
-      { cause },
-    );
+    throw new FetchError(url, await explainNetworkFailure(url, cause), undefined, { cause });
   }
 }
 

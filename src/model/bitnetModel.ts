@@ -1,7 +1,8 @@
 import type { GpuContext } from '../gpu/context.ts';
 import { createStorageBuffer, createUniformBuffer, readBuffer } from '../gpu/buffers.ts';
 import { kernelsReady, recordDispatch, type Dispatch } from '../gpu/computeKernel.ts';
-import { ContextOverflowError, InvalidArgumentError } from '../errors.ts';
+import { ContextOverflowError, DeviceLostError, InvalidArgumentError } from '../errors.ts';
+import { withAllocationErrors } from '../gpu/errorScopes.ts';
 import { activationWordsFor } from '../kernels/ternaryLayout.ts';
 import { TernaryMatmulKernels, defaultGemvLayout, defaultTernaryVariant, type GemvLayout, type TernaryDotVariant } from '../kernels/ternaryMatmul.ts';
 import { NormQuantizeKernel } from '../kernels/normQuantize.ts';
@@ -99,10 +100,18 @@ export class BitNetModel {
   private readonly readbackSlots: GPUBuffer[];
   private allLogits?: GPUBuffer;
   private readonly memory: ModelMemory;
+  /** Set once the device is lost: every later call fails fast with DeviceLostError. */
+  private lost?: GPUDeviceLostInfo;
+  private readonly pendingReads = new Set<(info: GPUDeviceLostInfo) => void>();
+  private disposed = false;
 
   private constructor(ctx: GpuContext, readonly weights: ModelWeights, config: BitNetConfig, options: BitNetModelOptions) {
     const c = (this.config = config);
     const device = (this.device = ctx.device);
+    device.lost.then((info) => {
+      this.lost = info;
+      for (const fail of this.pendingReads) fail(info);
+    });
     this.contextLength = options.contextLength ?? Math.min(c.maxPositionEmbeddings, 4096);
     this.prefillChunk = Math.min(options.prefillChunk ?? 256, this.contextLength);
     this.variant = options.variant ?? defaultTernaryVariant(ctx.caps);
@@ -156,15 +165,21 @@ export class BitNetModel {
     if (!(Number.isInteger(contextLength) && contextLength > 0 && contextLength <= c.maxPositionEmbeddings)) {
       throw new InvalidArgumentError(`contextLength ${contextLength} must be an integer in 1..${c.maxPositionEmbeddings} (max_position_embeddings)`);
     }
-    const weights = await uploadModelWeights(ctx.device, source, options.onProgress);
-    const model = new BitNetModel(ctx, weights, c, { ...options, contextLength });
+    let weights: ModelWeights | undefined;
+    let model: BitNetModel | undefined;
+    const allocated = () => (model ? Object.values(model.memory).reduce((a, b) => a + b, 0) : (weights?.bytes ?? 0));
     try {
+      await withAllocationErrors(ctx.device, `placing the model on the GPU (context ${contextLength})`, allocated, async () => {
+        weights = await uploadModelWeights(ctx.device, source, options.onProgress);
+        model = new BitNetModel(ctx, weights, c, { ...options, contextLength });
+      });
       await kernelsReady(ctx.device);
     } catch (err) {
-      model.dispose();
+      if (model) model.dispose();
+      else if (weights) destroyModelWeights(weights);
       throw err;
     }
-    return model;
+    return model!;
   }
 
   gpuMemory(): ModelMemory {
@@ -207,9 +222,9 @@ export class BitNetModel {
       }
       this.runPass(chunk, which);
       if (which === 'all') {
-        out.set(new Float32Array(await readBuffer(this.device, this.allLogits!, chunk.length * V * 4)), start * V);
+        out.set(new Float32Array(await this.whileDeviceAlive(readBuffer(this.device, this.allLogits!, chunk.length * V * 4))), start * V);
       } else {
-        out.set(new Float32Array(await readBuffer(this.device, this.buf.logits, V * 4)));
+        out.set(new Float32Array(await this.whileDeviceAlive(readBuffer(this.device, this.buf.logits, V * 4))));
       }
     }
     return out;
@@ -272,6 +287,7 @@ export class BitNetModel {
 
   /** Frees all GPU memory of the model (weights, KV cache, working buffers). */
   dispose(): void {
+    this.disposed = true;
     destroyModelWeights(this.weights);
     for (const b of [...Object.values(this.buf), ...this.readbackSlots]) b.destroy();
     for (const { k, v } of this.kv) {
@@ -297,6 +313,7 @@ export class BitNetModel {
 
   /** Runs one pass over `ids` (or, for null, the token argmax left on the GPU) at the current position. */
   private runPass(ids: readonly number[] | null, output: PassOutput, genIndex = 0, readback?: number): void {
+    this.checkUsable();
     const m = ids ? ids.length : 1;
     const { device } = this;
     if (ids) device.queue.writeBuffer(this.buf.ids, 0, new Uint32Array(ids));
@@ -313,10 +330,34 @@ export class BitNetModel {
   /** The id generated at step `index`, from its read-back slot (filled by the step's own submission). */
   private async readGenerated(index: number): Promise<number> {
     const slot = this.readbackSlots[index % READBACK_SLOTS];
-    await slot.mapAsync(GPUMapMode.READ);
+    await this.whileDeviceAlive(slot.mapAsync(GPUMapMode.READ));
     const id = new Uint32Array(slot.getMappedRange())[0];
     slot.unmap();
     return id;
+  }
+
+  private checkUsable(): void {
+    if (this.lost) throw new DeviceLostError(this.lost.reason, this.lost.message);
+    if (this.disposed) throw new InvalidArgumentError('the model was disposed: load it again');
+  }
+
+  /**
+   * Awaits a read-back. A lost device rejects pending maps with a bare AbortError in Dawn and may
+   * leave them pending in Chromium: either way the read fails with DeviceLostError.
+   */
+  private whileDeviceAlive<T>(work: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.checkUsable();
+      const onLost = (info: GPUDeviceLostInfo) => reject(new DeviceLostError(info.reason, info.message));
+      this.pendingReads.add(onLost);
+      work.then(resolve, async (err) => {
+        // `lost` may settle just after the map is rejected
+        await new Promise((r) => setTimeout(r, 100));
+        if (this.lost) onLost(this.lost);
+        reject(err);
+      });
+      work.finally(() => this.pendingReads.delete(onLost)).catch(() => {});
+    });
   }
 
   /** The recorded schedule for a pass of m tokens, built once per (m, output) and replayed. */

@@ -58,6 +58,8 @@ export class ModelTokenizer {
   }
 
   decode(ids: readonly number[], options: { skipSpecialTokens?: boolean } = {}): string {
+    // @huggingface/tokenizers refuses an empty list; a reply that is only EOS decodes to ''
+    if (ids.length === 0) return '';
     return this.tokenizer.decode([...ids], { skip_special_tokens: options.skipSpecialTokens ?? true });
   }
 
