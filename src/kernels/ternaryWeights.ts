@@ -12,6 +12,7 @@ export interface TernaryPart extends RowRange {
 
 /** A ternary matrix [rows, cols] on the GPU, in the layout of ternaryLayout.ts. */
 export interface TernaryWeights {
+  format: 'ternary';
   label: string;
   rows: number;
   cols: number;
@@ -57,7 +58,7 @@ export function uploadTernaryWeights(
       rowScale: createStorageBuffer(device, `${label}.scale[${rowStart}:]`, rowScale.subarray(rowStart, rowStart + n)),
     };
   });
-  return { label, rows, cols, kBlocks, parts, bytes: rows * rowBytes + rows * 4 };
+  return { format: 'ternary', label, rows, cols, kBlocks, parts, bytes: rows * rowBytes + rows * 4 };
 }
 
 export function destroyTernaryWeights(w: TernaryWeights): void {

@@ -10,11 +10,12 @@ import { RmsNormKernel } from '../kernels/rmsNorm.ts';
 import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
 import { AttentionKernels, attentionScratchBytes } from '../kernels/attention.ts';
 import { DenseGemvKernel } from '../kernels/denseGemv.ts';
+import { DenseLinearKernels } from '../kernels/denseLinear.ts';
 import { ArgmaxKernel } from '../kernels/argmax.ts';
 import { SampleKernel, GREEDY, samplingUniform, type SamplingParams } from '../kernels/sample.ts';
 import type { ModelTensorSource } from '../loader/tensorSource.ts';
 import type { BitNetConfig } from './config.ts';
-import { uploadModelWeights, destroyModelWeights, type ModelWeights, type UploadProgress } from './modelWeights.ts';
+import { uploadModelWeights, destroyModelWeights, type LinearFormat, type LinearWeights, type ModelWeights, type UploadProgress } from './modelWeights.ts';
 import { ropeTable } from './ropeTable.ts';
 
 export interface BitNetModelOptions {
@@ -26,6 +27,11 @@ export interface BitNetModelOptions {
   variant?: TernaryDotVariant;
   /** GEMV work split; defaults to one invocation per row on CPU adapters, lanes per row on GPUs. */
   gemvLayout?: GemvLayout;
+  /**
+   * 'f32' places the linear layers dequantized to f32: the dense baseline of the benchmarks (the
+   * same results and schedule, 16x the weight bytes). Default 'ternary'.
+   */
+  linearFormat?: LinearFormat;
   onProgress?: (p: UploadProgress) => void;
 }
 
@@ -85,6 +91,8 @@ export class BitNetModel {
   private readonly device: GPUDevice;
   private readonly kernels: {
     matmul: TernaryMatmulKernels;
+    /** Only for the f32 baseline. */
+    denseLinear?: DenseLinearKernels;
     norm: NormQuantizeKernel;
     gatedNorm: NormQuantizeKernel;
     rmsNorm: RmsNormKernel;
@@ -121,6 +129,7 @@ export class BitNetModel {
     const T = this.prefillChunk;
     this.kernels = {
       matmul: new TernaryMatmulKernels(device, this.variant, { gemvLayout: options.gemvLayout ?? defaultGemvLayout(ctx.caps) }),
+      denseLinear: options.linearFormat === 'f32' ? new DenseLinearKernels(device) : undefined,
       norm: new NormQuantizeKernel(device, false),
       gatedNorm: new NormQuantizeKernel(device, true),
       rmsNorm: new RmsNormKernel(device),
@@ -170,7 +179,7 @@ export class BitNetModel {
     const allocated = () => (model ? Object.values(model.memory).reduce((a, b) => a + b, 0) : (weights?.bytes ?? 0));
     try {
       await withAllocationErrors(ctx.device, `placing the model on the GPU (context ${contextLength})`, allocated, async () => {
-        weights = await uploadModelWeights(ctx.device, source, options.onProgress);
+        weights = await uploadModelWeights(ctx.device, source, options.onProgress, options.linearFormat);
         model = new BitNetModel(ctx, weights, c, { ...options, contextLength });
       });
       await kernelsReady(ctx.device);
@@ -381,16 +390,20 @@ export class BitNetModel {
     const d: Dispatch[] = [...k.embed.prepare(w.embedding, b.ids, b.x, m)];
     const norm = (x: GPUBuffer, weight: GPUBuffer, cols: number) =>
       k.norm.prepare({ x, weight, xq: b.xq, xScale: b.xScale, rows: m, cols, eps });
+    const linear = (weights: LinearWeights, y: GPUBuffer, accumulate = false) =>
+      weights.format === 'f32'
+        ? k.denseLinear!.prepare({ weights, xq: b.xq, xScale: b.xScale, y, m, accumulate })
+        : k.matmul.prepare({ weights, xq: b.xq, xScale: b.xScale, y, m, accumulate });
     w.layers.forEach((layer, i) => {
       d.push(norm(b.x, layer.inputNorm, c.hiddenSize));
-      d.push(...k.matmul.prepare({ weights: layer.qkv, xq: b.xq, xScale: b.xScale, y: b.qkv, m }));
+      d.push(...linear(layer.qkv, b.qkv));
       d.push(...k.attention.prepare({ step: b.step, qkv: b.qkv, kCache: this.kv[i].k, vCache: this.kv[i].v, ropeCos: b.ropeCos, ropeSin: b.ropeSin, out: b.attn, scratch: b.attnScratch, tokens: m, splits: m === 1 ? this.decodeSplits : 1 }));
       d.push(norm(b.attn, layer.attnSubNorm, qDim));
-      d.push(...k.matmul.prepare({ weights: layer.o, xq: b.xq, xScale: b.xScale, y: b.x, m, accumulate: true }));
+      d.push(...linear(layer.o, b.x, true));
       d.push(norm(b.x, layer.postAttentionNorm, c.hiddenSize));
-      d.push(...k.matmul.prepare({ weights: layer.gateUp, xq: b.xq, xScale: b.xScale, y: b.gateUp, m }));
+      d.push(...linear(layer.gateUp, b.gateUp));
       d.push(k.gatedNorm.prepare({ x: b.gateUp, weight: layer.ffnSubNorm, xq: b.xq, xScale: b.xScale, rows: m, cols: c.intermediateSize, eps }));
-      d.push(...k.matmul.prepare({ weights: layer.down, xq: b.xq, xScale: b.xScale, y: b.x, m, accumulate: true }));
+      d.push(...linear(layer.down, b.x, true));
     });
     if (output === 'none') return d;
     const rows = output === 'all' ? m : 1;

@@ -1,20 +1,27 @@
 import { createStorageBuffer } from '../gpu/buffers.ts';
 import { uploadTernaryWeights, destroyTernaryWeights, type TernaryWeights } from '../kernels/ternaryWeights.ts';
 import { uploadBf16Weights, type Bf16Weights } from '../kernels/bf16Weights.ts';
+import { dequantizeTernary, destroyDenseWeights, uploadDenseWeights, type DenseWeights } from '../kernels/denseWeights.ts';
 import type { ModelTensorSource, TensorRequest, TernaryMatrixData } from '../loader/tensorSource.ts';
 import type { BitNetConfig } from './config.ts';
+
+/** A linear layer: packed ternary, or (the benchmarks' dense baseline) the same weights in f32. */
+export type LinearWeights = TernaryWeights | DenseWeights;
+
+/** How linear layers are placed on the GPU: packed 2-bit (the point of BitNet) or dequantized f32. */
+export type LinearFormat = LinearWeights['format'];
 
 export interface LayerWeights {
   inputNorm: GPUBuffer;
   /** q | k | v rows stacked: one GEMV for all three. */
-  qkv: TernaryWeights;
+  qkv: LinearWeights;
   attnSubNorm: GPUBuffer;
-  o: TernaryWeights;
+  o: LinearWeights;
   postAttentionNorm: GPUBuffer;
   /** gate | up rows stacked. */
-  gateUp: TernaryWeights;
+  gateUp: LinearWeights;
   ffnSubNorm: GPUBuffer;
-  down: TernaryWeights;
+  down: LinearWeights;
 }
 
 export interface ModelWeights {
@@ -96,6 +103,7 @@ export async function uploadModelWeights(
   device: GPUDevice,
   source: ModelTensorSource,
   onProgress?: (p: UploadProgress) => void,
+  linearFormat: LinearFormat = 'ternary',
 ): Promise<ModelWeights> {
   const plan = modelRequests(source.config);
   const all = tensorPlan(source.config);
@@ -119,8 +127,11 @@ export async function uploadModelWeights(
       tick();
     }
     const m = stack(parts);
-    const w = uploadTernaryWeights(device, label, m.packed, m.rowScale, m.rows, m.cols);
-    created.push({ destroy: () => destroyTernaryWeights(w) });
+    const w: LinearWeights =
+      linearFormat === 'f32'
+        ? uploadDenseWeights(device, label, dequantizeTernary(m.packed, m.rowScale, m.rows, m.cols), m.rows, m.cols)
+        : uploadTernaryWeights(device, label, m.packed, m.rowScale, m.rows, m.cols);
+    created.push({ destroy: () => destroyLinearWeights(w) });
     bytes += w.bytes;
     return w;
   };
@@ -164,6 +175,11 @@ export function destroyModelWeights(w: ModelWeights): void {
   w.finalNorm.destroy();
   for (const l of w.layers) {
     for (const b of [l.inputNorm, l.attnSubNorm, l.postAttentionNorm, l.ffnSubNorm]) b.destroy();
-    for (const t of [l.qkv, l.o, l.gateUp, l.down]) destroyTernaryWeights(t);
+    for (const t of [l.qkv, l.o, l.gateUp, l.down]) destroyLinearWeights(t);
   }
+}
+
+function destroyLinearWeights(w: LinearWeights): void {
+  if (w.format === 'f32') destroyDenseWeights(w);
+  else destroyTernaryWeights(w);
 }
