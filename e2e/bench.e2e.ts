@@ -1,0 +1,22 @@
+// `npm run bench` end to end on the tiny model: a smoke test that the Playwright benchmark runs and
+// reports every field, not a speed test.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+
+test('npm run bench measures the tiny model and its f32 twin in headless Chromium', { timeout: 600_000 }, () => {
+  const out = execFileSync('npm', ['run', '--silent', 'bench', '--', '--models', 'tiny', '--runs', '1', '--prompt', '32', '--generate', '8', '--json'], { encoding: 'utf8' });
+  const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+  const rows = lines.filter((l) => 'model' in l);
+  assert.deepEqual(rows.map((r) => [r.model, r.weights]), [['tiny-a', 'ternary'], ['tiny-a', 'f32']]);
+  for (const r of rows) {
+    assert.match(r.adapter, /swiftshader/);
+    for (const key of ['prefillTokPerS', 'decodeTokPerS', 'timeToFirstTokenMs', 'weightsMiB', 'kvCacheMiB', 'decodeStepMiB', 'rooflinePct']) {
+      assert.ok(r[key] > 0, `${key} = ${r[key]}`);
+    }
+    assert.equal(r.dispatchesPerDecodeStep, 26);
+    assert.equal(r.promptTokens, 32);
+  }
+  assert.ok(rows[1].weightsMiB > 5 * rows[0].weightsMiB, 'the f32 twin holds far more weight bytes');
+  assert.ok(lines.at(-1).readBandwidthGBps > 0);
+});

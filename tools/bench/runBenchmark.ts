@@ -1,0 +1,215 @@
+// The throughput benchmark itself, for Node + Dawn (tools/benchModel.ts) and Chromium
+// (tools/benchBrowser.ts driving tools/bench/bench.html): synthetic models of real shapes, the
+// ternary model and its dense f32 twin side by side, against the measured read bandwidth.
+import type { GpuContext } from '../../src/gpu/context.ts';
+import { BitNetModel } from '../../src/model/bitnetModel.ts';
+import type { LinearFormat } from '../../src/model/modelWeights.ts';
+import { MODEL_SHAPES, shapeConfig, syntheticSource, type ModelShape } from './syntheticSource.ts';
+import { measureReadBandwidth } from './readBandwidth.ts';
+
+export interface BenchOptions {
+  /** Substrings of MODEL_SHAPES names. */
+  models: string[];
+  promptTokens: number;
+  generate: number;
+  /** Timed runs after one warm-up; the median is reported. */
+  runs: number;
+  /** Also run each model with f32 linear layers (where it fits in the adapter's memory). */
+  dense: boolean;
+  /** Board power in watts, sampled beside the run (Node: nvidia-smi); absent where unknown. */
+  power?: PowerMeter;
+}
+
+/** Mean board power over a time window (performance.now() milliseconds). */
+export interface PowerMeter {
+  meanWatts(fromMs: number, toMs: number): Promise<number | undefined>;
+}
+
+export interface BenchRow {
+  adapter: string;
+  model: string;
+  weights: 'ternary' | 'f32';
+  promptTokens: number;
+  generated: number;
+  prefillTokPerS: number;
+  decodeTokPerS: number;
+  timeToFirstTokenMs: number;
+  weightsMiB: number;
+  kvCacheMiB: number;
+  dispatchesPerDecodeStep: number;
+  /** Bytes a decode step must read: weights, lm_head, and the KV cache at the mean position. */
+  decodeStepMiB: number;
+  /** decodeStepMiB per step time against the streaming-read bandwidth of the same run. */
+  rooflinePct: number;
+  prefillJoulesPerToken: number | null;
+  decodeJoulesPerToken: number | null;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round = (x: number, digits = 1) => Number(x.toFixed(digits));
+
+/** Bytes one decode step reads: every weight once (the embedding only one row), KV up to `position`. */
+function decodeStepBytes(model: BitNetModel, shape: ModelShape, position: number): number {
+  const c = shapeConfig(shape);
+  const embedding = c.vocabSize * c.hiddenSize * 2;
+  const embeddingRead = shape.tied ? 0 : embedding - c.hiddenSize * 2; // tied: it is the lm_head, read in full
+  const kvRead = 2 * c.numLayers * position * c.numKvHeads * c.headDim * 4;
+  return model.gpuMemory().weights - embeddingRead + kvRead;
+}
+
+/**
+ * Joules per token: repeats `work` for at least `minMs`, each call returning the window (ms) in
+ * which it produced `tokens` tokens, and integrates the meter's mean power over those windows.
+ */
+async function energyPerToken(power: PowerMeter | undefined, tokens: number, work: () => Promise<[number, number]>, minMs = 2000): Promise<number | null> {
+  if (!power) return null;
+  const t0 = performance.now();
+  let joules = 0;
+  let calls = 0;
+  while (performance.now() - t0 < minMs) {
+    const [from, to] = await work();
+    const watts = await power.meanWatts(from, to);
+    if (watts === undefined) return null;
+    joules += (watts * (to - from)) / 1000;
+    calls++;
+  }
+  return round(joules / (calls * tokens), 4);
+}
+
+async function benchOne(ctx: GpuContext, shape: ModelShape, weights: LinearFormat, o: BenchOptions, bandwidth: number): Promise<BenchRow> {
+  const model = await BitNetModel.load(ctx, syntheticSource(shape), {
+    contextLength: Math.min(shape.maxPositions ?? 4096, o.promptTokens + o.generate + 1),
+    prefillChunk: o.promptTokens,
+    linearFormat: weights,
+  });
+  try {
+    const prompt = Array.from({ length: o.promptTokens }, (_, i) => (i * 7919) % shape.vocab);
+    const prefill: number[] = [];
+    const ttft: number[] = [];
+    const decode: number[] = [];
+    // Each returns the window [start, end] in ms of the work it times.
+    const prefillOnce = async (): Promise<[number, number]> => {
+      model.reset();
+      const a = performance.now();
+      await model.logits(prompt);
+      return [a, performance.now()];
+    };
+    const firstTokenOnce = async (): Promise<[number, number]> => {
+      model.reset();
+      const a = performance.now();
+      await model.generate(prompt, 1);
+      return [a, performance.now()];
+    };
+    const decodeOnce = async (): Promise<[number, number]> => {
+      model.reset();
+      await model.logits(prompt.slice(0, -1));
+      const a = performance.now();
+      await model.generate(prompt.slice(-1), o.generate, { stopIds: [], lookahead: 7 });
+      return [a, performance.now()];
+    };
+    const ms = ([a, b]: [number, number]) => b - a;
+    for (let r = 0; r <= o.runs; r++) {
+      const p = ms(await prefillOnce());
+      const f = ms(await firstTokenOnce());
+      const d = ms(await decodeOnce());
+      if (r === 0) continue; // warm-up: pipelines, caches, clocks
+      prefill.push((o.promptTokens / p) * 1000);
+      ttft.push(f);
+      decode.push((o.generate / d) * 1000);
+    }
+    const decodeRate = median(decode);
+    const stepBytes = decodeStepBytes(model, shape, o.promptTokens + o.generate / 2);
+    const mem = model.gpuMemory();
+    return {
+      adapter: ctx.caps.adapterName,
+      model: shape.name,
+      weights,
+      promptTokens: o.promptTokens,
+      generated: o.generate,
+      prefillTokPerS: Math.round(median(prefill)),
+      decodeTokPerS: round(decodeRate),
+      timeToFirstTokenMs: round(median(ttft)),
+      weightsMiB: round(mem.weights / 2 ** 20),
+      kvCacheMiB: round(mem.kvCache / 2 ** 20),
+      dispatchesPerDecodeStep: model.dispatchCount(1, 'argmax'),
+      decodeStepMiB: round(stepBytes / 2 ** 20),
+      rooflinePct: round(((stepBytes * decodeRate) / bandwidth) * 100),
+      prefillJoulesPerToken: await energyPerToken(o.power, o.promptTokens, prefillOnce),
+      decodeJoulesPerToken: await energyPerToken(o.power, o.generate, decodeOnce),
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** A dense f32 twin fits when its weights stay well inside the adapter's memory (guessed from maxBufferSize on CPUs). */
+function denseFits(ctx: GpuContext, shape: ModelShape): boolean {
+  const c = shapeConfig(shape);
+  const linear = c.numLayers * c.hiddenSize * (2 * c.numHeads * c.headDim + 2 * c.numKvHeads * c.headDim + 3 * c.intermediateSize);
+  const budget = ctx.caps.cpuAdapter ? 2 ** 30 : 40 * 2 ** 30;
+  return linear * 4 < budget;
+}
+
+export interface BenchResult {
+  readBandwidthGBps: number;
+  rows: BenchRow[];
+}
+
+/** Runs every selected model (ternary, then f32 when asked and it fits), reporting rows as they finish. */
+export async function runBenchmark(ctx: GpuContext, o: BenchOptions, onRow: (row: BenchRow) => void = () => {}): Promise<BenchResult> {
+  const shapes = MODEL_SHAPES.filter((s) => o.models.some((m) => s.name.includes(m)));
+  if (shapes.length === 0) throw new Error(`no model matches ${o.models.join(', ')}; known: ${MODEL_SHAPES.map((s) => s.name).join(', ')}`);
+  const bandwidth = await measureReadBandwidth(ctx.device, ctx.caps.cpuAdapter ? 64 << 20 : 1 << 30);
+  const rows: BenchRow[] = [];
+  for (const shape of shapes) {
+    for (const weights of ['ternary', 'f32'] as const) {
+      if (weights === 'f32' && !(o.dense && denseFits(ctx, shape))) continue;
+      const row = await benchOne(ctx, shape, weights, o, bandwidth);
+      rows.push(row);
+      onRow(row);
+    }
+  }
+  return { readBandwidthGBps: round(bandwidth / 1e9), rows };
+}
+
+/** The result as Markdown: one row per run, then ternary-vs-f32 ratios per model. */
+export function benchmarkMarkdown(result: BenchResult): string {
+  const { rows } = result;
+  if (rows.length === 0) return '';
+  const keys = Object.keys(rows[0]) as (keyof BenchRow)[];
+  const lines = [`Read bandwidth (streaming kernel): ${result.readBandwidthGBps} GB/s`, '', `| ${keys.join(' | ')} |`, `|${keys.map(() => '---').join('|')}|`];
+  for (const r of rows) lines.push(`| ${keys.map((k) => r[k] ?? '-').join(' | ')} |`);
+  const pairs = rows.filter((r) => r.weights === 'ternary').map((t) => [t, rows.find((d) => d.weights === 'f32' && d.model === t.model)] as const);
+  const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
+  if (pairs.some(([, d]) => d)) {
+    lines.push('', '| model | decode speed-up | prefill speed-up | weight memory saving | decode energy saving | prefill energy saving |', '|---|---|---|---|---|---|');
+    for (const [t, d] of pairs) {
+      if (!d) continue;
+      lines.push(
+        `| ${t.model} | ${ratio(t.decodeTokPerS, d.decodeTokPerS)} | ${ratio(t.prefillTokPerS, d.prefillTokPerS)} | ${ratio(d.weightsMiB, t.weightsMiB)} | ${ratio(d.decodeJoulesPerToken, t.decodeJoulesPerToken)} | ${ratio(d.prefillJoulesPerToken, t.prefillJoulesPerToken)} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/** `--name value` options shared by the Node and browser front ends. */
+export function benchOptionsFromArgs(args: readonly string[], defaults: { models: string }): Omit<BenchOptions, 'power'> & { json: boolean } {
+  const option = (name: string, fallback: string) => {
+    const i = args.indexOf(`--${name}`);
+    return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
+  };
+  const positive = (name: string, fallback: string) => {
+    const v = Number(option(name, fallback));
+    if (!(Number.isInteger(v) && v > 0)) throw new Error(`--${name} must be a positive integer, got ${option(name, fallback)}`);
+    return v;
+  };
+  return {
+    models: option('models', defaults.models).split(','),
+    promptTokens: positive('prompt', '512'),
+    generate: positive('generate', '128'),
+    runs: positive('runs', '3'),
+    dense: !args.includes('--no-dense'),
+    json: args.includes('--json'),
+  };
+}
