@@ -13,7 +13,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> ids: array<u32>;
 @group(0) @binding(4) var<storage, read_write> generated: array<u32>;
 
-const WG = 256u;
+override WG: u32 = 256u; // a power of two: as many threads as the device allows, up to 1024
 var<workgroup> bestValue: array<f32, WG>;
 var<workgroup> bestIndex: array<u32, WG>;
 

@@ -120,7 +120,7 @@ export async function checkFixture(
 /** Configurations unlike tiny-a, checked against the CPU reference. */
 export const CONFIG_VARIANTS: SyntheticOptions[] = [
   // untied lm_head, GQA 4:1, f32 scales, top-level rope_theta, odd vocab, autobitlinear scales, 3 layers
-  // (a 1024-token context splits each decode step's attention over 4 key spans)
+  // (a 1024-token context splits each decode step's attention over up to 16 key spans of 64)
   { hidden: 128, intermediate: 200, layers: 3, heads: 8, kvHeads: 2, vocab: 517, tied: false, mode: 'autobitlinear', scaleDtype: 'F32', ropeTheta: 10000, ropeThetaAt: 'top', maxPositions: 1024, seed: 101 },
   // plain multi-head attention, explicit head_dim (heads * head_dim != hidden), sharded checkpoint, other eps
   { hidden: 96, intermediate: 160, layers: 2, heads: 4, kvHeads: 4, headDim: 32, vocab: 300, tied: true, mode: 'bitlinear', ropeTheta: 500000, ropeThetaAt: 'rope_parameters', eps: 1e-6, shards: 3, seed: 102 },

@@ -8,7 +8,9 @@ export class ArgmaxKernel {
   private readonly kernel: ComputeKernel;
 
   constructor(private readonly device: GPUDevice) {
-    this.kernel = new ComputeKernel(device, 'argmax', [stepSource, source]);
+    // One workgroup scans the whole vocabulary: the more threads, the shorter each one's loop.
+    const threads = 2 ** Math.floor(Math.log2(Math.min(1024, device.limits.maxComputeInvocationsPerWorkgroup, device.limits.maxComputeWorkgroupSizeX)));
+    this.kernel = new ComputeKernel(device, 'argmax', [stepSource, source], { WG: threads });
   }
 
   /** Scans logits[offset .. offset + n); writes ids[0] and generated[step.genIndex]. */
