@@ -31,7 +31,7 @@ function modelChecks(fixturesUrl: string): NamedCheck[] {
       const base = `${fixturesUrl}tiny-a/${variant}/`;
       const expected = await (await fetch(`${base}expected.json`)).json();
       // The kernel suite covers both dot-product variants; here the adapter's default is enough.
-      await checkFixture(ctx, { name: `tiny-a/${variant}`, files: httpFiles(base), expected }, (l) => console.log(l), [{ variant: defaultTernaryVariant(ctx.caps), gemvLayout: defaultGemvLayout(ctx.caps) }]);
+      await checkFixture(ctx, { name: `tiny-a/${variant}`, files: httpFiles(base), expected, embeddingFormat: 'bf16' }, (l) => console.log(l), [{ variant: defaultTernaryVariant(ctx.caps), gemvLayout: defaultGemvLayout(ctx.caps) }]);
     },
   }));
   const variants: NamedCheck[] = CONFIG_VARIANTS.map((o) => ({

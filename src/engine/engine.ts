@@ -5,6 +5,7 @@ import { openModel } from '../loader/openModel.ts';
 import type { ShardStore } from '../loader/shardStore.ts';
 import { BitNetModel } from '../model/bitnetModel.ts';
 import type { SamplingParams } from '../kernels/sample.ts';
+import type { EmbeddingFormat } from '../kernels/denseGemv.ts';
 import { ModelTokenizer } from '../tokenizer/modelTokenizer.ts';
 import { TextAssembler } from './textAssembler.ts';
 import { collectChatCompletion, emptyStats } from './chatCompletion.ts';
@@ -26,6 +27,8 @@ export interface EngineOptions {
   onProgress?: (p: LoadProgress) => void;
   /** KV cache length (default: min(max_position_embeddings, 4096)). */
   contextLength?: number;
+  /** Embedding table / lm_head on the GPU: 'int8' (default, half the bytes) or 'bf16' (as in the checkpoint). */
+  embeddingFormat?: EmbeddingFormat;
   /** Cancels loading. */
   signal?: AbortSignal;
 }
@@ -94,6 +97,7 @@ export class Engine {
     options.signal?.throwIfAborted();
     const model = await BitNetModel.load(gpu, opened.source, {
       contextLength: options.contextLength,
+      embeddingFormat: options.embeddingFormat,
       onProgress: (p) => options.onProgress?.({ phase: 'upload', done: p.done, total: p.total, unit: 'tensors' }),
     });
     const engine = new Engine(gpu, model, tokenizer, options.modelName);

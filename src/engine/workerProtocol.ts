@@ -2,7 +2,7 @@
 import type { ChatCompletionRequest, EngineStats, GenerateRequest, LoadProgress } from './types.ts';
 
 export type ToWorker =
-  | { type: 'load'; model: string; contextLength?: number }
+  | { type: 'load'; model: string; contextLength?: number; embeddingFormat?: 'int8' | 'bf16' }
   | { type: 'run'; id: number; kind: 'chat'; request: Omit<ChatCompletionRequest, 'signal'> }
   | { type: 'run'; id: number; kind: 'generate'; request: Omit<GenerateRequest, 'signal'> }
   | { type: 'abort'; id: number }

@@ -8,6 +8,7 @@ export interface Bf16Part extends RowRange {
 
 /** A bf16 matrix [rows, cols] (embeddings, lm_head): two values per u32, low half first. */
 export interface Bf16Weights {
+  format: 'bf16';
   label: string;
   rows: number;
   cols: number;
@@ -36,5 +37,5 @@ export function uploadBf16Weights(
     rows: n,
     buffer: createStorageBuffer(device, `${label}[${rowStart}:]`, words.subarray(rowStart * wordsPerRow, (rowStart + n) * wordsPerRow)),
   }));
-  return { label, rows, cols, parts, bytes: words.byteLength };
+  return { format: 'bf16', label, rows, cols, parts, bytes: words.byteLength };
 }

@@ -1,31 +1,54 @@
-import source from '../../shaders/denseGemv.wgsl?raw';
-import rowsSource from '../../shaders/denseGemvRows.wgsl?raw';
+import bf16Source from '../../shaders/denseGemv.wgsl?raw';
+import bf16RowsSource from '../../shaders/denseGemvRows.wgsl?raw';
+import int8Source from '../../shaders/int8Gemv.wgsl?raw';
+import int8RowsSource from '../../shaders/int8GemvRows.wgsl?raw';
 import type { GemvLayout } from './ternaryMatmul.ts';
 import { ComputeKernel, workgroupGrid, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import type { Bf16Weights } from './bf16Weights.ts';
+import type { Int8Weights } from './int8Weights.ts';
+
+/** The embedding table / lm_head: bf16 as in the checkpoint, or int8 with block scales (half the bytes). */
+export type EmbeddingWeights = Bf16Weights | Int8Weights;
+export type EmbeddingFormat = EmbeddingWeights['format'];
+
+/** Each part's row range and its buffers in binding order (values, then int8 scales). */
+export function embeddingParts(w: EmbeddingWeights): { rowStart: number; rows: number; buffers: GPUBuffer[] }[] {
+  if (w.format === 'int8') return w.parts.map((p) => ({ rowStart: p.rowStart, rows: p.rows, buffers: [p.buffer, p.scales] }));
+  return w.parts.map((p) => ({ rowStart: p.rowStart, rows: p.rows, buffers: [p.buffer] }));
+}
 
 const ROWS_PER_WORKGROUP: Record<GemvLayout, number> = { lanes: 8, rows: 64 };
+const SOURCES = {
+  bf16: { lanes: bf16Source, rows: bf16RowsSource },
+  int8: { lanes: int8Source, rows: int8RowsSource },
+};
 
-/** y[m, :] = W h[m] for a bf16 W (the lm_head), one dispatch per weight part (denseGemv.wgsl, or denseGemvRows.wgsl on CPU adapters). */
+/**
+ * y[m, :] = W h[m] for the lm_head, one dispatch per weight part: denseGemv.wgsl (bf16) or
+ * int8Gemv.wgsl, or their one-row-per-invocation twins on CPU adapters.
+ */
 export class DenseGemvKernel {
   private readonly kernel: ComputeKernel;
 
   constructor(
     private readonly device: GPUDevice,
     readonly layout: GemvLayout = 'lanes',
+    readonly format: EmbeddingFormat = 'bf16',
   ) {
-    this.kernel = new ComputeKernel(device, `denseGemv.${layout}`, [layout === 'rows' ? rowsSource : source]);
+    this.kernel = new ComputeKernel(device, `lmHead.${format}.${layout}`, [SOURCES[format][layout]]);
   }
 
-  prepare(w: Bf16Weights, h: GPUBuffer, y: GPUBuffer, tokens: number): Dispatch[] {
+  prepare(w: EmbeddingWeights, h: GPUBuffer, y: GPUBuffer, tokens: number): Dispatch[] {
+    if (w.format !== this.format) throw new InvalidArgumentError(`${w.label}: ${w.format} weights given to the ${this.format} lm_head kernel`);
     const maxDim = this.device.limits.maxComputeWorkgroupsPerDimension;
     if (tokens > maxDim) throw new InvalidArgumentError(`${w.label}: ${tokens} tokens exceed one dispatch (${maxDim})`);
-    return w.parts.map((part) => {
-      const uniform = createUniformBuffer(this.device, `${w.label}.gemv`, new Uint32Array([part.rows, w.cols, part.rowStart, w.rows]));
+    const blocks = w.format === 'int8' ? [w.blocksPerRow] : [];
+    return embeddingParts(w).map((part) => {
       const [x, yCount] = workgroupGrid(Math.ceil(part.rows / ROWS_PER_WORKGROUP[this.layout]), maxDim);
-      return { kernel: this.kernel, bindGroup: this.kernel.bind([uniform, part.buffer, h, y]), workgroups: [x, yCount, tokens] as const };
+      const uniform = createUniformBuffer(this.device, `${w.label}.gemv`, new Uint32Array([part.rows, w.cols, part.rowStart, w.rows, ...blocks]));
+      return { kernel: this.kernel, bindGroup: this.kernel.bind([uniform, ...part.buffers, h, y]), workgroups: [x, yCount, tokens] as const };
     });
   }
 }

@@ -16,6 +16,7 @@ import { SampleKernel, GREEDY, samplingUniform, type SamplingParams } from '../k
 import type { ModelTensorSource } from '../loader/tensorSource.ts';
 import type { BitNetConfig } from './config.ts';
 import { uploadModelWeights, destroyModelWeights, type LinearFormat, type LinearWeights, type ModelWeights, type UploadProgress } from './modelWeights.ts';
+import type { EmbeddingFormat } from '../kernels/denseGemv.ts';
 import { ropeTable } from './ropeTable.ts';
 
 export interface BitNetModelOptions {
@@ -32,6 +33,11 @@ export interface BitNetModelOptions {
    * same results and schedule, 16x the weight bytes). Default 'ternary'.
    */
   linearFormat?: LinearFormat;
+  /**
+   * The embedding table and lm_head on the GPU: 'int8' (default; a scale per 64 columns, half the
+   * bytes, logits within ~1% of bf16: see docs/benchmarks.md) or 'bf16' as in the checkpoint.
+   */
+  embeddingFormat?: EmbeddingFormat;
   onProgress?: (p: UploadProgress) => void;
 }
 
@@ -135,9 +141,9 @@ export class BitNetModel {
       norm: new NormQuantizeKernel(device, false),
       gatedNorm: new NormQuantizeKernel(device, true),
       rmsNorm: new RmsNormKernel(device),
-      embed: new EmbedLookupKernel(device),
+      embed: new EmbedLookupKernel(device, weights.embedding.format),
       attention: new AttentionKernels(device, { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim }),
-      lmHead: new DenseGemvKernel(device, options.gemvLayout ?? defaultGemvLayout(ctx.caps)),
+      lmHead: new DenseGemvKernel(device, options.gemvLayout ?? defaultGemvLayout(ctx.caps), weights.lmHead.format),
       argmax: new ArgmaxKernel(device),
       sample: new SampleKernel(device),
     };
@@ -181,7 +187,7 @@ export class BitNetModel {
     const allocated = () => (model ? Object.values(model.memory).reduce((a, b) => a + b, 0) : (weights?.bytes ?? 0));
     try {
       await withAllocationErrors(ctx.device, `placing the model on the GPU (context ${contextLength})`, allocated, async () => {
-        weights = await uploadModelWeights(ctx.device, source, options.onProgress, options.linearFormat);
+        weights = await uploadModelWeights(ctx.device, source, options.onProgress, { linear: options.linearFormat, embedding: options.embeddingFormat });
         model = new BitNetModel(ctx, weights, c, { ...options, contextLength });
       });
       await kernelsReady(ctx.device);

@@ -1,6 +1,8 @@
 import { createStorageBuffer } from '../gpu/buffers.ts';
 import { uploadTernaryWeights, destroyTernaryWeights, type TernaryWeights } from '../kernels/ternaryWeights.ts';
-import { uploadBf16Weights, type Bf16Weights } from '../kernels/bf16Weights.ts';
+import { uploadBf16Weights } from '../kernels/bf16Weights.ts';
+import { uploadInt8Weights } from '../kernels/int8Weights.ts';
+import { embeddingParts, type EmbeddingFormat, type EmbeddingWeights } from '../kernels/denseGemv.ts';
 import { dequantizeTernary, destroyDenseWeights, uploadDenseWeights, type DenseWeights } from '../kernels/denseWeights.ts';
 import type { ModelTensorSource, TensorRequest, TernaryMatrixData } from '../loader/tensorSource.ts';
 import type { BitNetConfig } from './config.ts';
@@ -25,13 +27,21 @@ export interface LayerWeights {
 }
 
 export interface ModelWeights {
-  embedding: Bf16Weights;
+  embedding: EmbeddingWeights;
   /** The same object as `embedding` when the checkpoint ties them. */
-  lmHead: Bf16Weights;
+  lmHead: EmbeddingWeights;
   finalNorm: GPUBuffer;
   layers: LayerWeights[];
   /** GPU bytes of all weights. */
   bytes: number;
+}
+
+/** How the weights are placed on the GPU. */
+export interface WeightFormats {
+  /** Linear layers: 'ternary' (2-bit, default) or 'f32' (the benchmarks' dense baseline). */
+  linear?: LinearFormat;
+  /** Embedding table and lm_head: 'int8' (block scales, default) or 'bf16' (as in the checkpoint). */
+  embedding?: EmbeddingFormat;
 }
 
 export interface UploadProgress {
@@ -103,8 +113,10 @@ export async function uploadModelWeights(
   device: GPUDevice,
   source: ModelTensorSource,
   onProgress?: (p: UploadProgress) => void,
-  linearFormat: LinearFormat = 'ternary',
+  formats: WeightFormats = {},
 ): Promise<ModelWeights> {
+  const linearFormat = formats.linear ?? 'ternary';
+  const embeddingFormat = formats.embedding ?? 'int8';
   const plan = modelRequests(source.config);
   const all = tensorPlan(source.config);
   for (const request of all) source.check(request);
@@ -137,8 +149,9 @@ export async function uploadModelWeights(
   };
   const bf16 = async (r: TensorRequest) => {
     const m = await source.bf16Matrix(r.name, r.rows, r.cols);
-    const w = uploadBf16Weights(device, r.name, m.words, m.rows, m.cols);
-    created.push({ destroy: () => w.parts.forEach((p) => p.buffer.destroy()) });
+    const w: EmbeddingWeights =
+      embeddingFormat === 'int8' ? uploadInt8Weights(device, r.name, m.words, m.rows, m.cols) : uploadBf16Weights(device, r.name, m.words, m.rows, m.cols);
+    created.push({ destroy: () => destroyEmbeddingWeights(w) });
     bytes += w.bytes;
     tick();
     return w;
@@ -170,8 +183,7 @@ export async function uploadModelWeights(
 
 /** Frees every GPU buffer of the weights. */
 export function destroyModelWeights(w: ModelWeights): void {
-  const bf16 = w.lmHead === w.embedding ? [w.embedding] : [w.embedding, w.lmHead];
-  for (const m of bf16) for (const p of m.parts) p.buffer.destroy();
+  for (const m of w.lmHead === w.embedding ? [w.embedding] : [w.embedding, w.lmHead]) destroyEmbeddingWeights(m);
   w.finalNorm.destroy();
   for (const l of w.layers) {
     for (const b of [l.inputNorm, l.attnSubNorm, l.postAttentionNorm, l.ffnSubNorm]) b.destroy();
@@ -182,4 +194,8 @@ export function destroyModelWeights(w: ModelWeights): void {
 function destroyLinearWeights(w: LinearWeights): void {
   if (w.format === 'f32') destroyDenseWeights(w);
   else destroyTernaryWeights(w);
+}
+
+function destroyEmbeddingWeights(w: EmbeddingWeights): void {
+  for (const part of embeddingParts(w)) for (const b of part.buffers) b.destroy();
 }
