@@ -4,6 +4,7 @@
 import type { GpuContext } from '../../src/gpu/context.ts';
 import { BitNetModel } from '../../src/model/bitnetModel.ts';
 import type { LinearFormat } from '../../src/model/modelWeights.ts';
+import type { EmbeddingFormat } from '../../src/kernels/denseGemv.ts';
 import { MODEL_SHAPES, shapeConfig, syntheticSource, type ModelShape } from './syntheticSource.ts';
 import { measureReadBandwidth } from './readBandwidth.ts';
 
@@ -16,6 +17,10 @@ export interface BenchOptions {
   runs: number;
   /** Also run each model with f32 linear layers (where it fits in the adapter's memory). */
   dense: boolean;
+  /** Embedding table / lm_head format (default int8). */
+  embeddingFormat?: EmbeddingFormat;
+  /** Fuse the input norm into decode GEMVs (default true): off to measure what it gains. */
+  fuseNorm?: boolean;
   /** Board power in watts, sampled beside the run (Node: nvidia-smi); absent where unknown. */
   power?: PowerMeter;
 }
@@ -29,6 +34,7 @@ export interface BenchRow {
   adapter: string;
   model: string;
   weights: 'ternary' | 'f32';
+  embedding: EmbeddingFormat;
   promptTokens: number;
   generated: number;
   prefillTokPerS: number;
@@ -51,8 +57,8 @@ const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 /** Bytes one decode step reads: every weight once (the embedding only one row), KV up to `position`. */
 function decodeStepBytes(model: BitNetModel, shape: ModelShape, position: number): number {
   const c = shapeConfig(shape);
-  const embedding = c.vocabSize * c.hiddenSize * 2;
-  const embeddingRead = shape.tied ? 0 : embedding - c.hiddenSize * 2; // tied: it is the lm_head, read in full
+  const table = model.weights.embedding.bytes;
+  const embeddingRead = shape.tied ? 0 : table - table / c.vocabSize; // tied: it is the lm_head, read in full
   const kvRead = 2 * c.numLayers * position * c.numKvHeads * c.headDim * 4;
   return model.gpuMemory().weights - embeddingRead + kvRead;
 }
@@ -81,6 +87,9 @@ async function benchOne(ctx: GpuContext, shape: ModelShape, weights: LinearForma
     contextLength: Math.min(shape.maxPositions ?? 4096, o.promptTokens + o.generate + 1),
     prefillChunk: o.promptTokens,
     linearFormat: weights,
+    // the dense baseline is full precision throughout: its table stays bf16
+    embeddingFormat: weights === 'f32' ? 'bf16' : o.embeddingFormat,
+    fuseNorm: o.fuseNorm,
   });
   try {
     const prompt = Array.from({ length: o.promptTokens }, (_, i) => (i * 7919) % shape.vocab);
@@ -124,6 +133,7 @@ async function benchOne(ctx: GpuContext, shape: ModelShape, weights: LinearForma
       adapter: ctx.caps.adapterName,
       model: shape.name,
       weights,
+      embedding: model.weights.lmHead.format,
       promptTokens: o.promptTokens,
       generated: o.generate,
       prefillTokPerS: Math.round(median(prefill)),
@@ -210,6 +220,8 @@ export function benchOptionsFromArgs(args: readonly string[], defaults: { models
     generate: positive('generate', '128'),
     runs: positive('runs', '3'),
     dense: !args.includes('--no-dense'),
+    embeddingFormat: option('embedding', 'int8') === 'bf16' ? 'bf16' : 'int8',
+    fuseNorm: !args.includes('--no-fuse-norm'),
     json: args.includes('--json'),
   };
 }
