@@ -8,7 +8,7 @@
 override GATED: bool = false;
 
 const NQ_THREADS = 256u;
-var<workgroup> red: array<vec2<f32>, NQ_THREADS>;
+var<workgroup> red: array<f32, NQ_THREADS>;
 
 fn nqValue(base: u32, k: u32, i: u32) -> f32 {
   if (GATED) {
@@ -18,15 +18,23 @@ fn nqValue(base: u32, k: u32, i: u32) -> f32 {
   return x[base + i];
 }
 
-// (sum, max) over the workgroup in one tree.
-fn reduceSumMax(lid: u32, v: vec2<f32>) -> vec2<f32> {
+fn reduceSum(lid: u32, v: f32) -> f32 {
   red[lid] = v;
   workgroupBarrier();
   for (var s = NQ_THREADS / 2u; s > 0u; s >>= 1u) {
-    if (lid < s) {
-      let o = red[lid + s];
-      red[lid] = vec2(red[lid].x + o.x, max(red[lid].y, o.y));
-    }
+    if (lid < s) { red[lid] += red[lid + s]; }
+    workgroupBarrier();
+  }
+  let total = red[0];
+  workgroupBarrier();
+  return total;
+}
+
+fn reduceMax(lid: u32, v: f32) -> f32 {
+  red[lid] = v;
+  workgroupBarrier();
+  for (var s = NQ_THREADS / 2u; s > 0u; s >>= 1u) {
+    if (lid < s) { red[lid] = max(red[lid], red[lid + s]); }
     workgroupBarrier();
   }
   let total = red[0];
@@ -39,17 +47,19 @@ struct RowNorm {
   scale: f32,  // the int8 scale s
 }
 
-// Every thread of the workgroup must call this (it synchronizes). One pass over the row:
-// max|h| = inv * max|v * weight| since inv > 0.
+// Every thread of the workgroup must call this (it synchronizes).
 fn normRow(lid: u32, base: u32, k: u32, eps: f32) -> RowNorm {
-  var acc = vec2(0.0, 0.0);
+  var ss = 0.0;
   for (var i = lid; i < k; i += NQ_THREADS) {
     let v = nqValue(base, k, i);
-    acc = vec2(acc.x + v * v, max(acc.y, abs(v * weight[i])));
+    ss += v * v;
   }
-  let total = reduceSumMax(lid, acc);
-  let inv = inverseSqrt(total.x / f32(k) + eps);
-  return RowNorm(inv, 127.0 / max(inv * total.y, 1e-5));
+  let inv = inverseSqrt(reduceSum(lid, ss) / f32(k) + eps);
+  var m = 0.0;
+  for (var i = lid; i < k; i += NQ_THREADS) {
+    m = max(m, abs(nqValue(base, k, i) * inv * weight[i]));
+  }
+  return RowNorm(inv, 127.0 / max(reduceMax(lid, m), 1e-5));
 }
 
 // Quantized word `w` (columns 4w .. 4w + 3) of the row; columns past k are zero.

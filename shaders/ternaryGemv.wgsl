@@ -1,13 +1,10 @@
 // y[row] (+)= acc / (xScale * rowScale[row]) for one token: acc = sum_k xq[k] * w[row, k] in i32.
 // Prepended by the wrapper: a ternaryDot4 (add/sub or dot4I8Packed), an input snippet and
 // ternaryGemvCommon.wgsl.
-// 32 lanes share a row so a warp reads 512 contiguous bytes; 8 rows at a time, ROW_GROUPS times
-// per workgroup (more than one when each workgroup first prepares its own input: fewer, fuller
-// workgroups repeat that work less often).
+// 32 lanes share a row so a warp reads 512 contiguous bytes; 8 rows per workgroup.
 
 const LANES = 32u;
 const ROWS = 8u;
-override ROW_GROUPS: u32 = 1u;
 var<workgroup> partial: array<i32, 256>;
 
 @compute @workgroup_size(256)
@@ -16,24 +13,22 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   prepareInput(lid);
   let group = wid.x + wid.y * nwg.x;
   let lane = lid % LANES;
-  for (var g = 0u; g < ROW_GROUPS; g++) {
-    let row = (group * ROW_GROUPS + g) * ROWS + lid / LANES;
-    var acc = 0;
-    if (row < p.rows) {
-      for (var b = lane; b < p.kBlocks; b += LANES) {
-        acc += blockDot(row, b);
-      }
+  let row = group * ROWS + lid / LANES;
+  var acc = 0;
+  if (row < p.rows) {
+    for (var b = lane; b < p.kBlocks; b += LANES) {
+      acc += blockDot(row, b);
     }
-    partial[lid] = acc;
+  }
+  partial[lid] = acc;
+  workgroupBarrier();
+  for (var s = LANES / 2u; s > 0u; s >>= 1u) {
+    if (lane < s) {
+      partial[lid] += partial[lid + s];
+    }
     workgroupBarrier();
-    for (var s = LANES / 2u; s > 0u; s >>= 1u) {
-      if (lane < s) {
-        partial[lid] += partial[lid + s];
-      }
-      workgroupBarrier();
-    }
-    if (lane == 0u && row < p.rows) {
-      writeRow(row, partial[lid]);
-    }
+  }
+  if (lane == 0u && row < p.rows) {
+    writeRow(row, partial[lid]);
   }
 }

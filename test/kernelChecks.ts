@@ -164,11 +164,11 @@ export const kernelChecks: NamedCheck[] = [
     },
   },
   {
-    name: 'the GEMV with its input norm fused in gives exactly what normQuantize + GEMV give (plain, relu2-gated, several row groups per workgroup)',
+    name: 'the GEMV with its input norm fused in gives exactly what normQuantize + GEMV give (plain and relu2-gated)',
     async run(ctx) {
       const { device } = ctx;
       for (const variant of variantsOf(ctx)) {
-        for (const [n, k, gated, maxBindingBytes] of [[70, 200, false, undefined], [33, 300, true, undefined], [100, 256, false, 7 * 4 * 16], [4200, 64, true, undefined]] as const) {
+        for (const [n, k, gated, maxBindingBytes] of [[70, 200, false, undefined], [33, 300, true, undefined], [100, 256, false, 7 * 4 * 16]] as const) {
           const rand = seededRandom(n * k);
           const w = randomTernary(rand, n * k);
           const weights = uploadTernaryWeights(device, 'w', packTernary(w, n, k), Float32Array.from({ length: n }, () => 0.5 + rand()), n, k, maxBindingBytes);
@@ -177,8 +177,8 @@ export const kernelChecks: NamedCheck[] = [
           const xq = createStorageBuffer(device, 'xq', activationWordsFor(k) * 4);
           const xScale = createStorageBuffer(device, 'xScale', 4);
           const [separate, fused] = [createStorageBuffer(device, 'separate', n * 4), createStorageBuffer(device, 'fused', n * 4)];
-          const kernels = new TernaryMatmulKernels(device, variant, { gemvLayout: 'lanes', normedInputs: [{ rows: n, cols: k, gated }] });
-          check(kernels.hasNormed(weights, gated), `a fused GEMV was built for ${n} x ${k}`);
+          const kernels = new TernaryMatmulKernels(device, variant, { gemvLayout: 'lanes', normedInputs: [{ cols: k, gated }] });
+          check(kernels.hasNormed(k, gated), `a fused GEMV was built for k=${k}`);
           const dispatches = [
             new NormQuantizeKernel(device, gated).prepare({ x, weight: normWeight, xq, xScale, rows: 1, cols: k, eps: 1e-5 }),
             ...kernels.prepare({ weights, xq, xScale, y: separate, m: 1 }),

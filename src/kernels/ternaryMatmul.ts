@@ -52,9 +52,8 @@ export interface NormedGemvBindings {
   accumulate?: boolean;
 }
 
-/** A matrix the fused GEMV is built for: its shape and whether relu2 gating comes first. */
+/** An input the fused GEMV is built for: its width and whether relu2 gating comes first. */
 export interface NormedInput {
-  rows: number;
   cols: number;
   gated: boolean;
 }
@@ -85,31 +84,29 @@ export class TernaryMatmulKernels {
     this.gemm = new ComputeKernel(device, `ternaryGemm.${variant}`, [dot, gemmSource], constants);
     if (this.gemvLayout === 'lanes') {
       for (const input of options.normedInputs ?? []) {
-        const rowGroups = normedRowGroups(input.rows);
-        const key = normedKey(input.cols, input.gated, input.rows);
-        if (this.normedGemv.has(key) || !normedInputWorthIt(device, input, rowGroups)) continue;
+        const key = normedKey(input.cols, input.gated);
+        if (this.normedGemv.has(key) || !normedInputFits(device, input.cols)) continue;
         this.normedGemv.set(
           key,
           new ComputeKernel(device, `ternaryGemv.normed${input.gated ? '.relu2' : ''}.${variant}`, [dot, normRowSource, gemvNormInputSource, gemvCommonSource, gemvSource], {
             ...constants,
             GATED: input.gated,
             ACT_VEC4: activationWordsFor(input.cols) / 4,
-            ROW_GROUPS: rowGroups,
           }),
         );
       }
     }
   }
 
-  /** Whether prepareNormed can take this matrix (lanes layout, built for its shape and judged worth it). */
-  hasNormed(weights: TernaryWeights, gated: boolean): boolean {
-    return this.normedGemv.has(normedKey(weights.cols, gated, weights.rows));
+  /** Whether prepareNormed can take this input (lanes layout, built for it, fits workgroup memory). */
+  hasNormed(cols: number, gated: boolean): boolean {
+    return this.normedGemv.has(normedKey(cols, gated));
   }
 
   /** One dispatch per weight part for a single token whose BitLinear input norm is fused in. */
   prepareNormed(b: NormedGemvBindings): Dispatch[] {
     const w = b.weights;
-    const kernel = this.normedGemv.get(normedKey(w.cols, b.gated, w.rows));
+    const kernel = this.normedGemv.get(normedKey(w.cols, b.gated));
     if (!kernel) throw new InvalidArgumentError(`${w.label}: no fused-norm GEMV was built for ${w.cols} columns${b.gated ? ' (gated)' : ''}`);
     requireSize('x', b.x, w.cols * (b.gated ? 2 : 1) * 4);
     requireSize('normWeight', b.normWeight, w.cols * 4);
@@ -123,7 +120,7 @@ export class TernaryMatmulKernels {
       return {
         kernel,
         bindGroup: kernel.bind([params, part.weights, part.rowScale, b.x, b.normWeight, b.y, norm]),
-        workgroups: workgroupGrid(Math.ceil(part.rows / (GEMV_ROWS_PER_WORKGROUP.lanes * normedRowGroups(w.rows))), maxDim),
+        workgroups: workgroupGrid(Math.ceil(part.rows / GEMV_ROWS_PER_WORKGROUP.lanes), maxDim),
       };
     });
   }
@@ -167,25 +164,13 @@ export class TernaryMatmulKernels {
   }
 }
 
-function normedKey(cols: number, gated: boolean, rows: number): string {
-  return `${cols}:${gated}:${rows}`;
+function normedKey(cols: number, gated: boolean): string {
+  return `${cols}:${gated}`;
 }
 
-/** Rows per workgroup / 8 for a fused GEMV: about 512 workgroups, enough to fill a large GPU. */
-function normedRowGroups(rows: number): number {
-  return Math.max(1, Math.ceil(rows / GEMV_ROWS_PER_WORKGROUP.lanes / 512));
-}
-
-/**
- * Fusing pays while the input every workgroup re-reads (twice, from cache) stays small next to a
- * separate dispatch: measured on an H100, 8B-sized inputs read by thousands of workgroups made
- * decode slower. The quantized row must also fit in workgroup memory.
- */
-function normedInputWorthIt(device: GPUDevice, input: NormedInput, rowGroups: number): boolean {
-  const workgroups = Math.ceil(input.rows / GEMV_ROWS_PER_WORKGROUP.lanes / rowGroups);
-  const rereadBytes = workgroups * input.cols * 4 * 2 * (input.gated ? 2 : 1);
-  const fits = activationWordsFor(input.cols) * 4 + 256 * 8 + 256 * 4 <= device.limits.maxComputeWorkgroupStorageSize;
-  return fits && rereadBytes <= 64 * 2 ** 20;
+/** The quantized row, the reduction scratch and the GEMV's partial sums must fit workgroup memory. */
+function normedInputFits(device: GPUDevice, cols: number): boolean {
+  return activationWordsFor(cols) * 4 + 2 * 256 * 4 <= device.limits.maxComputeWorkgroupStorageSize;
 }
 
 /** The variant measured fastest on the adapter (see the kernel benchmark), falling back to add/sub. */

@@ -143,15 +143,7 @@ export class BitNetModel {
     this.kernels = {
       matmul: new TernaryMatmulKernels(device, this.variant, {
         gemvLayout: options.gemvLayout ?? defaultGemvLayout(ctx.caps),
-        normedInputs:
-          options.fuseNorm === false
-            ? []
-            : [
-                { rows: qDim + 2 * kvDim, cols: c.hiddenSize, gated: false },
-                { rows: c.hiddenSize, cols: qDim, gated: false },
-                { rows: 2 * c.intermediateSize, cols: c.hiddenSize, gated: false },
-                { rows: c.hiddenSize, cols: c.intermediateSize, gated: true },
-              ],
+        normedInputs: options.fuseNorm === false ? [] : [{ cols: c.hiddenSize, gated: false }, { cols: qDim, gated: false }, { cols: c.intermediateSize, gated: true }],
       }),
       denseLinear: options.linearFormat === 'f32' ? new DenseLinearKernels(device) : undefined,
       norm: new NormQuantizeKernel(device, false),
@@ -417,7 +409,7 @@ export class BitNetModel {
         : k.matmul.prepare({ weights, xq: b.xq, xScale: b.xScale, y, m, accumulate });
     // norm (+ relu2 gate) + quantize, then the BitLinear: fused into one GEMV per part where it can be
     const normedLinear = (x: GPUBuffer, normWeight: GPUBuffer, gated: boolean, weights: LinearWeights, y: GPUBuffer, accumulate = false): Dispatch[] => {
-      if (m === 1 && weights.format === 'ternary' && k.matmul.hasNormed(weights, gated)) {
+      if (m === 1 && weights.format === 'ternary' && k.matmul.hasNormed(weights.cols, gated)) {
         return k.matmul.prepareNormed({ weights, x, normWeight, gated, eps, y, accumulate });
       }
       const quantize = (gated ? k.gatedNorm : k.norm).prepare({ x, weight: normWeight, xq: b.xq, xScale: b.xScale, rows: m, cols: weights.cols, eps });
