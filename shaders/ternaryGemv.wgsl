@@ -1,6 +1,5 @@
 // y[row] (+)= acc / (xScale * rowScale[row]) for one token: acc = sum_k xq[k] * w[row, k] in i32.
-// Prepended by the wrapper: a ternaryDot4 (add/sub or dot4I8Packed), an input snippet and
-// ternaryGemvCommon.wgsl.
+// Prepended by the wrapper: a ternaryDot4 (add/sub or dot4I8Packed) and ternaryGemvCommon.wgsl.
 // 32 lanes share a row so a warp reads 512 contiguous bytes; 8 rows per workgroup.
 
 const LANES = 32u;
@@ -10,7 +9,6 @@ var<workgroup> partial: array<i32, 256>;
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
-  prepareInput(lid);
   let group = wid.x + wid.y * nwg.x;
   let lane = lid % LANES;
   let row = group * ROWS + lid / LANES;

@@ -1,6 +1,5 @@
-// What both ternary GEMV layouts share (prepended by the wrapper after the dot product and an
-// input snippet, ternaryGemvInput.wgsl or ternaryGemvNormInput.wgsl, which define actWords()
-// and actScale()): parameters, bindings and the epilogue y[row] (+)= acc / (s_x * rowScale[row]).
+// What both ternary GEMV layouts share (prepended by the wrapper after the dot product):
+// parameters, bindings and the epilogue y[row] (+)= acc / (xScale * rowScale[row]).
 // Weights: row-major, each row `kBlocks` vec4<u32> blocks of 64 columns (16 two-bit codes per u32).
 
 struct Params {
@@ -15,6 +14,8 @@ override RAW_ACC: bool = false; // tests: write the i32 accumulator's bits inste
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> w: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read> rowScale: array<f32>;
+@group(0) @binding(3) var<storage, read> xq: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read> xScale: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 
 // One 64-column block of a row against the matching 64 int8 activations.
@@ -22,7 +23,7 @@ fn blockDot(row: u32, b: u32) -> i32 {
   let wv = w[row * p.kBlocks + b];
   var acc = 0;
   for (var i = 0u; i < 4u; i++) {
-    let xv = actWords(b * 4u + i);
+    let xv = xq[b * 4u + i];
     let codes = wv[i];
     acc += ternaryDot4(codes, xv.x) + ternaryDot4(codes >> 8u, xv.y) +
            ternaryDot4(codes >> 16u, xv.z) + ternaryDot4(codes >> 24u, xv.w);
@@ -35,7 +36,7 @@ fn writeRow(row: u32, acc: i32) {
   if (RAW_ACC) {
     y[o] = bitcast<f32>(acc);
   } else {
-    let v = f32(acc) / (actScale() * rowScale[row]);
+    let v = f32(acc) / (xScale[0] * rowScale[row]);
     y[o] = select(v, y[o] + v, p.accumulate == 1u);
   }
 }

@@ -4,7 +4,6 @@ import type { GpuContext } from '../src/gpu/context.ts';
 import { createStorageBuffer, readBuffer } from '../src/gpu/buffers.ts';
 import { ComputeKernel, kernelsReady, recordDispatch, type Dispatch } from '../src/gpu/computeKernel.ts';
 import { QuantizeActivationsKernel } from '../src/kernels/quantizeActivations.ts';
-import { NormQuantizeKernel } from '../src/kernels/normQuantize.ts';
 import { TernaryMatmulKernels, type GemvLayout, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
 import { activationWordsFor, packTernary, repackHuggingFaceTernary } from '../src/kernels/ternaryLayout.ts';
 import { uploadTernaryWeights } from '../src/kernels/ternaryWeights.ts';
@@ -161,40 +160,6 @@ export const kernelChecks: NamedCheck[] = [
       const viaHf = await runOnGpu(ctx, c, 'addsub', true, repackHuggingFaceTernary(hf, c.n, c.k));
       const direct = await runOnGpu(ctx, c, 'addsub', true);
       checkEqualArrays(new Int32Array(viaHf.out), new Int32Array(direct.out), 'HF repack vs direct pack');
-    },
-  },
-  {
-    name: 'the GEMV with its input norm fused in gives exactly what normQuantize + GEMV give (plain and relu2-gated)',
-    async run(ctx) {
-      const { device } = ctx;
-      for (const variant of variantsOf(ctx)) {
-        for (const [n, k, gated, maxBindingBytes] of [[70, 200, false, undefined], [33, 300, true, undefined], [100, 256, false, 7 * 4 * 16]] as const) {
-          const rand = seededRandom(n * k);
-          const w = randomTernary(rand, n * k);
-          const weights = uploadTernaryWeights(device, 'w', packTernary(w, n, k), Float32Array.from({ length: n }, () => 0.5 + rand()), n, k, maxBindingBytes);
-          const x = createStorageBuffer(device, 'x', randomNormalish(rand, (gated ? 2 : 1) * k, 2));
-          const normWeight = createStorageBuffer(device, 'normWeight', Float32Array.from({ length: k }, () => 0.5 + rand()));
-          const xq = createStorageBuffer(device, 'xq', activationWordsFor(k) * 4);
-          const xScale = createStorageBuffer(device, 'xScale', 4);
-          const [separate, fused] = [createStorageBuffer(device, 'separate', n * 4), createStorageBuffer(device, 'fused', n * 4)];
-          const kernels = new TernaryMatmulKernels(device, variant, { gemvLayout: 'lanes', normedInputs: [{ cols: k, gated }] });
-          check(kernels.hasNormed(k, gated), `a fused GEMV was built for k=${k}`);
-          const dispatches = [
-            new NormQuantizeKernel(device, gated).prepare({ x, weight: normWeight, xq, xScale, rows: 1, cols: k, eps: 1e-5 }),
-            ...kernels.prepare({ weights, xq, xScale, y: separate, m: 1 }),
-            ...kernels.prepareNormed({ weights, x, normWeight, gated, eps: 1e-5, y: fused }),
-          ];
-          await kernelsReady(device);
-          const encoder = device.createCommandEncoder();
-          const pass = encoder.beginComputePass();
-          for (const d of dispatches) recordDispatch(pass, d);
-          pass.end();
-          device.queue.submit([encoder.finish()]);
-          const a = new Float32Array(await readBuffer(device, separate));
-          check(a.some((v) => v !== 0), 'the outputs are not all zero');
-          checkEqualArrays(new Float32Array(await readBuffer(device, fused)), a, `${variant} n=${n} k=${k}${gated ? ' gated' : ''}: fused vs separate`);
-        }
-      }
     },
   },
   {

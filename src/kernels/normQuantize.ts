@@ -1,4 +1,3 @@
-import rowSource from '../../shaders/normQuantizeRow.wgsl?raw';
 import source from '../../shaders/normQuantize.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
@@ -20,7 +19,7 @@ export class NormQuantizeKernel {
   private readonly kernel: ComputeKernel;
 
   constructor(private readonly device: GPUDevice, readonly gated: boolean) {
-    this.kernel = new ComputeKernel(device, gated ? 'relu2NormQuantize' : 'normQuantize', [rowSource, source], { GATED: gated });
+    this.kernel = new ComputeKernel(device, gated ? 'relu2NormQuantize' : 'normQuantize', [source], { GATED: gated });
   }
 
   prepare(b: NormQuantizeBindings): Dispatch {

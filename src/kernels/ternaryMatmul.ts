@@ -1,9 +1,6 @@
 import gemvSource from '../../shaders/ternaryGemv.wgsl?raw';
 import gemvRowsSource from '../../shaders/ternaryGemvRows.wgsl?raw';
 import gemvCommonSource from '../../shaders/ternaryGemvCommon.wgsl?raw';
-import gemvInputSource from '../../shaders/ternaryGemvInput.wgsl?raw';
-import gemvNormInputSource from '../../shaders/ternaryGemvNormInput.wgsl?raw';
-import normRowSource from '../../shaders/normQuantizeRow.wgsl?raw';
 import gemmSource from '../../shaders/ternaryGemm.wgsl?raw';
 import dotAddSubSource from '../../shaders/ternaryDotAddSub.wgsl?raw';
 import dotPackedSource from '../../shaders/ternaryDotPacked.wgsl?raw';
@@ -40,24 +37,6 @@ export interface TernaryLinearBindings {
   accumulate?: boolean;
 }
 
-/** A GEMV whose input is the f32 row, normalized and quantized inside each workgroup. */
-export interface NormedGemvBindings {
-  weights: TernaryWeights;
-  /** One f32 row; for the gated form [gate | up], 2 * weights.cols wide. */
-  x: GPUBuffer;
-  normWeight: GPUBuffer;
-  gated: boolean;
-  eps: number;
-  y: GPUBuffer;
-  accumulate?: boolean;
-}
-
-/** An input the fused GEMV is built for: its width and whether relu2 gating comes first. */
-export interface NormedInput {
-  cols: number;
-  gated: boolean;
-}
-
 const GEMV_ROWS_PER_WORKGROUP: Record<GemvLayout, number> = { lanes: 8, rows: 64 };
 const GEMM_TILE = 64;
 
@@ -68,61 +47,19 @@ const GEMM_TILE = 64;
 export class TernaryMatmulKernels {
   private readonly gemv: ComputeKernel;
   private readonly gemm: ComputeKernel;
-  private readonly normedGemv = new Map<string, ComputeKernel>();
   readonly gemvLayout: GemvLayout;
 
   constructor(
     private readonly device: GPUDevice,
     readonly variant: TernaryDotVariant,
-    options: { rawAccumulators?: boolean; gemvLayout?: GemvLayout; normedInputs?: NormedInput[] } = {},
+    options: { rawAccumulators?: boolean; gemvLayout?: GemvLayout } = {},
   ) {
     const dot = variant === 'dot4' ? dotPackedSource : dotAddSubSource;
     const constants = { RAW_ACC: options.rawAccumulators ?? false };
     this.gemvLayout = options.gemvLayout ?? 'lanes';
     const gemv = this.gemvLayout === 'rows' ? gemvRowsSource : gemvSource;
-    this.gemv = new ComputeKernel(device, `ternaryGemv.${this.gemvLayout}.${variant}`, [dot, gemvInputSource, gemvCommonSource, gemv], constants);
+    this.gemv = new ComputeKernel(device, `ternaryGemv.${this.gemvLayout}.${variant}`, [dot, gemvCommonSource, gemv], constants);
     this.gemm = new ComputeKernel(device, `ternaryGemm.${variant}`, [dot, gemmSource], constants);
-    if (this.gemvLayout === 'lanes') {
-      for (const input of options.normedInputs ?? []) {
-        const key = normedKey(input.cols, input.gated);
-        if (this.normedGemv.has(key) || !normedInputFits(device, input.cols)) continue;
-        this.normedGemv.set(
-          key,
-          new ComputeKernel(device, `ternaryGemv.normed${input.gated ? '.relu2' : ''}.${variant}`, [dot, normRowSource, gemvNormInputSource, gemvCommonSource, gemvSource], {
-            ...constants,
-            GATED: input.gated,
-            ACT_VEC4: activationWordsFor(input.cols) / 4,
-          }),
-        );
-      }
-    }
-  }
-
-  /** Whether prepareNormed can take this input (lanes layout, built for it, fits workgroup memory). */
-  hasNormed(cols: number, gated: boolean): boolean {
-    return this.normedGemv.has(normedKey(cols, gated));
-  }
-
-  /** One dispatch per weight part for a single token whose BitLinear input norm is fused in. */
-  prepareNormed(b: NormedGemvBindings): Dispatch[] {
-    const w = b.weights;
-    const kernel = this.normedGemv.get(normedKey(w.cols, b.gated));
-    if (!kernel) throw new InvalidArgumentError(`${w.label}: no fused-norm GEMV was built for ${w.cols} columns${b.gated ? ' (gated)' : ''}`);
-    requireSize('x', b.x, w.cols * (b.gated ? 2 : 1) * 4);
-    requireSize('normWeight', b.normWeight, w.cols * 4);
-    requireSize('y', b.y, w.rows * 4);
-    const normValues = new Uint32Array([w.cols, activationWordsFor(w.cols), 0, 0]);
-    new Float32Array(normValues.buffer)[2] = b.eps;
-    const norm = createUniformBuffer(this.device, `${w.label}.norm`, normValues);
-    const maxDim = this.device.limits.maxComputeWorkgroupsPerDimension;
-    return w.parts.map((part) => {
-      const params = createUniformBuffer(this.device, `${w.label}.gemv`, new Uint32Array([part.rows, w.kBlocks, part.rowStart, b.accumulate ? 1 : 0]));
-      return {
-        kernel,
-        bindGroup: kernel.bind([params, part.weights, part.rowScale, b.x, b.normWeight, b.y, norm]),
-        workgroups: workgroupGrid(Math.ceil(part.rows / GEMV_ROWS_PER_WORKGROUP.lanes), maxDim),
-      };
-    });
   }
 
   /** The dispatches (one per weight part) that compute this product; m = 1 uses the GEMV. */
@@ -162,15 +99,6 @@ export class TernaryMatmulKernels {
       };
     });
   }
-}
-
-function normedKey(cols: number, gated: boolean): string {
-  return `${cols}:${gated}`;
-}
-
-/** The quantized row, the reduction scratch and the GEMV's partial sums must fit workgroup memory. */
-function normedInputFits(device: GPUDevice, cols: number): boolean {
-  return activationWordsFor(cols) * 4 + 2 * 256 * 4 <= device.limits.maxComputeWorkgroupStorageSize;
 }
 
 /** The variant measured fastest on the adapter (see the kernel benchmark), falling back to add/sub. */

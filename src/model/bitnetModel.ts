@@ -38,11 +38,6 @@ export interface BitNetModelOptions {
    * bytes, logits within ~1% of bf16: see docs/benchmarks.md) or 'bf16' as in the checkpoint.
    */
   embeddingFormat?: EmbeddingFormat;
-  /**
-   * Decode GEMVs normalize and quantize their own input (one dispatch instead of two per linear
-   * layer, on GPUs; CPU adapters keep separate passes). Default true; false to measure the gain.
-   */
-  fuseNorm?: boolean;
   onProgress?: (p: UploadProgress) => void;
 }
 
@@ -141,10 +136,7 @@ export class BitNetModel {
     const kvDim = c.numKvHeads * c.headDim;
     const T = this.prefillChunk;
     this.kernels = {
-      matmul: new TernaryMatmulKernels(device, this.variant, {
-        gemvLayout: options.gemvLayout ?? defaultGemvLayout(ctx.caps),
-        normedInputs: options.fuseNorm === false ? [] : [{ cols: c.hiddenSize, gated: false }, { cols: qDim, gated: false }, { cols: c.intermediateSize, gated: true }],
-      }),
+      matmul: new TernaryMatmulKernels(device, this.variant, { gemvLayout: options.gemvLayout ?? defaultGemvLayout(ctx.caps) }),
       denseLinear: options.linearFormat === 'f32' ? new DenseLinearKernels(device) : undefined,
       norm: new NormQuantizeKernel(device, false),
       gatedNorm: new NormQuantizeKernel(device, true),
@@ -401,26 +393,25 @@ export class BitNetModel {
     const k = this.kernels;
     const b = this.buf;
     const w = this.weights;
+    const qDim = c.numHeads * c.headDim;
     const eps = c.rmsNormEps;
     const d: Dispatch[] = [...k.embed.prepare(w.embedding, b.ids, b.x, m)];
+    const norm = (x: GPUBuffer, weight: GPUBuffer, cols: number) =>
+      k.norm.prepare({ x, weight, xq: b.xq, xScale: b.xScale, rows: m, cols, eps });
     const linear = (weights: LinearWeights, y: GPUBuffer, accumulate = false) =>
       weights.format === 'f32'
         ? k.denseLinear!.prepare({ weights, xq: b.xq, xScale: b.xScale, y, m, accumulate })
         : k.matmul.prepare({ weights, xq: b.xq, xScale: b.xScale, y, m, accumulate });
-    // norm (+ relu2 gate) + quantize, then the BitLinear: fused into one GEMV per part where it can be
-    const normedLinear = (x: GPUBuffer, normWeight: GPUBuffer, gated: boolean, weights: LinearWeights, y: GPUBuffer, accumulate = false): Dispatch[] => {
-      if (m === 1 && weights.format === 'ternary' && k.matmul.hasNormed(weights.cols, gated)) {
-        return k.matmul.prepareNormed({ weights, x, normWeight, gated, eps, y, accumulate });
-      }
-      const quantize = (gated ? k.gatedNorm : k.norm).prepare({ x, weight: normWeight, xq: b.xq, xScale: b.xScale, rows: m, cols: weights.cols, eps });
-      return [quantize, ...linear(weights, y, accumulate)];
-    };
     w.layers.forEach((layer, i) => {
-      d.push(...normedLinear(b.x, layer.inputNorm, false, layer.qkv, b.qkv));
+      d.push(norm(b.x, layer.inputNorm, c.hiddenSize));
+      d.push(...linear(layer.qkv, b.qkv));
       d.push(...k.attention.prepare({ step: b.step, qkv: b.qkv, kCache: this.kv[i].k, vCache: this.kv[i].v, ropeCos: b.ropeCos, ropeSin: b.ropeSin, out: b.attn, scratch: b.attnScratch, tokens: m, splits: m === 1 ? this.decodeSplits : 1 }));
-      d.push(...normedLinear(b.attn, layer.attnSubNorm, false, layer.o, b.x, true));
-      d.push(...normedLinear(b.x, layer.postAttentionNorm, false, layer.gateUp, b.gateUp));
-      d.push(...normedLinear(b.gateUp, layer.ffnSubNorm, true, layer.down, b.x, true));
+      d.push(norm(b.attn, layer.attnSubNorm, qDim));
+      d.push(...linear(layer.o, b.x, true));
+      d.push(norm(b.x, layer.postAttentionNorm, c.hiddenSize));
+      d.push(...linear(layer.gateUp, b.gateUp));
+      d.push(k.gatedNorm.prepare({ x: b.gateUp, weight: layer.ffnSubNorm, xq: b.xq, xScale: b.xScale, rows: m, cols: c.intermediateSize, eps }));
+      d.push(...linear(layer.down, b.x, true));
     });
     if (output === 'none') return d;
     const rows = output === 'all' ? m : 1;
