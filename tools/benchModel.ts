@@ -1,7 +1,7 @@
 // Whole-model throughput in Node + Dawn (the GPU machine): one JSON line per model and weight
 // format, then Markdown tables (see tools/bench/runBenchmark.ts for what is measured).
 //   npm run bench:node -- [--models tiny,2B-4T,8B] [--prompt 512] [--generate 128] [--runs 3] [--no-dense]
-//                         [--embedding int8|bf16] [--no-fuse-norm] [--json]
+//                         [--embedding int8|bf16] [--json]
 import { createNodeGpuContext } from '../src/node/nodeGpu.ts';
 import { benchmarkMarkdown, benchOptionsFromArgs, runBenchmark } from './bench/runBenchmark.ts';
 import { startNvidiaPowerMeter } from './bench/nvidiaPower.ts';

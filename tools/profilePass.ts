@@ -1,7 +1,7 @@
 // Where a pass spends GPU time: each dispatch of the decode step (or a prefill pass) is replayed
 // many times on its own and timed, then the times are summed per kernel. Barriers between
 // dependent dispatches are included, as in a real step.
-//   node --import ./tools/register.js tools/profilePass.ts [--model 2B-4T] [--m 1] [--reps 100] [--embedding bf16] [--no-fuse-norm]
+//   node --import ./tools/register.js tools/profilePass.ts [--model 2B-4T] [--m 1] [--reps 100] [--embedding bf16]
 import { createNodeGpuContext } from '../src/node/nodeGpu.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
 import { recordDispatch } from '../src/gpu/computeKernel.ts';
@@ -23,7 +23,6 @@ const model = await BitNetModel.load(ctx, syntheticSource(shape), {
   contextLength: context,
   prefillChunk: Math.max(m, 1),
   embeddingFormat: option('embedding', 'int8') === 'bf16' ? 'bf16' : 'int8',
-  fuseNorm: !process.argv.includes('--no-fuse-norm'),
 });
 // Fill the cache to half the context so attention does realistic work.
 await model.logits(Array.from({ length: context / 2 }, (_, i) => i % shape.vocab));

@@ -19,8 +19,6 @@ export interface BenchOptions {
   dense: boolean;
   /** Embedding table / lm_head format (default int8). */
   embeddingFormat?: EmbeddingFormat;
-  /** Fuse the input norm into decode GEMVs (default true): off to measure what it gains. */
-  fuseNorm?: boolean;
   /** Board power in watts, sampled beside the run (Node: nvidia-smi); absent where unknown. */
   power?: PowerMeter;
 }
@@ -89,7 +87,6 @@ async function benchOne(ctx: GpuContext, shape: ModelShape, weights: LinearForma
     linearFormat: weights,
     // the dense baseline is full precision throughout: its table stays bf16
     embeddingFormat: weights === 'f32' ? 'bf16' : o.embeddingFormat,
-    fuseNorm: o.fuseNorm,
   });
   try {
     const prompt = Array.from({ length: o.promptTokens }, (_, i) => (i * 7919) % shape.vocab);
@@ -221,7 +218,6 @@ export function benchOptionsFromArgs(args: readonly string[], defaults: { models
     runs: positive('runs', '3'),
     dense: !args.includes('--no-dense'),
     embeddingFormat: option('embedding', 'int8') === 'bf16' ? 'bf16' : 'int8',
-    fuseNorm: !args.includes('--no-fuse-norm'),
     json: args.includes('--json'),
   };
 }
