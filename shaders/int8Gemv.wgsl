@@ -1,6 +1,6 @@
 // logits[m, row] = dot(h[m, :], W[row, :]) with W in int8 (four per u32) and an f32 scale per
-// 64-column block: the lm_head in its compact form. 32 lanes per row (one block per lane and
-// step), 8 rows per workgroup; workgroup z is the token. W is split into row parts.
+// 64-column block: the lm_head in its compact form. A warp's 32 lanes take one block each per
+// step over 4 rows at once; 32 rows per workgroup; workgroup z is the token. W is split into row parts.
 
 struct Params {
   rows: u32,        // rows in this part
@@ -17,36 +17,47 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
 const LANES = 32u;
-const ROWS = 8u;
-var<workgroup> partial: array<f32, 256>;
+const ROWS_PER_WARP = 4u; // each h value loaded once serves four rows: h reads were the bottleneck
+const ROWS = 32u;         // 8 warps x 4 rows
+var<workgroup> partial: array<vec4<f32>, 256>;
 
 fn bytesToF32(v: u32) -> vec4<f32> {
   return vec4<f32>(vec4<i32>(bitcast<i32>(v << 24u), bitcast<i32>(v << 16u), bitcast<i32>(v << 8u), bitcast<i32>(v)) >> vec4<u32>(24u));
 }
 
-// One 64-column block of `row` against token m's hidden state; columns past `cols` are padding.
-fn blockDot(row: u32, b: u32, m: u32) -> f32 {
-  let h4 = p.cols / 4u;
-  var s = 0.0;
-  for (var i = 0u; i < 4u; i++) {
-    let wv = w[(row * p.blocks + b) * 4u + i];
-    for (var j = 0u; j < 4u; j++) {
-      let c4 = b * 16u + i * 4u + j;
-      if (c4 < h4) { s += dot(bytesToF32(wv[j]), h[m * h4 + c4]); }
-    }
-  }
-  return s * scales[row * p.blocks + b];
+fn weightBlock(row: u32, b: u32, i: u32) -> vec4<u32> {
+  return select(vec4<u32>(0u), w[(min(row, p.rows - 1u) * p.blocks + b) * 4u + i], row < p.rows);
+}
+
+// Rows past the end read row rows - 1 (in bounds); their results are never written.
+fn blockScale(row: u32, b: u32) -> f32 {
+  return scales[min(row, p.rows - 1u) * p.blocks + b];
 }
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let lane = lid % LANES;
-  let row = (wid.x + wid.y * nwg.x) * ROWS + lid / LANES;
+  let row0 = (wid.x + wid.y * nwg.x) * ROWS + (lid / LANES) * ROWS_PER_WARP;
   let m = wid.z;
-  var acc = 0.0;
-  if (row < p.rows) {
-    for (var b = lane; b < p.blocks; b += LANES) { acc += blockDot(row, b, m); }
+  let h4 = p.cols / 4u;
+  var acc = vec4(0.0);
+  for (var b = lane; b < p.blocks; b += LANES) {
+    var s = vec4(0.0);
+    for (var i = 0u; i < 4u; i++) {
+      let w0 = weightBlock(row0, b, i);
+      let w1 = weightBlock(row0 + 1u, b, i);
+      let w2 = weightBlock(row0 + 2u, b, i);
+      let w3 = weightBlock(row0 + 3u, b, i);
+      for (var j = 0u; j < 4u; j++) {
+        let c4 = b * 16u + i * 4u + j;
+        if (c4 < h4) {
+          let hv = h[m * h4 + c4];
+          s += vec4(dot(bytesToF32(w0[j]), hv), dot(bytesToF32(w1[j]), hv), dot(bytesToF32(w2[j]), hv), dot(bytesToF32(w3[j]), hv));
+        }
+      }
+    }
+    acc += s * vec4(blockScale(row0, b), blockScale(row0 + 1u, b), blockScale(row0 + 2u, b), blockScale(row0 + 3u, b));
   }
   partial[lid] = acc;
   workgroupBarrier();
@@ -54,7 +65,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     if (lane < s) { partial[lid] += partial[lid + s]; }
     workgroupBarrier();
   }
-  if (lane == 0u && row < p.rows) {
-    y[m * p.outStride + p.outOffset + row] = partial[lid];
+  if (lane == 0u) {
+    for (var r = 0u; r < ROWS_PER_WARP; r++) {
+      if (row0 + r < p.rows) { y[m * p.outStride + p.outOffset + row0 + r] = partial[lid][r]; }
+    }
   }
 }

@@ -1,7 +1,12 @@
 // Four ternary weights against four int8 activations, by integer add and subtract only.
 // `codes` holds four 2-bit codes in its low 8 bits (code = weight + 1: 0 -> -1, 1 -> 0, 2 -> +1);
-// `x` holds four int8 activations, little-endian, in the same column order.
-fn ternaryDot4(codes: u32, x: u32) -> i32 {
+// `x` holds four int8 activations, little-endian, in the same column order. The operand the
+// GEMM stages is the codes themselves (ternaryDotPacked.wgsl converts them to bytes there).
+fn ternaryOperand(codes: u32) -> u32 {
+  return codes & 0xffu;
+}
+
+fn ternaryDotOperand(codes: u32, x: u32) -> i32 {
   var acc = 0;
   for (var t = 0u; t < 4u; t++) {
     let xv = i32(x << (24u - 8u * t)) >> 24u;
@@ -9,4 +14,8 @@ fn ternaryDot4(codes: u32, x: u32) -> i32 {
     acc += select(0, xv, c == 2u) - select(0, xv, c == 0u);
   }
   return acc;
+}
+
+fn ternaryDot4(codes: u32, x: u32) -> i32 {
+  return ternaryDotOperand(codes, x);
 }

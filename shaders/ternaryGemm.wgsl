@@ -1,7 +1,8 @@
 // Y[m, row] (+)= acc / (xScale[m] * rowScale[row]) for M tokens (prefill).
-// Needs ternaryDot4 (prepended by the wrapper). Tiles of 64 rows x 64 tokens; each of the 256
-// threads owns 4 rows x 4 tokens. Per 64-column block, the workgroup stages the 2-bit codes of its
-// rows and the int8 activations of its tokens in workgroup memory and every thread reuses them.
+// Needs ternaryOperand / ternaryDotOperand (prepended by the wrapper). Tiles of 64 rows x 64
+// tokens; each of the 256 threads owns 4 rows x 4 tokens. Per 64-column block, the workgroup
+// stages its rows' weights, already converted to dot operands (once per block, not once per
+// token), and its tokens' int8 activations in workgroup memory; every thread reuses them.
 
 struct Params {
   rows: u32,       // rows in this weight part
@@ -22,7 +23,7 @@ override RAW_ACC: bool = false;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 
 const TILE = 64u;
-var<workgroup> wTile: array<u32, 256>;      // 64 rows x 4 code words
+var<workgroup> wTile: array<u32, 1088>;     // 64 rows x 16 operands (4 columns each), rows padded to 17
 var<workgroup> xTile: array<u32, 1088>;     // 64 tokens x 16 act words, rows padded to 17
 
 @compute @workgroup_size(256)
@@ -35,21 +36,24 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var acc: array<array<i32, 4>, 4>; // [token i][row j]
   for (var b = 0u; b < p.kBlocks; b++) {
     let wr = row0 + lid / 4u;
-    wTile[lid] = select(0x55555555u, w[min(wr, p.rows - 1u) * p.kBlocks * 4u + b * 4u + lid % 4u], wr < p.rows);
+    let codes = select(0x55555555u, w[min(wr, p.rows - 1u) * p.kBlocks * 4u + b * 4u + lid % 4u], wr < p.rows);
+    for (var q = 0u; q < 4u; q++) {
+      wTile[(lid / 4u) * 17u + (lid % 4u) * 4u + q] = ternaryOperand(codes >> (8u * q));
+    }
     for (var e = lid; e < 1024u; e += 256u) {
       let t = tok0 + e / 16u;
       xTile[(e / 16u) * 17u + e % 16u] = select(0u, xq[min(t, p.m - 1u) * actWords + b * 16u + e % 16u], t < p.m);
     }
     workgroupBarrier();
     for (var k = 0u; k < 16u; k++) {
-      var codes: array<u32, 4>;
+      var ops: array<u32, 4>;
       for (var j = 0u; j < 4u; j++) {
-        codes[j] = wTile[(tx + 16u * j) * 4u + k / 4u] >> (8u * (k % 4u));
+        ops[j] = wTile[(tx + 16u * j) * 17u + k];
       }
       for (var i = 0u; i < 4u; i++) {
         let xv = xTile[(ty + 16u * i) * 17u + k];
         for (var j = 0u; j < 4u; j++) {
-          acc[i][j] += ternaryDot4(codes[j], xv);
+          acc[i][j] += ternaryDotOperand(ops[j], xv);
         }
       }
     }

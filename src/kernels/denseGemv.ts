@@ -19,7 +19,7 @@ export function embeddingParts(w: EmbeddingWeights): { rowStart: number; rows: n
   return w.parts.map((p) => ({ rowStart: p.rowStart, rows: p.rows, buffers: [p.buffer] }));
 }
 
-const ROWS_PER_WORKGROUP: Record<GemvLayout, number> = { lanes: 8, rows: 64 };
+const ROWS_PER_WORKGROUP: Record<EmbeddingFormat, Record<GemvLayout, number>> = { bf16: { lanes: 8, rows: 64 }, int8: { lanes: 32, rows: 64 } };
 const SOURCES = {
   bf16: { lanes: bf16Source, rows: bf16RowsSource },
   int8: { lanes: int8Source, rows: int8RowsSource },
@@ -46,7 +46,7 @@ export class DenseGemvKernel {
     if (tokens > maxDim) throw new InvalidArgumentError(`${w.label}: ${tokens} tokens exceed one dispatch (${maxDim})`);
     const blocks = w.format === 'int8' ? [w.blocksPerRow] : [];
     return embeddingParts(w).map((part) => {
-      const [x, yCount] = workgroupGrid(Math.ceil(part.rows / ROWS_PER_WORKGROUP[this.layout]), maxDim);
+      const [x, yCount] = workgroupGrid(Math.ceil(part.rows / ROWS_PER_WORKGROUP[this.format][this.layout]), maxDim);
       const uniform = createUniformBuffer(this.device, `${w.label}.gemv`, new Uint32Array([part.rows, w.cols, part.rowStart, w.rows, ...blocks]));
       return { kernel: this.kernel, bindGroup: this.kernel.bind([uniform, ...part.buffers, h, y]), workgroups: [x, yCount, tokens] as const };
     });
