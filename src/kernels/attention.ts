@@ -4,6 +4,10 @@ import partialSource from '../../shaders/attentionPartial.wgsl?raw';
 import combineSource from '../../shaders/attentionCombine.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
+import { InvalidArgumentError } from '../errors.ts';
+
+/** attentionCombine.wgsl weighs one split per thread. */
+export const MAX_SPLITS = 64;
 
 export interface AttentionShape {
   qHeads: number;
@@ -54,6 +58,7 @@ export class AttentionKernels {
 
   prepare(b: AttentionBindings): Dispatch[] {
     const { qHeads, kvHeads, headDim } = this.shape;
+    if (!(Number.isInteger(b.splits) && b.splits >= 1 && b.splits <= MAX_SPLITS)) throw new InvalidArgumentError(`attention splits must be an integer in 1..${MAX_SPLITS}, got ${b.splits}`);
     const qkvStride = (qHeads + 2 * kvHeads) * headDim;
     const ropeParams = createUniformBuffer(this.device, 'ropeKvWrite.params', new Uint32Array([qHeads, kvHeads, headDim, qkvStride]));
     const partialValues = new Uint32Array([qHeads, kvHeads, qkvStride, b.splits, 0, 0, 0, 0]);

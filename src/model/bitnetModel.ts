@@ -8,7 +8,7 @@ import { TernaryMatmulKernels, defaultGemvLayout, defaultTernaryVariant, type Ge
 import { NormQuantizeKernel } from '../kernels/normQuantize.ts';
 import { RmsNormKernel } from '../kernels/rmsNorm.ts';
 import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
-import { AttentionKernels, attentionScratchBytes } from '../kernels/attention.ts';
+import { AttentionKernels, MAX_SPLITS, attentionScratchBytes } from '../kernels/attention.ts';
 import { DenseGemvKernel } from '../kernels/denseGemv.ts';
 import { DenseLinearKernels } from '../kernels/denseLinear.ts';
 import { ArgmaxKernel } from '../kernels/argmax.ts';
@@ -131,7 +131,7 @@ export class BitNetModel {
     this.variant = options.variant ?? defaultTernaryVariant(ctx.caps);
     // One 64-key tile per workgroup while the cache allows: a decode step has only kvHeads x splits
     // workgroups, and with 3 splits the 2B-4T shape left most of an H100 idle (63 us per layer).
-    this.decodeSplits = Math.min(64, Math.max(1, Math.ceil(this.contextLength / 64)));
+    this.decodeSplits = Math.min(MAX_SPLITS, Math.max(1, Math.ceil(this.contextLength / 64)));
     const qDim = c.numHeads * c.headDim;
     const kvDim = c.numKvHeads * c.headDim;
     const T = this.prefillChunk;
