@@ -16,7 +16,8 @@ const USAGE = `usage:
   cli convert  SRC OUT [--shard-mb N] [--force]   (SRC: checkpoint directory, HF repo id or URL)
 options:
   --context N      KV cache length (default: min(max_position_embeddings, 4096))
-  --variant V      ternary kernel: dot4 or addsub (default: fastest the adapter has)`;
+  --variant V      ternary kernel: dot4 or addsub (default: fastest the adapter has)
+  --embedding F    embedding table / lm_head on the GPU: int8 (default) or bf16 (as in the checkpoint)`;
 
 class UsageError extends Error {}
 
@@ -40,6 +41,7 @@ async function main(argv: string[]): Promise<void> {
       all: { type: 'boolean' },
       context: { type: 'string' },
       variant: { type: 'string' },
+      embedding: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       'shard-mb': { type: 'string' },
       force: { type: 'boolean' },
@@ -63,6 +65,8 @@ async function main(argv: string[]): Promise<void> {
   if (!values.model) throw new UsageError('--model DIR is required (a Hugging Face BitNet checkpoint or a converted model directory)');
   const variant = values.variant;
   if (variant !== undefined && variant !== 'dot4' && variant !== 'addsub') throw new UsageError(`--variant must be dot4 or addsub, got "${variant}"`);
+  const embeddingFormat = values.embedding;
+  if (embeddingFormat !== undefined && embeddingFormat !== 'int8' && embeddingFormat !== 'bf16') throw new UsageError(`--embedding must be int8 or bf16, got "${embeddingFormat}"`);
 
   const { source } = await openModel(directoryFiles(values.model));
   if (command === 'info') {
@@ -78,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const ctx = await createNodeGpuContext();
   const contextLength = values.context === undefined ? undefined : Number(values.context);
-  const model = await BitNetModel.load(ctx, source, { contextLength, variant });
+  const model = await BitNetModel.load(ctx, source, { contextLength, variant, embeddingFormat });
   try {
     if (command === 'logits') {
       const logits = await model.logits(ids, values.all ? 'all' : 'last');
