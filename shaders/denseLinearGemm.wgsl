@@ -21,10 +21,6 @@ const TILE = 64u;
 var<workgroup> wTile: array<vec4<f32>, 256>; // 64 rows x 16 columns
 var<workgroup> xTile: array<vec4<f32>, 256>; // 64 tokens x 16 columns
 
-fn bytesToF32(v: u32) -> vec4<f32> {
-  return vec4<f32>(vec4<i32>(bitcast<i32>(v << 24u), bitcast<i32>(v << 16u), bitcast<i32>(v << 8u), bitcast<i32>(v)) >> vec4<u32>(24u));
-}
-
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let row0 = wid.x * TILE;

@@ -19,11 +19,6 @@ const LANES = 32u;
 const ROWS = 8u;
 var<workgroup> partial: array<f32, 256>;
 
-// Four int8 lanes of a word as f32 (portable: no unpack4xI8).
-fn bytesToF32(v: u32) -> vec4<f32> {
-  return vec4<f32>(vec4<i32>(bitcast<i32>(v << 24u), bitcast<i32>(v << 16u), bitcast<i32>(v << 8u), bitcast<i32>(v)) >> vec4<u32>(24u));
-}
-
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {

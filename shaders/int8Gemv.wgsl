@@ -21,10 +21,6 @@ const ROWS_PER_WARP = 4u; // each h value loaded once serves four rows: h reads 
 const ROWS = 32u;         // 8 warps x 4 rows
 var<workgroup> partial: array<vec4<f32>, 256>;
 
-fn bytesToF32(v: u32) -> vec4<f32> {
-  return vec4<f32>(vec4<i32>(bitcast<i32>(v << 24u), bitcast<i32>(v << 16u), bitcast<i32>(v << 8u), bitcast<i32>(v)) >> vec4<u32>(24u));
-}
-
 fn weightBlock(row: u32, b: u32, i: u32) -> vec4<u32> {
   return select(vec4<u32>(0u), w[(min(row, p.rows - 1u) * p.blocks + b) * 4u + i], row < p.rows);
 }

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
 import { createStorageBuffer, readBuffer } from '../src/gpu/buffers.ts';
-import { kernelsReady, recordDispatch } from '../src/gpu/computeKernel.ts';
+import { kernelsReady, submitDispatches } from '../src/gpu/computeKernel.ts';
 import { DenseLinearKernels } from '../src/kernels/denseLinear.ts';
 import { dequantizeTernary, uploadDenseWeights } from '../src/kernels/denseWeights.ts';
 import { activationWordsFor, packTernary } from '../src/kernels/ternaryLayout.ts';
@@ -26,11 +26,7 @@ for (const [m, n, k] of [[1, 70, 200], [70, 130, 300], [3, 64, 64]]) {
     const y = createStorageBuffer(device, 'y', m * n * 4);
     const kernels = new DenseLinearKernels(device);
     await kernelsReady(device);
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    for (const d of kernels.prepare({ weights, xq: createStorageBuffer(device, 'xq', new Uint32Array(xq.buffer)), xScale: createStorageBuffer(device, 'xs', xScale), y, m })) recordDispatch(pass, d);
-    pass.end();
-    device.queue.submit([encoder.finish()]);
+    submitDispatches(device, kernels.prepare({ weights, xq: createStorageBuffer(device, 'xq', new Uint32Array(xq.buffer)), xScale: createStorageBuffer(device, 'xs', xScale), y, m }));
     const expected = new Float32Array(m * n);
     for (let t = 0; t < m; t++) {
       for (let r = 0; r < n; r++) {

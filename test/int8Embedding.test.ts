@@ -2,7 +2,7 @@
 // the quantization itself against the bf16 values it replaces.
 import { test } from 'node:test';
 import { createStorageBuffer, readBuffer } from '../src/gpu/buffers.ts';
-import { kernelsReady, recordDispatch, type Dispatch } from '../src/gpu/computeKernel.ts';
+import { kernelsReady, submitDispatches, type Dispatch } from '../src/gpu/computeKernel.ts';
 import { DenseGemvKernel } from '../src/kernels/denseGemv.ts';
 import { EmbedLookupKernel } from '../src/kernels/embedLookup.ts';
 import { INT8_BLOCK, quantizeBf16ToInt8, uploadInt8Weights } from '../src/kernels/int8Weights.ts';
@@ -39,11 +39,7 @@ function dequantized(q: ReturnType<typeof quantizeBf16ToInt8>, r: number, c: num
 
 async function run(device: GPUDevice, dispatches: Dispatch[]): Promise<void> {
   await kernelsReady(device);
-  const encoder = device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  for (const d of dispatches) recordDispatch(pass, d);
-  pass.end();
-  device.queue.submit([encoder.finish()]);
+  submitDispatches(device, dispatches);
 }
 
 for (const [rows, cols, tokens] of [[300, 96, 1], [517, 200, 3], [64, 256, 2]]) {

@@ -2,7 +2,7 @@
 // (test/ternaryKernels.test.ts) and the Chromium page (e2e/), so both run the very same cases.
 import type { GpuContext } from '../src/gpu/context.ts';
 import { createStorageBuffer, readBuffer } from '../src/gpu/buffers.ts';
-import { ComputeKernel, kernelsReady, recordDispatch, type Dispatch } from '../src/gpu/computeKernel.ts';
+import { ComputeKernel, kernelsReady, submitDispatches, type Dispatch } from '../src/gpu/computeKernel.ts';
 import { QuantizeActivationsKernel } from '../src/kernels/quantizeActivations.ts';
 import { TernaryMatmulKernels, type GemvLayout, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
 import { activationWordsFor, packTernary, repackHuggingFaceTernary } from '../src/kernels/ternaryLayout.ts';
@@ -69,11 +69,7 @@ async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, ra
     ...matmulKernels(device, variant, raw, layout).prepare({ weights, xq, xScale, y, m: c.m }),
   ];
   await kernelsReady(device);
-  const encoder = device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  for (const d of dispatches) recordDispatch(pass, d);
-  pass.end();
-  device.queue.submit([encoder.finish()]);
+  submitDispatches(device, dispatches);
   const gpuQ = unpackInt8Rows(new Uint32Array(await readBuffer(device, xq)), c.m, c.k);
   const gpuScale = new Float32Array(await readBuffer(device, xScale));
   const out = await readBuffer(device, y, c.m * c.n * 4);

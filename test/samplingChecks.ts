@@ -2,7 +2,7 @@
 // by sorting. Shared by Node and the Chromium page.
 import type { GpuContext } from '../src/gpu/context.ts';
 import { createStorageBuffer, createUniformBuffer, readBuffer } from '../src/gpu/buffers.ts';
-import { kernelsReady, recordDispatch } from '../src/gpu/computeKernel.ts';
+import { kernelsReady, submitDispatches } from '../src/gpu/computeKernel.ts';
 import { SampleKernel, samplingUniform, type SamplingParams } from '../src/kernels/sample.ts';
 import { check } from './check.ts';
 import { seededRandom } from './random.ts';
@@ -28,11 +28,7 @@ async function draw(ctx: GpuContext, logits: Float32Array, s: SamplingParams, n:
     device.queue.writeBuffer(step, 0, new Uint32Array([0, i, 0, 0]));
     // the sampler marks what it drew as seen; keep the bitmap fixed so every draw sees the same distribution
     device.queue.writeBuffer(seenBuf, 0, bitmap);
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    recordDispatch(pass, d);
-    pass.end();
-    device.queue.submit([encoder.finish()]);
+    submitDispatches(device, [d]);
   }
   const out = new Uint32Array(await readBuffer(device, generated));
   for (const b of [params, step, logitBuf, seenBuf, ids, generated]) b.destroy();

@@ -85,3 +85,12 @@ export function workgroupGrid(count: number, maxPerDimension: number): [number, 
   const y = Math.ceil(count / maxPerDimension);
   return [Math.ceil(count / y), y, 1];
 }
+
+/** Records `dispatches` in one compute pass and submits it (kernel checks and tools; the model records its own passes). */
+export function submitDispatches(device: GPUDevice, dispatches: readonly Dispatch[]): void {
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  for (const d of dispatches) recordDispatch(pass, d);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+}

@@ -2,6 +2,7 @@ import bf16Source from '../../shaders/denseGemv.wgsl?raw';
 import bf16RowsSource from '../../shaders/denseGemvRows.wgsl?raw';
 import int8Source from '../../shaders/int8Gemv.wgsl?raw';
 import int8RowsSource from '../../shaders/int8GemvRows.wgsl?raw';
+import int8ToF32Source from '../../shaders/int8ToF32.wgsl?raw';
 import type { GemvLayout } from './ternaryMatmul.ts';
 import { ComputeKernel, workgroupGrid, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
@@ -21,8 +22,8 @@ export function embeddingParts(w: EmbeddingWeights): { rowStart: number; rows: n
 
 const ROWS_PER_WORKGROUP: Record<EmbeddingFormat, Record<GemvLayout, number>> = { bf16: { lanes: 8, rows: 64 }, int8: { lanes: 32, rows: 64 } };
 const SOURCES = {
-  bf16: { lanes: bf16Source, rows: bf16RowsSource },
-  int8: { lanes: int8Source, rows: int8RowsSource },
+  bf16: { lanes: [bf16Source], rows: [bf16RowsSource] },
+  int8: { lanes: [int8ToF32Source, int8Source], rows: [int8ToF32Source, int8RowsSource] },
 };
 
 /**
@@ -37,7 +38,7 @@ export class DenseGemvKernel {
     readonly layout: GemvLayout = 'lanes',
     readonly format: EmbeddingFormat = 'bf16',
   ) {
-    this.kernel = new ComputeKernel(device, `lmHead.${format}.${layout}`, [SOURCES[format][layout]]);
+    this.kernel = new ComputeKernel(device, `lmHead.${format}.${layout}`, SOURCES[format][layout]);
   }
 
   prepare(w: EmbeddingWeights, h: GPUBuffer, y: GPUBuffer, tokens: number): Dispatch[] {

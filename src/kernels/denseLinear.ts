@@ -1,5 +1,6 @@
 import gemvSource from '../../shaders/denseLinearGemv.wgsl?raw';
 import gemmSource from '../../shaders/denseLinearGemm.wgsl?raw';
+import int8Source from '../../shaders/int8ToF32.wgsl?raw';
 import { ComputeKernel, workgroupGrid, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
@@ -22,8 +23,8 @@ export class DenseLinearKernels {
   private readonly gemm: ComputeKernel;
 
   constructor(private readonly device: GPUDevice) {
-    this.gemv = new ComputeKernel(device, 'denseLinearGemv', [gemvSource]);
-    this.gemm = new ComputeKernel(device, 'denseLinearGemm', [gemmSource]);
+    this.gemv = new ComputeKernel(device, 'denseLinearGemv', [int8Source, gemvSource]);
+    this.gemm = new ComputeKernel(device, 'denseLinearGemm', [int8Source, gemmSource]);
   }
 
   prepare(b: DenseLinearBindings): Dispatch[] {
