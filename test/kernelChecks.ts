@@ -112,6 +112,7 @@ const CASES: Case[] = [
   { m: 37, n: 70, k: 688, seed: 11 },
   { m: 64, n: 64, k: 64, seed: 12 },
   { m: 70, n: 200, k: 96, seed: 13 },
+  { m: 150, n: 70, k: 130, seed: 14 }, // several GEMM token tiles
 ];
 
 function variantsOf(ctx: GpuContext): TernaryDotVariant[] {
