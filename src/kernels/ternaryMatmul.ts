@@ -4,13 +4,10 @@ import gemvCommonSource from '../../shaders/ternaryGemvCommon.wgsl?raw';
 import gemmSource from '../../shaders/ternaryGemm.wgsl?raw';
 import dotAddSubSource from '../../shaders/ternaryDotAddSub.wgsl?raw';
 import dotPackedSource from '../../shaders/ternaryDotPacked.wgsl?raw';
-import { ComputeKernel, workgroupGrid, type Dispatch } from '../gpu/computeKernel.ts';
-import { createUniformBuffer } from '../gpu/buffers.ts';
+import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import type { GpuCapabilities } from '../gpu/context.ts';
-import { InvalidArgumentError } from '../errors.ts';
-import { activationWordsFor } from './ternaryLayout.ts';
 import type { TernaryWeights } from './ternaryWeights.ts';
-import { requireSize } from './quantizeActivations.ts';
+import { linearDispatches, type LinearBindings } from './linearDispatch.ts';
 
 /**
  * How four ternary weights meet four int8 activations:
@@ -23,22 +20,9 @@ export type TernaryDotVariant = 'addsub' | 'dot4';
 /** GEMV work split: 32 lanes per row with a reduction (GPUs), or one invocation per row (CPU adapters). */
 export type GemvLayout = 'lanes' | 'rows';
 
-export interface TernaryLinearBindings {
-  weights: TernaryWeights;
-  /** Quantized activations: `m` rows of activationWordsFor(weights.cols) words. */
-  xq: GPUBuffer;
-  xScale: GPUBuffer;
-  /** Output f32 [m, outStride]; this matrix writes columns outOffset .. outOffset + rows. */
-  y: GPUBuffer;
-  m: number;
-  outStride?: number;
-  outOffset?: number;
-  /** Add into y instead of overwriting it (fuses a residual add). */
-  accumulate?: boolean;
-}
+export type TernaryLinearBindings = LinearBindings<TernaryWeights>;
 
 const GEMV_ROWS_PER_WORKGROUP: Record<GemvLayout, number> = { lanes: 8, rows: 64 };
-const GEMM_TILE = 64;
 
 /**
  * Ternary BitLinear products y = (xq . w) / (s_x * d): a GEMV for one token (decode) and a tiled
@@ -64,40 +48,9 @@ export class TernaryMatmulKernels {
 
   /** The dispatches (one per weight part) that compute this product; m = 1 uses the GEMV. */
   prepare(b: TernaryLinearBindings): Dispatch[] {
-    const { weights: w, m } = b;
-    const outStride = b.outStride ?? w.rows;
-    const outOffset = b.outOffset ?? 0;
-    if (!(Number.isInteger(m) && m > 0)) throw new InvalidArgumentError(`${w.label}: token count must be a positive integer, got ${m}`);
-    if (outOffset + w.rows > outStride) {
-      throw new InvalidArgumentError(`${w.label}: ${w.rows} output rows at offset ${outOffset} do not fit an output row of ${outStride}`);
-    }
-    requireSize('xq', b.xq, m * activationWordsFor(w.cols) * 4);
-    requireSize('xScale', b.xScale, m * 4);
-    requireSize('y', b.y, ((m - 1) * outStride + outOffset + w.rows) * 4);
-    const maxDim = this.device.limits.maxComputeWorkgroupsPerDimension;
-    return w.parts.map((part) => {
-      const accumulate = b.accumulate ? 1 : 0;
-      if (m === 1) {
-        const params = createUniformBuffer(this.device, `${w.label}.gemv`, new Uint32Array([part.rows, w.kBlocks, outOffset + part.rowStart, accumulate]));
-        return {
-          kernel: this.gemv,
-          bindGroup: this.gemv.bind([params, part.weights, part.rowScale, b.xq, b.xScale, b.y]),
-          workgroups: workgroupGrid(Math.ceil(part.rows / GEMV_ROWS_PER_WORKGROUP[this.gemvLayout]), maxDim),
-        };
-      }
-      const params = createUniformBuffer(
-        this.device,
-        `${w.label}.gemm`,
-        new Uint32Array([part.rows, w.kBlocks, outOffset + part.rowStart, accumulate, m, outStride]),
-      );
-      const tokenTiles = Math.ceil(m / GEMM_TILE);
-      if (tokenTiles > maxDim) throw new InvalidArgumentError(`${w.label}: ${m} tokens exceed one dispatch; split the prompt`);
-      return {
-        kernel: this.gemm,
-        bindGroup: this.gemm.bind([params, part.weights, part.rowScale, b.xq, b.xScale, b.y]),
-        workgroups: [Math.ceil(part.rows / GEMM_TILE), tokenTiles, 1] as const,
-      };
-    });
+    const kernels = { gemv: this.gemv, gemm: this.gemm, gemvRowsPerWorkgroup: GEMV_ROWS_PER_WORKGROUP[this.gemvLayout] };
+    const parts = b.weights.parts.map((p) => ({ rowStart: p.rowStart, rows: p.rows, partBuffers: [p.weights, p.rowScale] }));
+    return linearDispatches(this.device, kernels, b, parts);
   }
 }
 

@@ -1,0 +1,82 @@
+import { ComputeKernel, workgroupGrid, type Dispatch } from '../gpu/computeKernel.ts';
+import { createUniformBuffer } from '../gpu/buffers.ts';
+import { InvalidArgumentError } from '../errors.ts';
+import { activationWordsFor } from './ternaryLayout.ts';
+import { requireSize } from './quantizeActivations.ts';
+
+/** What the dispatch code needs of a linear layer's weights, whatever their format. */
+export interface LinearMatrix {
+  label: string;
+  rows: number;
+  cols: number;
+  /** 64-column blocks per row. */
+  kBlocks: number;
+}
+
+export interface LinearBindings<W extends LinearMatrix> {
+  weights: W;
+  /** Quantized activations: `m` rows of activationWordsFor(weights.cols) words. */
+  xq: GPUBuffer;
+  xScale: GPUBuffer;
+  /** Output f32 [m, outStride]; this matrix writes columns outOffset .. outOffset + rows. */
+  y: GPUBuffer;
+  m: number;
+  outStride?: number;
+  outOffset?: number;
+  /** Add into y instead of overwriting it (fuses a residual add). */
+  accumulate?: boolean;
+}
+
+/** A format's GEMV (one token) and GEMM (many) with how many rows a GEMV workgroup covers. */
+export interface LinearKernelPair {
+  gemv: ComputeKernel;
+  gemm: ComputeKernel;
+  gemvRowsPerWorkgroup: number;
+}
+
+/** Tile of the GEMMs (ternaryGemm.wgsl, denseLinearGemm.wgsl): 64 rows x 64 tokens. */
+const GEMM_TILE = 64;
+
+/**
+ * The dispatches of y = W xq, one per weight part, for the ternary kernels and the f32 baseline
+ * alike: both take params, the part's buffers (`partBuffers`), xq, xScale, y in that order, and
+ * the same uniform layout. Arguments are checked before anything is created.
+ */
+export function linearDispatches<W extends LinearMatrix>(
+  device: GPUDevice,
+  kernels: LinearKernelPair,
+  b: LinearBindings<W>,
+  parts: readonly { rowStart: number; rows: number; partBuffers: GPUBuffer[] }[],
+): Dispatch[] {
+  const { weights: w, m } = b;
+  const outStride = b.outStride ?? w.rows;
+  const outOffset = b.outOffset ?? 0;
+  if (!(Number.isInteger(m) && m > 0)) throw new InvalidArgumentError(`${w.label}: token count must be a positive integer, got ${m}`);
+  if (outOffset + w.rows > outStride) {
+    throw new InvalidArgumentError(`${w.label}: ${w.rows} output rows at offset ${outOffset} do not fit an output row of ${outStride}`);
+  }
+  requireSize('xq', b.xq, m * activationWordsFor(w.cols) * 4);
+  requireSize('xScale', b.xScale, m * 4);
+  requireSize('y', b.y, ((m - 1) * outStride + outOffset + w.rows) * 4);
+  const maxDim = device.limits.maxComputeWorkgroupsPerDimension;
+  const tokenTiles = Math.ceil(m / GEMM_TILE);
+  if (m > 1 && tokenTiles > maxDim) throw new InvalidArgumentError(`${w.label}: ${m} tokens exceed one dispatch; split the prompt`);
+  const accumulate = b.accumulate ? 1 : 0;
+  return parts.map((part) => {
+    const params = [part.rows, w.kBlocks, outOffset + part.rowStart, accumulate];
+    if (m === 1) {
+      const uniform = createUniformBuffer(device, `${w.label}.gemv`, new Uint32Array(params));
+      return {
+        kernel: kernels.gemv,
+        bindGroup: kernels.gemv.bind([uniform, ...part.partBuffers, b.xq, b.xScale, b.y]),
+        workgroups: workgroupGrid(Math.ceil(part.rows / kernels.gemvRowsPerWorkgroup), maxDim),
+      };
+    }
+    const uniform = createUniformBuffer(device, `${w.label}.gemm`, new Uint32Array([...params, m, outStride]));
+    return {
+      kernel: kernels.gemm,
+      bindGroup: kernels.gemm.bind([uniform, ...part.partBuffers, b.xq, b.xScale, b.y]),
+      workgroups: [Math.ceil(part.rows / GEMM_TILE), tokenTiles, 1] as const,
+    };
+  });
+}
