@@ -5,7 +5,7 @@ import { openModel } from '../loader/openModel.ts';
 import type { ShardStore } from '../loader/shardStore.ts';
 import { BitNetModel } from '../model/bitnetModel.ts';
 import type { SamplingParams } from '../kernels/sample.ts';
-import type { EmbeddingFormat } from '../kernels/denseGemv.ts';
+import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
 import { ModelTokenizer } from '../tokenizer/modelTokenizer.ts';
 import { TextAssembler } from './textAssembler.ts';
 import { collectChatCompletion, emptyStats } from './chatCompletion.ts';

@@ -1,8 +1,9 @@
 // Messages between createWorkerEngine (page) and worker.ts (the engine in a Web Worker).
 import type { ChatCompletionRequest, EngineStats, GenerateRequest, LoadProgress } from './types.ts';
+import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
 
 export type ToWorker =
-  | { type: 'load'; model: string; contextLength?: number; embeddingFormat?: 'int8' | 'bf16' }
+  | { type: 'load'; model: string; contextLength?: number; embeddingFormat?: EmbeddingFormat }
   | { type: 'run'; id: number; kind: 'chat'; request: Omit<ChatCompletionRequest, 'signal'> }
   | { type: 'run'; id: number; kind: 'generate'; request: Omit<GenerateRequest, 'signal'> }
   | { type: 'abort'; id: number }

@@ -7,18 +7,7 @@ import type { GemvLayout } from './ternaryMatmul.ts';
 import { ComputeKernel, workgroupGrid, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
-import type { Bf16Weights } from './bf16Weights.ts';
-import type { Int8Weights } from './int8Weights.ts';
-
-/** The embedding table / lm_head: bf16 as in the checkpoint, or int8 with block scales (half the bytes). */
-export type EmbeddingWeights = Bf16Weights | Int8Weights;
-export type EmbeddingFormat = EmbeddingWeights['format'];
-
-/** Each part's row range and its buffers in binding order (values, then int8 scales). */
-export function embeddingParts(w: EmbeddingWeights): { rowStart: number; rows: number; buffers: GPUBuffer[] }[] {
-  if (w.format === 'int8') return w.parts.map((p) => ({ rowStart: p.rowStart, rows: p.rows, buffers: [p.buffer, p.scales] }));
-  return w.parts.map((p) => ({ rowStart: p.rowStart, rows: p.rows, buffers: [p.buffer] }));
-}
+import { embeddingParts, type EmbeddingFormat, type EmbeddingWeights } from './embeddingWeights.ts';
 
 const ROWS_PER_WORKGROUP: Record<EmbeddingFormat, Record<GemvLayout, number>> = { bf16: { lanes: 8, rows: 64 }, int8: { lanes: 32, rows: 64 } };
 const SOURCES = {

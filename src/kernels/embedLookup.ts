@@ -3,7 +3,7 @@ import int8Source from '../../shaders/embedLookupInt8.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
-import { embeddingParts, type EmbeddingFormat, type EmbeddingWeights } from './denseGemv.ts';
+import { embeddingParts, type EmbeddingFormat, type EmbeddingWeights } from './embeddingWeights.ts';
 
 /** Token ids -> f32 embedding rows (embedLookup.wgsl or embedLookupInt8.wgsl), one dispatch per table part. */
 export class EmbedLookupKernel {

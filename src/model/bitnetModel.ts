@@ -16,7 +16,7 @@ import { SampleKernel, GREEDY, samplingUniform, type SamplingParams } from '../k
 import type { ModelTensorSource } from '../loader/tensorSource.ts';
 import type { BitNetConfig } from './config.ts';
 import { uploadModelWeights, destroyModelWeights, type LinearFormat, type LinearWeights, type ModelWeights, type UploadProgress } from './modelWeights.ts';
-import type { EmbeddingFormat } from '../kernels/denseGemv.ts';
+import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
 import { ropeTable } from './ropeTable.ts';
 
 export interface BitNetModelOptions {

@@ -2,7 +2,7 @@ import { createStorageBuffer } from '../gpu/buffers.ts';
 import { uploadTernaryWeights, destroyTernaryWeights, type TernaryWeights } from '../kernels/ternaryWeights.ts';
 import { uploadBf16Weights } from '../kernels/bf16Weights.ts';
 import { uploadInt8Weights } from '../kernels/int8Weights.ts';
-import { embeddingParts, type EmbeddingFormat, type EmbeddingWeights } from '../kernels/denseGemv.ts';
+import { destroyEmbeddingWeights, type EmbeddingFormat, type EmbeddingWeights } from '../kernels/embeddingWeights.ts';
 import { dequantizeTernary, destroyDenseWeights, uploadDenseWeights, type DenseWeights } from '../kernels/denseWeights.ts';
 import type { ModelTensorSource, TensorRequest, TernaryMatrixData } from '../loader/tensorSource.ts';
 import type { BitNetConfig } from './config.ts';
@@ -194,8 +194,4 @@ export function destroyModelWeights(w: ModelWeights): void {
 function destroyLinearWeights(w: LinearWeights): void {
   if (w.format === 'f32') destroyDenseWeights(w);
   else destroyTernaryWeights(w);
-}
-
-function destroyEmbeddingWeights(w: EmbeddingWeights): void {
-  for (const part of embeddingParts(w)) for (const b of part.buffers) b.destroy();
 }
