@@ -4,7 +4,7 @@
 import type { GpuContext } from '../../src/gpu/context.ts';
 import { BitNetModel } from '../../src/model/bitnetModel.ts';
 import type { LinearFormat } from '../../src/model/modelWeights.ts';
-import type { EmbeddingFormat } from '../../src/kernels/denseGemv.ts';
+import type { EmbeddingFormat } from '../../src/kernels/embeddingWeights.ts';
 import { MODEL_SHAPES, shapeConfig, syntheticSource, type ModelShape } from './syntheticSource.ts';
 import { measureReadBandwidth } from './readBandwidth.ts';
 
@@ -53,10 +53,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const round = (x: number, digits = 1) => Number(x.toFixed(digits));
 
 /** Bytes one decode step reads: every weight once (the embedding only one row), KV up to `position`. */
-function decodeStepBytes(model: BitNetModel, shape: ModelShape, position: number): number {
-  const c = shapeConfig(shape);
+function decodeStepBytes(model: BitNetModel, position: number): number {
+  const c = model.config;
   const table = model.weights.embedding.bytes;
-  const embeddingRead = shape.tied ? 0 : table - table / c.vocabSize; // tied: it is the lm_head, read in full
+  const embeddingRead = c.tieWordEmbeddings ? 0 : table - table / c.vocabSize; // tied: it is the lm_head, read in full
   const kvRead = 2 * c.numLayers * position * c.numKvHeads * c.headDim * 4;
   return model.gpuMemory().weights - embeddingRead + kvRead;
 }
@@ -124,7 +124,7 @@ async function benchOne(ctx: GpuContext, shape: ModelShape, weights: LinearForma
       decode.push((o.generate / d) * 1000);
     }
     const decodeRate = median(decode);
-    const stepBytes = decodeStepBytes(model, shape, o.promptTokens + o.generate / 2);
+    const stepBytes = decodeStepBytes(model, o.promptTokens + o.generate / 2);
     const mem = model.gpuMemory();
     return {
       adapter: ctx.caps.adapterName,
