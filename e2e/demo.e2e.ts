@@ -31,6 +31,12 @@ function engineWorker(page: Page): Worker {
   return worker;
 }
 
+/** Until the page shows `count` replies and the last one has finished (Send is enabled again). */
+async function waitForReplies(page: Page, count: number): Promise<void> {
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=message-assistant]').length === n, count);
+  await page.waitForFunction(() => (document.querySelector('[data-testid=send]') as HTMLButtonElement).disabled === false, undefined, { timeout: 300_000 });
+}
+
 async function assistantTexts(page: Page): Promise<string[]> {
   return page.getByTestId('message-assistant').locator('.body').allTextContents();
 }
@@ -66,8 +72,7 @@ test('chat: the default model loads, a reply streams token by token, stops, and 
 
   await page.getByTestId('prompt').fill(' and then');
   await page.getByTestId('send').click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid=message-assistant]').length === 2);
-  await page.waitForFunction(() => (document.querySelector('[data-testid=send]') as HTMLButtonElement).disabled === false, undefined, { timeout: 300_000 });
+  await waitForReplies(page, 2);
   const second = (await assistantTexts(page))[1];
   assert.ok(second.trim().length > 0, 'the second reply is empty');
   assert.match((await page.getByTestId('stats').textContent()) ?? '', /Time to first token \d+ ms · prefill \d+ tok\/s · decode [\d.]+ tok\/s · \d+ tokens · google swiftshader/);
@@ -95,7 +100,7 @@ test('model output and names are shown as text, never as HTML', { timeout: 600_0
   const attack = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
   await page.getByTestId('prompt').fill(attack);
   await page.getByTestId('prompt').press('Enter');
-  await page.waitForFunction(() => (document.querySelector('[data-testid=send]') as HTMLButtonElement).disabled === false, undefined, { timeout: 300_000 });
+  await waitForReplies(page, 1);
   assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
   assert.equal(await page.locator('#messages img, #messages script').count(), 0);
   assert.equal(await page.locator('#messages li.user .body').first().textContent(), attack);
@@ -111,8 +116,7 @@ test('model output and names are shown as text, never as HTML', { timeout: 600_0
   }, attack);
   await page.getByTestId('prompt').fill('Tell me more');
   await page.getByTestId('prompt').press('Enter');
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid=message-assistant]').length === 2);
-  await page.waitForFunction(() => (document.querySelector('[data-testid=send]') as HTMLButtonElement).disabled === false, undefined, { timeout: 300_000 });
+  await waitForReplies(page, 2);
   assert.ok(((await assistantTexts(page))[1] ?? '').startsWith(attack), 'the reply carries the attack as text');
   assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
   assert.equal(await page.locator('#messages img, #messages script').count(), 0);
@@ -151,8 +155,7 @@ test('a GPU device lost mid-reply keeps the conversation, and “Load model” c
   await page.locator('#max-tokens').fill('8');
   await page.getByTestId('prompt').fill(' and then');
   await page.getByTestId('send').click();
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid=message-assistant]').length === 2);
-  await page.waitForFunction(() => (document.querySelector('[data-testid=send]') as HTMLButtonElement).disabled === false, undefined, { timeout: 300_000 });
+  await waitForReplies(page, 2);
   assert.ok(((await assistantTexts(page))[1] ?? '').trim().length > 0, 'the new device replies');
   assert.equal(await message.isHidden(), true);
   await context.close();
