@@ -4,6 +4,7 @@ import type { GpuContext } from '../src/gpu/context.ts';
 import { createStorageBuffer, readBuffer } from '../src/gpu/buffers.ts';
 import { ComputeKernel, kernelsReady, submitDispatches, type Dispatch } from '../src/gpu/computeKernel.ts';
 import { QuantizeActivationsKernel } from '../src/kernels/quantizeActivations.ts';
+import { NormQuantizeKernel } from '../src/kernels/normQuantize.ts';
 import { TernaryMatmulKernels, type GemvLayout, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
 import { activationWordsFor, packTernary, repackHuggingFaceTernary } from '../src/kernels/ternaryLayout.ts';
 import { uploadTernaryWeights } from '../src/kernels/ternaryWeights.ts';
@@ -103,6 +104,7 @@ const CASES: Case[] = [
   { m: 1, n: 13, k: 7, seed: 2 },
   { m: 1, n: 257, k: 333, seed: 3 },
   { m: 1, n: 640, k: 2560, seed: 4 },
+  { m: 1, n: 40, k: 6912, seed: 16 }, // four 64-column blocks per GEMV lane
   { m: 1, n: 31, k: 1000, seed: 5, special: 'zero-row' },
   { m: 1, n: 64, k: 517, seed: 6, special: 'huge-value' },
   { m: 2, n: 65, k: 129, seed: 7 },
@@ -175,6 +177,8 @@ export const kernelChecks: NamedCheck[] = [
       await checkRejects(() => kernels.prepare({ weights, xq: small, xScale: ok, y: ok, m: 1 }), 'InvalidArgumentError', /buffer xq \(small\) holds 8 bytes, 64 are needed/);
       await checkRejects(() => kernels.prepare({ weights, xq: ok, xScale: ok, y: ok, m: 0 }), 'InvalidArgumentError', /token count must be a positive integer/);
       await checkRejects(() => kernels.prepare({ weights, xq: ok, xScale: ok, y: ok, m: 1, outStride: 4, outOffset: 2 }), 'InvalidArgumentError', /4 output rows at offset 2/);
+      await checkRejects(() => new TernaryMatmulKernels(device, 'addsub', { maxCols: 32 }).prepare({ weights, xq: ok, xScale: ok, y: ok, m: 1 }), 'InvalidArgumentError', /w: 64 input columns, the kernels were built for at most 32/);
+      await checkRejects(() => new NormQuantizeKernel(device, false, 32).prepare({ x: ok, weight: ok, xq: ok, xScale: ok, rows: 1, cols: 64, eps: 1e-5 }), 'InvalidArgumentError', /normQuantize: 64 columns, compiled for at most 32/);
       await checkRejects(() => quant.prepare({ x: ok, xq: ok, xScale: ok, rows: 1, cols: 0 }), 'InvalidArgumentError', /cols=0/);
       await checkRejects(() => quant.prepare({ x: small, xq: ok, xScale: ok, rows: 1, cols: 64 }), 'InvalidArgumentError', /buffer x \(small\) holds 8 bytes, 256 are needed/);
       // An invalid shader is reported as a typed error naming the kernel, not only on the console.

@@ -1,6 +1,7 @@
 import source from '../../shaders/normQuantize.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import { activationWordsFor } from './ternaryLayout.ts';
 
 export interface NormQuantizeBindings {
@@ -14,15 +15,34 @@ export interface NormQuantizeBindings {
   eps: number;
 }
 
-/** RMSNorm + int8 quantization in one pass (normQuantize.wgsl); `gated` first applies relu(gate)^2 * up. */
+/** normQuantize.wgsl keeps at most this many words (4 columns each) per thread in registers. */
+const MAX_WORDS_PER_THREAD = 16;
+
+/**
+ * RMSNorm + int8 quantization in one pass (normQuantize.wgsl); `gated` first applies relu(gate)^2 * up.
+ * The kernel is compiled for rows of at most `maxCols` columns, so its loops have fixed trip counts.
+ */
 export class NormQuantizeKernel {
   private readonly kernel: ComputeKernel;
 
-  constructor(private readonly device: GPUDevice, readonly gated: boolean) {
-    this.kernel = new ComputeKernel(device, gated ? 'relu2NormQuantize' : 'normQuantize', [source], { GATED: gated });
+  constructor(private readonly device: GPUDevice, readonly gated: boolean, readonly maxCols: number) {
+    const words = activationWordsFor(maxCols);
+    // A thread per word when the device allows (shorter per-thread chains), at least 256.
+    const maxThreads = Math.min(device.limits.maxComputeInvocationsPerWorkgroup, device.limits.maxComputeWorkgroupSizeX);
+    const threads = Math.max(256, Math.min(2 ** Math.floor(Math.log2(maxThreads)), 2 ** Math.ceil(Math.log2(words / 4))));
+    const wordsPerThread = Math.ceil(words / threads);
+    if (wordsPerThread > MAX_WORDS_PER_THREAD) {
+      throw new InvalidArgumentError(`normQuantize: rows of ${maxCols} columns need ${wordsPerThread} words per thread on this device (at most ${MAX_WORDS_PER_THREAD})`);
+    }
+    this.kernel = new ComputeKernel(device, gated ? 'relu2NormQuantize' : 'normQuantize', [source], {
+      GATED: gated,
+      WG: threads,
+      WORDS_PER_THREAD: wordsPerThread,
+    });
   }
 
   prepare(b: NormQuantizeBindings): Dispatch {
+    if (b.cols > this.maxCols) throw new InvalidArgumentError(`${this.kernel.label}: ${b.cols} columns, compiled for at most ${this.maxCols}`);
     const params = new Uint32Array(4);
     params.set([b.cols, this.gated ? 2 * b.cols : b.cols, activationWordsFor(b.cols)]);
     new Float32Array(params.buffer)[3] = b.eps;

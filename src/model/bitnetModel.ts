@@ -137,10 +137,10 @@ export class BitNetModel {
     const kvDim = c.numKvHeads * c.headDim;
     const T = this.prefillChunk;
     this.kernels = {
-      matmul: new TernaryMatmulKernels(device, this.variant, { gemvLayout: options.gemvLayout ?? defaultGemvLayout(ctx.caps) }),
+      matmul: new TernaryMatmulKernels(device, this.variant, { gemvLayout: options.gemvLayout ?? defaultGemvLayout(ctx.caps), maxCols: Math.max(c.hiddenSize, qDim, c.intermediateSize) }),
       denseLinear: options.linearFormat === 'f32' ? new DenseLinearKernels(device) : undefined,
-      norm: new NormQuantizeKernel(device, false),
-      gatedNorm: new NormQuantizeKernel(device, true),
+      norm: new NormQuantizeKernel(device, false, Math.max(c.hiddenSize, qDim)),
+      gatedNorm: new NormQuantizeKernel(device, true, c.intermediateSize),
       rmsNorm: new RmsNormKernel(device),
       embed: new EmbedLookupKernel(device, weights.embedding.format),
       attention: new AttentionKernels(device, { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim }),
