@@ -1,8 +1,8 @@
 // Causal attention, second half: merges the per-split softmax states of attentionPartial.wgsl
 // (rescaling each by exp(max_s - max)) into the output, one workgroup per (query head, token).
-// Thread s loads split s's max and sum; every sum over splits then runs over all MAX_SPLITS slots
-// with a fixed trip count (unused slots weigh 0 and re-read the last split), so the loads are
-// issued together instead of one per loop iteration.
+// Thread s loads split s's max and sum; every sum over splits then runs over SLOTS slots, a fixed
+// trip count (unused slots weigh 0 and re-read the last split), so the loads are issued together
+// instead of one per loop iteration. SLOTS is MAX_SPLITS for decode steps, 1 for prompts.
 
 struct Params {
   qHeads: u32,
@@ -16,6 +16,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> out: array<f32>; // [token, qHeads * headDim]
 
 const MAX_SPLITS = 64u;
+override SLOTS: u32 = MAX_SPLITS; // at least p.splits
 var<workgroup> maxes: array<f32, MAX_SPLITS>;
 var<workgroup> weights: array<f32, MAX_SPLITS>;
 var<workgroup> sums: array<f32, MAX_SPLITS>;
@@ -44,10 +45,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   sums[lid] = mySum;
   workgroupBarrier();
   var total = 0.0;
-  for (var s = 0u; s < MAX_SPLITS; s++) { total += sums[s] * weights[s]; }
+  for (var s = 0u; s < SLOTS; s++) { total += sums[s] * weights[s]; }
   for (var d = lid; d < D; d += MAX_SPLITS) {
     var v = 0.0;
-    for (var s = 0u; s < MAX_SPLITS; s++) { v += partial[first + min(s, p.splits - 1u) * stride + 2u + d] * weights[s]; }
+    for (var s = 0u; s < SLOTS; s++) { v += partial[first + min(s, p.splits - 1u) * stride + 2u + d] * weights[s]; }
     out[m * p.qHeads * D + h * D + d] = v / total;
   }
 }

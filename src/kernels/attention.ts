@@ -46,6 +46,8 @@ export class AttentionKernels {
   private readonly rope: ComputeKernel;
   private readonly partial: ComputeKernel;
   private readonly combine: ComputeKernel;
+  /** Prompts take one split: a combine without the 63 empty slots. */
+  private readonly combineOneSplit: ComputeKernel;
 
   constructor(private readonly device: GPUDevice, readonly shape: AttentionShape) {
     this.rope = new ComputeKernel(device, 'ropeKvWrite', [stepSource, ropeSource]);
@@ -54,6 +56,7 @@ export class AttentionKernels {
       GROUP: shape.qHeads / shape.kvHeads,
     });
     this.combine = new ComputeKernel(device, 'attentionCombine', [combineSource]);
+    this.combineOneSplit = new ComputeKernel(device, 'attentionCombine.oneSplit', [combineSource], { SLOTS: 1 });
   }
 
   prepare(b: AttentionBindings): Dispatch[] {
@@ -64,6 +67,7 @@ export class AttentionKernels {
     const partialValues = new Uint32Array([qHeads, kvHeads, qkvStride, b.splits, 0, 0, 0, 0]);
     new Float32Array(partialValues.buffer)[4] = 1 / Math.sqrt(headDim);
     const partialParams = createUniformBuffer(this.device, 'attentionPartial.params', partialValues);
+    const combine = b.splits === 1 ? this.combineOneSplit : this.combine;
     const combineParams = createUniformBuffer(this.device, 'attentionCombine.params', new Uint32Array([qHeads, kvHeads, headDim, b.splits]));
     return [
       {
@@ -77,8 +81,8 @@ export class AttentionKernels {
         workgroups: [kvHeads, b.tokens, b.splits],
       },
       {
-        kernel: this.combine,
-        bindGroup: this.combine.bind([combineParams, b.scratch, b.out]),
+        kernel: combine,
+        bindGroup: combine.bind([combineParams, b.scratch, b.out]),
         workgroups: [qHeads, b.tokens, 1],
       },
     ];
