@@ -27,7 +27,8 @@ export class NormQuantizeKernel {
 
   constructor(private readonly device: GPUDevice, readonly gated: boolean, readonly maxCols: number) {
     const words = activationWordsFor(maxCols);
-    // A thread per word when the device allows (shorter per-thread chains), at least 256.
+    // About four words per thread where the device allows that many threads (short per-thread
+    // chains of loads), and at least 256 threads.
     const maxThreads = Math.min(device.limits.maxComputeInvocationsPerWorkgroup, device.limits.maxComputeWorkgroupSizeX);
     const threads = Math.max(256, Math.min(2 ** Math.floor(Math.log2(maxThreads)), 2 ** Math.ceil(Math.log2(words / 4))));
     const wordsPerThread = Math.ceil(words / threads);
