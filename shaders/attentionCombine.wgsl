@@ -2,7 +2,7 @@
 // (rescaling each by exp(max_s - max)) into the output, one workgroup per (query head, token).
 // Thread s loads split s's max and sum; every sum over splits then runs over SLOTS slots, a fixed
 // trip count (unused slots weigh 0 and re-read the last split), so the loads are issued together
-// instead of one per loop iteration. SLOTS is MAX_SPLITS for decode steps, 1 for prompts.
+// instead of one per loop iteration. SLOTS is the model's decode split count, 1 for prompts.
 
 struct Params {
   qHeads: u32,

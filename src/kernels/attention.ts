@@ -46,22 +46,28 @@ export class AttentionKernels {
   private readonly rope: ComputeKernel;
   private readonly partial: ComputeKernel;
   private readonly combine: ComputeKernel;
-  /** Prompts take one split: a combine without the 63 empty slots. */
+  /** Prompts take one split: a combine without the empty slots. */
   private readonly combineOneSplit: ComputeKernel;
 
-  constructor(private readonly device: GPUDevice, readonly shape: AttentionShape) {
+  /** `maxSplits`: the most key spans a pass will use (the combine sums over that many slots). */
+  constructor(
+    private readonly device: GPUDevice,
+    readonly shape: AttentionShape,
+    readonly maxSplits = MAX_SPLITS,
+  ) {
+    if (!(Number.isInteger(maxSplits) && maxSplits >= 1 && maxSplits <= MAX_SPLITS)) throw new InvalidArgumentError(`attention maxSplits must be an integer in 1..${MAX_SPLITS}, got ${maxSplits}`);
     this.rope = new ComputeKernel(device, 'ropeKvWrite', [stepSource, ropeSource]);
     this.partial = new ComputeKernel(device, 'attentionPartial', [stepSource, partialSource], {
       HEAD_DIM: shape.headDim,
       GROUP: shape.qHeads / shape.kvHeads,
     });
-    this.combine = new ComputeKernel(device, 'attentionCombine', [combineSource]);
+    this.combine = new ComputeKernel(device, 'attentionCombine', [combineSource], { SLOTS: maxSplits });
     this.combineOneSplit = new ComputeKernel(device, 'attentionCombine.oneSplit', [combineSource], { SLOTS: 1 });
   }
 
   prepare(b: AttentionBindings): Dispatch[] {
     const { qHeads, kvHeads, headDim } = this.shape;
-    if (!(Number.isInteger(b.splits) && b.splits >= 1 && b.splits <= MAX_SPLITS)) throw new InvalidArgumentError(`attention splits must be an integer in 1..${MAX_SPLITS}, got ${b.splits}`);
+    if (!(Number.isInteger(b.splits) && b.splits >= 1 && b.splits <= this.maxSplits)) throw new InvalidArgumentError(`attention splits must be an integer in 1..${this.maxSplits}, got ${b.splits}`);
     const qkvStride = (qHeads + 2 * kvHeads) * headDim;
     const ropeParams = createUniformBuffer(this.device, 'ropeKvWrite.params', new Uint32Array([qHeads, kvHeads, headDim, qkvStride]));
     const partialValues = new Uint32Array([qHeads, kvHeads, qkvStride, b.splits, 0, 0, 0, 0]);

@@ -143,7 +143,7 @@ export class BitNetModel {
       gatedNorm: new NormQuantizeKernel(device, true, c.intermediateSize),
       rmsNorm: new RmsNormKernel(device),
       embed: new EmbedLookupKernel(device, weights.embedding.format),
-      attention: new AttentionKernels(device, { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim }),
+      attention: new AttentionKernels(device, { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim }, this.decodeSplits),
       lmHead: new DenseGemvKernel(device, options.gemvLayout ?? defaultGemvLayout(ctx.caps), weights.lmHead.format),
       argmax: new ArgmaxKernel(device),
       sample: new SampleKernel(device),
