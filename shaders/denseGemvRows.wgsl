@@ -1,5 +1,5 @@
-// The lm_head GEMV of denseGemv.wgsl for CPU adapters: one invocation per row, no barriers
-// (see ternaryGemvRows.wgsl for why). Same bindings and parameters; workgroup z is the token.
+// lmHeadRows.wgsl's dot product for a bf16 W (two values per u32, low half first): one row
+// against token m's h, the bindings and parameters of denseGemv.wgsl.
 
 struct Params {
   rows: u32,
@@ -13,12 +13,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> h: array<vec2<f32>>;
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let row = (wid.x + wid.y * nwg.x) * 64u + lid;
-  let m = wid.z;
-  if (row >= p.rows) { return; }
+fn rowDot(row: u32, m: u32) -> f32 {
   let words = p.cols / 2u;
   var acc = 0.0;
   for (var i = 0u; i < words; i++) {
@@ -26,5 +21,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     let hv = h[m * words + i];
     acc += hv.x * bitcast<f32>(word << 16u) + hv.y * bitcast<f32>(word & 0xffff0000u);
   }
-  y[m * p.outStride + p.outOffset + row] = acc;
+  return acc;
 }

@@ -1,5 +1,5 @@
-// int8Gemv.wgsl for CPU adapters: one invocation per row, no barriers (see ternaryGemvRows.wgsl).
-// Same bindings and parameters; workgroup z is the token.
+// lmHeadRows.wgsl's dot product for an int8 W (four per u32, an f32 scale per 64-column block):
+// one row against token m's h, the bindings and parameters of int8Gemv.wgsl.
 
 struct Params {
   rows: u32,
@@ -15,12 +15,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> h: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let row = (wid.x + wid.y * nwg.x) * 64u + lid;
-  let m = wid.z;
-  if (row >= p.rows) { return; }
+fn rowDot(row: u32, m: u32) -> f32 {
   let h4 = p.cols / 4u;
   var acc = 0.0;
   for (var b = 0u; b < p.blocks; b++) {
@@ -34,5 +29,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     acc += s * scales[row * p.blocks + b];
   }
-  y[m * p.outStride + p.outOffset + row] = acc;
+  return acc;
 }

@@ -3,6 +3,7 @@ import bf16RowsSource from '../../shaders/denseGemvRows.wgsl?raw';
 import int8Source from '../../shaders/int8Gemv.wgsl?raw';
 import int8RowsSource from '../../shaders/int8GemvRows.wgsl?raw';
 import int8ToF32Source from '../../shaders/int8ToF32.wgsl?raw';
+import rowsMainSource from '../../shaders/lmHeadRows.wgsl?raw';
 import type { GemvLayout } from './ternaryMatmul.ts';
 import { ComputeKernel, workgroupGrid, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
@@ -11,13 +12,14 @@ import { embeddingParts, type EmbeddingFormat, type EmbeddingWeights } from './e
 
 const ROWS_PER_WORKGROUP: Record<EmbeddingFormat, Record<GemvLayout, number>> = { bf16: { lanes: 8, rows: 64 }, int8: { lanes: 32, rows: 64 } };
 const SOURCES = {
-  bf16: { lanes: [bf16Source], rows: [bf16RowsSource] },
-  int8: { lanes: [int8ToF32Source, int8Source], rows: [int8ToF32Source, int8RowsSource] },
+  bf16: { lanes: [bf16Source], rows: [bf16RowsSource, rowsMainSource] },
+  int8: { lanes: [int8ToF32Source, int8Source], rows: [int8ToF32Source, int8RowsSource, rowsMainSource] },
 };
 
 /**
  * y[m, :] = W h[m] for the lm_head, one dispatch per weight part: denseGemv.wgsl (bf16) or
- * int8Gemv.wgsl, or their one-row-per-invocation twins on CPU adapters.
+ * int8Gemv.wgsl, or on CPU adapters lmHeadRows.wgsl (one row per invocation) with that format's
+ * row dot product (denseGemvRows.wgsl, int8GemvRows.wgsl).
  */
 export class DenseGemvKernel {
   private readonly kernel: ComputeKernel;
