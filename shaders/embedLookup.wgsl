@@ -1,6 +1,4 @@
-// x[m, :] = embedding[ids[m], :] as float32. The table is bf16, two values per u32 (low half
-// first), split into row ranges that each fit one binding: this dispatch covers
-// rows [rowStart, rowStart + rows) and leaves other tokens to the other parts.
+// embedLookupMain.wgsl's table in bf16: two values per u32, low half first.
 
 struct Params {
   rowStart: u32,
@@ -14,14 +12,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> ids: array<u32>;
 @group(0) @binding(3) var<storage, read_write> x: array<f32>;
 
-@compute @workgroup_size(256)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let m = wid.x;
-  let id = ids[m];
-  if (id < p.rowStart || id >= p.rowStart + p.rows) { return; }
-  let src = (id - p.rowStart) * p.wordsPerRow;
-  for (var c = lid; c < p.cols; c += 256u) {
-    let word = table[src + c / 2u];
-    x[m * p.cols + c] = bitcast<f32>(select(word << 16u, word & 0xffff0000u, (c & 1u) == 1u));
-  }
+// Column c of row r of this part.
+fn tableValue(r: u32, c: u32) -> f32 {
+  let word = table[r * p.wordsPerRow + c / 2u];
+  return bitcast<f32>(select(word << 16u, word & 0xffff0000u, (c & 1u) == 1u));
 }

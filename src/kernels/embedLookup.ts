@@ -1,11 +1,12 @@
 import bf16Source from '../../shaders/embedLookup.wgsl?raw';
 import int8Source from '../../shaders/embedLookupInt8.wgsl?raw';
+import mainSource from '../../shaders/embedLookupMain.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { embeddingParts, type EmbeddingFormat, type EmbeddingWeights } from './embeddingWeights.ts';
 
-/** Token ids -> f32 embedding rows (embedLookup.wgsl or embedLookupInt8.wgsl), one dispatch per table part. */
+/** Token ids -> f32 embedding rows (embedLookupMain.wgsl with the table format's embedLookup.wgsl or embedLookupInt8.wgsl), one dispatch per table part. */
 export class EmbedLookupKernel {
   private readonly kernel: ComputeKernel;
 
@@ -13,7 +14,7 @@ export class EmbedLookupKernel {
     private readonly device: GPUDevice,
     readonly format: EmbeddingFormat = 'bf16',
   ) {
-    this.kernel = new ComputeKernel(device, `embedLookup.${format}`, [format === 'int8' ? int8Source : bf16Source]);
+    this.kernel = new ComputeKernel(device, `embedLookup.${format}`, [format === 'int8' ? int8Source : bf16Source, mainSource]);
   }
 
   prepare(table: EmbeddingWeights, ids: GPUBuffer, x: GPUBuffer, tokens: number): Dispatch[] {
