@@ -86,6 +86,11 @@ export function workgroupGrid(count: number, maxPerDimension: number): [number, 
   return [Math.ceil(count / y), y, 1];
 }
 
+/** The largest power-of-two one-dimensional workgroup size the device allows, at most `cap`. */
+export function largestWorkgroupSize(device: GPUDevice, cap = Infinity): number {
+  return 2 ** Math.floor(Math.log2(Math.min(cap, device.limits.maxComputeInvocationsPerWorkgroup, device.limits.maxComputeWorkgroupSizeX)));
+}
+
 /** Records `dispatches` in one compute pass and submits it (kernel checks and tools; the model records its own passes). */
 export function submitDispatches(device: GPUDevice, dispatches: readonly Dispatch[]): void {
   const encoder = device.createCommandEncoder();

@@ -1,6 +1,6 @@
 import stepSource from '../../shaders/stepUniform.wgsl?raw';
 import source from '../../shaders/argmax.wgsl?raw';
-import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
+import { ComputeKernel, largestWorkgroupSize, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 
 /** Greedy sampling on the GPU (argmax.wgsl): the token id stays on the GPU for the next step. */
@@ -9,8 +9,7 @@ export class ArgmaxKernel {
 
   constructor(private readonly device: GPUDevice) {
     // One workgroup scans the whole vocabulary: the more threads, the shorter each one's loop.
-    const threads = 2 ** Math.floor(Math.log2(Math.min(1024, device.limits.maxComputeInvocationsPerWorkgroup, device.limits.maxComputeWorkgroupSizeX)));
-    this.kernel = new ComputeKernel(device, 'argmax', [stepSource, source], { WG: threads });
+    this.kernel = new ComputeKernel(device, 'argmax', [stepSource, source], { WG: largestWorkgroupSize(device, 1024) });
   }
 
   /** Scans logits[offset .. offset + n); writes ids[0] and generated[step.genIndex]. */

@@ -1,5 +1,5 @@
 import source from '../../shaders/normQuantize.wgsl?raw';
-import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
+import { ComputeKernel, largestWorkgroupSize, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { activationWordsFor } from './ternaryLayout.ts';
@@ -29,8 +29,7 @@ export class NormQuantizeKernel {
     const words = activationWordsFor(maxCols);
     // About four words per thread where the device allows that many threads (short per-thread
     // chains of loads), and at least 256 threads.
-    const maxThreads = Math.min(device.limits.maxComputeInvocationsPerWorkgroup, device.limits.maxComputeWorkgroupSizeX);
-    const threads = Math.max(256, Math.min(2 ** Math.floor(Math.log2(maxThreads)), 2 ** Math.ceil(Math.log2(words / 4))));
+    const threads = Math.max(256, Math.min(largestWorkgroupSize(device), 2 ** Math.ceil(Math.log2(words / 4))));
     const wordsPerThread = Math.ceil(words / threads);
     if (wordsPerThread > MAX_WORDS_PER_THREAD) {
       throw new InvalidArgumentError(`normQuantize: rows of ${maxCols} columns need ${wordsPerThread} words per thread on this device (at most ${MAX_WORDS_PER_THREAD})`);
