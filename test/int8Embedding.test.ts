@@ -6,30 +6,10 @@ import { kernelsReady, submitDispatches, type Dispatch } from '../src/gpu/comput
 import { DenseGemvKernel } from '../src/kernels/denseGemv.ts';
 import { EmbedLookupKernel } from '../src/kernels/embedLookup.ts';
 import { INT8_BLOCK, quantizeBf16ToInt8, uploadInt8Weights } from '../src/kernels/int8Weights.ts';
+import { toBf16Words, toFloat32 } from '../src/loader/dtypes.ts';
 import { check, checkClose } from './check.ts';
 import { testGpuContext } from './gpuContext.ts';
 import { randomNormalish, seededRandom } from './random.ts';
-
-/** bf16 words of `values` (round to nearest even), two per u32, low half first. */
-function toBf16Words(values: Float32Array): Uint32Array {
-  const bits = new Uint32Array(values.buffer.slice(0));
-  const words = new Uint32Array(values.length / 2);
-  for (let i = 0; i < values.length; i++) {
-    const b = bits[i];
-    const half = (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
-    words[i >> 1] |= i & 1 ? half << 16 : half;
-  }
-  return words;
-}
-
-function fromBf16Words(words: Uint32Array): Float32Array {
-  const out = new Uint32Array(words.length * 2);
-  for (let i = 0; i < words.length; i++) {
-    out[2 * i] = words[i] << 16;
-    out[2 * i + 1] = words[i] & 0xffff0000;
-  }
-  return new Float32Array(out.buffer);
-}
 
 /** The value the GPU sees for [r, c]: int8 * block scale. */
 function dequantized(q: ReturnType<typeof quantizeBf16ToInt8>, r: number, c: number): number {
@@ -48,9 +28,9 @@ for (const [rows, cols, tokens] of [[300, 96, 1], [517, 200, 3], [64, 256, 2]]) 
     const rand = seededRandom(rows + cols);
     const values = randomNormalish(rand, rows * cols, 0.05);
     values[7] = 0.9; // an outlier: it coarsens only its own block
-    const words = toBf16Words(values);
+    const words = toBf16Words(new Uint8Array(values.buffer), 'F32');
     const q = quantizeBf16ToInt8(words, rows, cols);
-    const bf16 = fromBf16Words(words);
+    const bf16 = toFloat32(new Uint8Array(words.buffer), 'BF16');
     for (let i = 0; i < rows * cols; i++) {
       const r = Math.floor(i / cols);
       const c = i % cols;
