@@ -114,4 +114,7 @@ test('prompts beyond the context and unknown token ids are refused before GPU wo
   }
   const source = await openHuggingFaceCheckpoint(syntheticCheckpoint(SMALL).files);
   await rejectsWith(() => BitNetModel.load(ctx, source, { contextLength: 33 }), 'InvalidArgumentError', /contextLength 33 must be an integer in 1\.\.32/);
+  // untyped callers (JavaScript, parsed options): an unknown format is refused, not replaced by another
+  await rejectsWith(() => BitNetModel.load(ctx, source, { embeddingFormat: 'fp8' as never }), 'InvalidArgumentError', /embeddingFormat must be 'int8' or 'bf16', got "fp8"/);
+  await rejectsWith(() => BitNetModel.load(ctx, source, { linearFormat: 'int4' as never }), 'InvalidArgumentError', /linearFormat must be 'ternary' or 'f32', got "int4"/);
 });

@@ -4,6 +4,7 @@
 //   node --import ./tools/register.js tools/perplexity.ts MODEL_DIR TEXT [--seq 256] [--embedding int8|bf16] [--windows N]
 import { readFileSync } from 'node:fs';
 import { createEngine } from '../src/node/index.ts';
+import type { EmbeddingFormat } from '../src/kernels/embeddingWeights.ts';
 
 const [modelDir, textFile] = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -15,7 +16,7 @@ if (!modelDir || !textFile) {
   process.exit(2);
 }
 const seq = Number(option('seq', '256'));
-const embeddingFormat = option('embedding', 'int8') as 'int8' | 'bf16';
+const embeddingFormat = option('embedding', 'int8') as EmbeddingFormat; // checked by BitNetModel.load
 const engine = await createEngine({ model: modelDir, contextLength: seq, embeddingFormat });
 const eos = engine.model.config.eosTokenIds[0];
 const ids = readFileSync(textFile, 'utf8')

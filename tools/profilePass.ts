@@ -6,6 +6,7 @@ import { createNodeGpuContext } from '../src/node/nodeGpu.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
 import { recordDispatch } from '../src/gpu/computeKernel.ts';
 import { MODEL_SHAPES, syntheticSource } from './bench/syntheticSource.ts';
+import type { EmbeddingFormat } from '../src/kernels/embeddingWeights.ts';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -22,7 +23,7 @@ const { device } = ctx;
 const model = await BitNetModel.load(ctx, syntheticSource(shape), {
   contextLength: context,
   prefillChunk: Math.max(m, 1),
-  embeddingFormat: option('embedding', 'int8') === 'bf16' ? 'bf16' : 'int8',
+  embeddingFormat: option('embedding', 'int8') as EmbeddingFormat, // checked by BitNetModel.load
 });
 // Fill the cache to half the context so attention does realistic work.
 await model.logits(Array.from({ length: context / 2 }, (_, i) => i % shape.vocab));

@@ -183,6 +183,12 @@ export class BitNetModel {
     if (!(Number.isInteger(contextLength) && contextLength > 0 && contextLength <= c.maxPositionEmbeddings)) {
       throw new InvalidArgumentError(`contextLength ${contextLength} must be an integer in 1..${c.maxPositionEmbeddings} (max_position_embeddings)`);
     }
+    // the upload picks a format by comparing with one name, so anything else would silently pick the other
+    const oneOf = (field: string, value: string | undefined, allowed: readonly string[]) => {
+      if (value !== undefined && !allowed.includes(value)) throw new InvalidArgumentError(`${field} must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${JSON.stringify(value)}`);
+    };
+    oneOf('linearFormat', options.linearFormat, ['ternary', 'f32']);
+    oneOf('embeddingFormat', options.embeddingFormat, ['int8', 'bf16']);
     let weights: ModelWeights | undefined;
     let model: BitNetModel | undefined;
     const allocated = () => (model ? Object.values(model.memory).reduce((a, b) => a + b, 0) : (weights?.bytes ?? 0));

@@ -217,7 +217,7 @@ export function benchOptionsFromArgs(args: readonly string[], defaults: { models
     generate: positive('generate', '128'),
     runs: positive('runs', '3'),
     dense: !args.includes('--no-dense'),
-    embeddingFormat: option('embedding', 'int8') === 'bf16' ? 'bf16' : 'int8',
+    embeddingFormat: option('embedding', 'int8') as EmbeddingFormat, // checked by BitNetModel.load
     json: args.includes('--json'),
   };
 }
