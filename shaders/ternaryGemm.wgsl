@@ -30,26 +30,31 @@ const STRIDE = 17u; // vec4s per operand row of a tile: 64 values + 4 of padding
 var<workgroup> wTile: array<vec4<u32>, 272>; // 16 x STRIDE
 var<workgroup> xTile: array<vec4<u32>, 272>;
 
+// Row `wr`'s weight word `word` of block b (code 1, weight 0, past the last row).
+fn stagedWeights(wr: u32, b: u32, word: u32) -> u32 {
+  return select(0x55555555u, w[min(wr, p.rows - 1u) * p.kBlocks * 4u + b * 4u + word], wr < p.rows);
+}
+
+// Token t's activation words k .. k + 3 of block b (zeros past the last token).
+fn stagedActivations(t: u32, b: u32, k: u32) -> vec4<u32> {
+  return select(vec4(0u), xq[(min(t, p.m - 1u) * p.kBlocks * 16u + b * 16u + k) / 4u], t < p.m);
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let row0 = wid.x * TILE;
   let tok0 = wid.y * TILE;
   let tx = lid % 16u; // rows 4 tx .. 4 tx + 3
   let ty = lid / 16u; // tokens 4 ty .. 4 ty + 3
-  let actWords = p.kBlocks * 16u;
   // What this thread stages per block: one weight word (row lid / 4, operands 4 (lid % 4) ..) and
   // four activation words (token lid / 4, the same operands). The next block's are loaded while
-  // the current one is multiplied.
+  // the current one is multiplied (a matrix has at least one block).
   let sr = lid / 4u;
   let sk = (lid % 4u) * 4u;
   let wr = row0 + sr;
   let t = tok0 + sr;
-  var codes = 0x55555555u;
-  var acts = vec4(0u);
-  if (p.kBlocks > 0u) {
-    codes = select(0x55555555u, w[min(wr, p.rows - 1u) * p.kBlocks * 4u + lid % 4u], wr < p.rows);
-    acts = select(vec4(0u), xq[(min(t, p.m - 1u) * actWords + sk) / 4u], t < p.m);
-  }
+  var codes = stagedWeights(wr, 0u, lid % 4u);
+  var acts = stagedActivations(t, 0u, sk);
   var acc: array<array<i32, 4>, 4>; // [token i][row j]
   for (var b = 0u; b < p.kBlocks; b++) {
     for (var q = 0u; q < 4u; q++) {
@@ -59,8 +64,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     }
     workgroupBarrier();
     if (b + 1u < p.kBlocks) {
-      codes = select(0x55555555u, w[min(wr, p.rows - 1u) * p.kBlocks * 4u + (b + 1u) * 4u + lid % 4u], wr < p.rows);
-      acts = select(vec4(0u), xq[(min(t, p.m - 1u) * actWords + (b + 1u) * 16u + sk) / 4u], t < p.m);
+      codes = stagedWeights(wr, b + 1u, lid % 4u);
+      acts = stagedActivations(t, b + 1u, sk);
     }
     for (var k = 0u; k < 16u; k++) {
       let ops = wTile[k * STRIDE + tx];
