@@ -85,6 +85,8 @@ test('chat: the default model loads, a reply streams token by token, stops, and 
   await page.reload();
   await waitForModel(page);
   assert.deepEqual(weightRequests, []);
+  // the demo lists the cache after the model is ready, without holding up the chat
+  await page.locator('#cache-list li').first().waitFor({ timeout: 10_000 });
   assert.match((await page.locator('#cache-list').textContent()) ?? '', /bitnet-b1\.58-en-11m\/ — 5\.\d MB/);
   await page.screenshot({ path: `${SCREENSHOTS}demo-reloaded.png`, fullPage: true });
   assert.deepEqual(errors, []);
