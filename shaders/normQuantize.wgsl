@@ -1,7 +1,8 @@
 // RMSNorm then int8 quantization, fused: what every BitLinear input needs.
 //   v = GATED ? relu(gate)^2 * up : x          (BitNet's relu2 MLP: row = [gate | up])
 //   h = (v / sqrt(mean(v^2) + eps)) * weight    (float32, as transformers computes it)
-//   s = 127 / max(max|h|, 1e-5);  q = clamp(round(h * s), -128, 127), four int8 per u32
+//   s = 127 / max(max|h|, 1e-5);  q = clamp(round(h * s), -128, 127), four int8 per u32 in the
+//   column order of ternaryLayout.wgsl (prepended by the wrapper)
 // One workgroup per token row. Each thread loads its WORDS_PER_THREAD groups of four columns once,
 // into registers: the trip counts are pipeline constants, so every load is issued up front. (With
 // a runtime-bounded loop re-reading the row per phase, the loads ran one after another and this
@@ -67,12 +68,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var wt: array<vec4<f32>, MAX_WORDS>;
   var ss = 0.0;
   for (var j = 0u; j < WORDS_PER_THREAD; j++) {
-    let c0 = (lid + j * WG) * 4u;
     for (var e = 0u; e < 4u; e++) {
-      // columns past k (the last word of a row whose width is not a multiple of 4, or idle threads)
-      // read column 0 and weigh 0
-      let inside = c0 + e < p.k;
-      let c = select(0u, c0 + e, inside);
+      // columns past k (padding of the last block, or idle threads) read column 0 and weigh 0
+      let col = activationColumn(lid + j * WG, e);
+      let inside = col < p.k;
+      let c = select(0u, col, inside);
       v[j][e] = select(0.0, value(base, c), inside);
       wt[j][e] = select(0.0, weight[c], inside);
     }

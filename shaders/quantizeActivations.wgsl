@@ -1,7 +1,8 @@
 // Per-row int8 quantization of activations (BitNet b1.58's absmax scheme):
 //   s = 127 / max(max|x|, 1e-5);  q = clamp(round(x * s), -128, 127)
-// One workgroup per row. Four int8 values are packed little-endian into each u32; the row is
-// zero-padded to `actWords` words so ternary kernels can read whole 64-column blocks.
+// One workgroup per row. Four int8 values are packed little-endian into each u32, in the column
+// order of ternaryLayout.wgsl (prepended by the wrapper); the row is zero-padded to `actWords`
+// words so ternary kernels can read whole 64-column blocks.
 
 struct Params {
   k: u32,         // columns of x in use
@@ -41,7 +42,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   for (var w = lid; w < p.actWords; w += WG) {
     var packed = 0u;
     for (var j = 0u; j < 4u; j++) {
-      let c = w * 4u + j;
+      let c = activationColumn(w, j);
       if (c < p.k) {
         let q = i32(clamp(round(x[base + c] * scale), -128.0, 127.0));
         packed |= (u32(q) & 0xffu) << (8u * j);

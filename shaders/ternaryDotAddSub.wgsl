@@ -1,16 +1,16 @@
 // Four ternary weights against four int8 activations, by integer add and subtract only.
-// `codes` holds four 2-bit codes in its low 8 bits (code = weight + 1: 0 -> -1, 1 -> 0, 2 -> +1);
-// `x` holds four int8 activations, little-endian, in the same column order. The operand the
+// `codes` holds one 2-bit code per byte (code = weight + 1: 0 -> -1, 1 -> 0, 2 -> +1), as
+// ternaryCodes gives them; `x` holds four int8 activations, byte t against code t. The operand the
 // GEMM stages is the codes themselves (ternaryDotPacked.wgsl converts them to bytes there).
 fn ternaryOperand(codes: u32) -> u32 {
-  return codes & 0xffu;
+  return codes;
 }
 
 fn ternaryDotOperand(codes: u32, x: u32) -> i32 {
   var acc = 0;
   for (var t = 0u; t < 4u; t++) {
     let xv = i32(x << (24u - 8u * t)) >> 24u;
-    let c = (codes >> (2u * t)) & 3u;
+    let c = (codes >> (8u * t)) & 3u;
     acc += select(0, xv, c == 2u) - select(0, xv, c == 0u);
   }
   return acc;

@@ -1,12 +1,11 @@
 // Four ternary weights against four int8 activations with WGSL's dot4I8Packed
-// (language feature packed_4x8_integer_dot_product). The 2-bit codes (weight + 1) are turned into
-// four signed bytes {-1, 0, +1} without multiplies (ternaryOperand), then one packed dot product
-// does all four. The GEMM converts each weight word once and reuses it for 16 tokens.
+// (language feature packed_4x8_integer_dot_product). `codes` holds one code (weight + 1: 0, 1 or 2)
+// per byte, as ternaryCodes gives them; ternaryOperand turns them into the signed bytes -1, 0, +1
+// with one subtraction for all four (setting each byte's top bit first keeps a byte of 0 from
+// borrowing from its neighbour), then one packed dot product does all four. The GEMM converts each
+// weight word once and reuses it for 16 tokens.
 fn ternaryOperand(codes: u32) -> u32 {
-  let spread = (codes & 0x3u) | ((codes & 0xcu) << 6u) | ((codes & 0x30u) << 12u) | ((codes & 0xc0u) << 18u);
-  let plus = (spread >> 1u) & 0x01010101u;
-  let minus = ~(spread | (spread >> 1u)) & 0x01010101u;
-  return plus | (minus * 0xffu);
+  return ((codes | 0x80808080u) - 0x01010101u) ^ 0x80808080u;
 }
 
 fn ternaryDotOperand(w: u32, x: u32) -> i32 {

@@ -1,5 +1,5 @@
 // Y[m, row] (+)= acc / (xScale[m] * rowScale[row]) for M tokens (prefill).
-// Needs ternaryOperand / ternaryDotOperand (prepended by the wrapper). Tiles of 64 rows x 64
+// Needs ternaryLayout.wgsl and ternaryOperand / ternaryDotOperand (prepended by the wrapper). Tiles of 64 rows x 64
 // tokens; each of the 256 threads owns 4 consecutive rows x 4 consecutive tokens. Per 64-column
 // block, the workgroup stages its rows' weights, already converted to dot operands (once per
 // block, not once per token), and its tokens' int8 activations in workgroup memory; every thread
@@ -59,7 +59,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   for (var b = 0u; b < p.kBlocks; b++) {
     for (var q = 0u; q < 4u; q++) {
       let k = sk + q;
-      wTile[k * STRIDE + sr / 4u][sr % 4u] = ternaryOperand(codes >> (8u * q));
+      wTile[k * STRIDE + sr / 4u][sr % 4u] = ternaryOperand(ternaryCodes(codes, q));
       xTile[k * STRIDE + sr / 4u][sr % 4u] = acts[q];
     }
     workgroupBarrier();

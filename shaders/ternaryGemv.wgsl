@@ -1,5 +1,6 @@
 // y[row] (+)= acc / (xScale * rowScale[row]) for one token: acc = sum_k xq[k] * w[row, k] in i32.
-// Prepended by the wrapper: a ternaryDot4 (add/sub or dot4I8Packed) and ternaryGemvCommon.wgsl.
+// Prepended by the wrapper: ternaryLayout.wgsl, a ternaryDot4 (add/sub or dot4I8Packed) and
+// ternaryGemvCommon.wgsl.
 // 32 lanes share a row so a warp reads 512 contiguous bytes; 8 rows per workgroup.
 // BLOCKS_PER_LANE is a pipeline constant (enough for the widest row) so the loop is unrolled and a
 // lane's weight loads are all in flight at once rather than one after another.

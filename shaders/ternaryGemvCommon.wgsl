@@ -18,15 +18,16 @@ override RAW_ACC: bool = false; // tests: write the i32 accumulator's bits inste
 @group(0) @binding(4) var<storage, read> xScale: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
 
-// One 64-column block of a row against the matching 64 int8 activations.
+// One 64-column block of a row against the matching 64 int8 activations: weight word i and
+// activation words 4i .. 4i + 3 hold the same 16 columns (ternaryLayout.wgsl).
 fn blockDot(row: u32, b: u32) -> i32 {
   let wv = w[row * p.kBlocks + b];
   var acc = 0;
   for (var i = 0u; i < 4u; i++) {
     let xv = xq[b * 4u + i];
     let codes = wv[i];
-    acc += ternaryDot4(codes, xv.x) + ternaryDot4(codes >> 8u, xv.y) +
-           ternaryDot4(codes >> 16u, xv.z) + ternaryDot4(codes >> 24u, xv.w);
+    acc += ternaryDot4(ternaryCodes(codes, 0u), xv.x) + ternaryDot4(ternaryCodes(codes, 1u), xv.y) +
+           ternaryDot4(ternaryCodes(codes, 2u), xv.z) + ternaryDot4(ternaryCodes(codes, 3u), xv.w);
   }
   return acc;
 }

@@ -2,7 +2,7 @@
 // row, no workgroup memory and no barriers. On a CPU a barrier switches between every
 // invocation of the workgroup, which made the warp-style GEMV ~50x slower there; on a GPU this
 // layout reads rows uncoalesced, so GPUs keep ternaryGemv.wgsl.
-// Prepended by the wrapper: a ternaryDot4 and ternaryGemvCommon.wgsl.
+// Prepended by the wrapper: ternaryLayout.wgsl, a ternaryDot4 and ternaryGemvCommon.wgsl.
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,

@@ -6,7 +6,7 @@ import { createStorageBuffer, readBuffer } from '../src/gpu/buffers.ts';
 import { kernelsReady, submitDispatches } from '../src/gpu/computeKernel.ts';
 import { DenseLinearKernels } from '../src/kernels/denseLinear.ts';
 import { dequantizeTernary, uploadDenseWeights } from '../src/kernels/denseWeights.ts';
-import { activationWordsFor, packTernary } from '../src/kernels/ternaryLayout.ts';
+import { packTernary, toActivationOrder } from '../src/kernels/ternaryLayout.ts';
 import { MODEL_SHAPES, syntheticSource } from '../tools/bench/syntheticSource.ts';
 import { check, checkClose } from './check.ts';
 import { testGpuContext } from './gpuContext.ts';
@@ -18,20 +18,18 @@ for (const [m, n, k] of [[1, 70, 200], [70, 130, 300], [3, 64, 64]]) {
     const rand = seededRandom(m * 1000 + n + k);
     const w = randomTernary(rand, n * k);
     const rowScale = Float32Array.from({ length: n }, () => 0.5 + rand() * 3);
-    const words = activationWordsFor(k);
-    const xq = new Int8Array(m * words * 4);
-    for (let t = 0; t < m; t++) for (let c = 0; c < k; c++) xq[t * words * 4 + c] = Math.round(rand() * 254) - 127;
+    const xq = Int8Array.from({ length: m * k }, () => Math.round(rand() * 254) - 127);
     const xScale = Float32Array.from({ length: m }, () => 1 + rand() * 100);
     const weights = uploadDenseWeights(device, 'w', dequantizeTernary(packTernary(w, n, k), rowScale, n, k), n, k);
     const y = createStorageBuffer(device, 'y', m * n * 4);
     const kernels = new DenseLinearKernels(device);
     await kernelsReady(device);
-    submitDispatches(device, kernels.prepare({ weights, xq: createStorageBuffer(device, 'xq', new Uint32Array(xq.buffer)), xScale: createStorageBuffer(device, 'xs', xScale), y, m }));
+    submitDispatches(device, kernels.prepare({ weights, xq: createStorageBuffer(device, 'xq', toActivationOrder(xq, m, k)), xScale: createStorageBuffer(device, 'xs', xScale), y, m }));
     const expected = new Float32Array(m * n);
     for (let t = 0; t < m; t++) {
       for (let r = 0; r < n; r++) {
         let acc = 0;
-        for (let c = 0; c < k; c++) acc += xq[t * words * 4 + c] * w[r * k + c];
+        for (let c = 0; c < k; c++) acc += xq[t * k + c] * w[r * k + c];
         expected[t * n + r] = acc / (xScale[t] * rowScale[r]);
       }
     }

@@ -6,7 +6,7 @@ import { ComputeKernel, kernelsReady, submitDispatches, type Dispatch } from '..
 import { QuantizeActivationsKernel } from '../src/kernels/quantizeActivations.ts';
 import { NormQuantizeKernel } from '../src/kernels/normQuantize.ts';
 import { TernaryMatmulKernels, type GemvLayout, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
-import { activationWordsFor, packTernary, repackHuggingFaceTernary } from '../src/kernels/ternaryLayout.ts';
+import { activationWordsFor, fromActivationOrder, packTernary, repackHuggingFaceTernary } from '../src/kernels/ternaryLayout.ts';
 import { uploadTernaryWeights } from '../src/kernels/ternaryWeights.ts';
 import { bitLinearOutput, roundHalfEven, ternaryAccumulators } from './reference/bitlinear.ts';
 import { check, checkClose, checkEqualArrays, checkRejects } from './check.ts';
@@ -48,14 +48,6 @@ function makeInput(c: Case): { w: Int8Array; x: Float32Array; rowScale: Float32A
   return { w, x, rowScale };
 }
 
-function unpackInt8Rows(words: Uint32Array, rows: number, cols: number): Int8Array {
-  const perRow = activationWordsFor(cols);
-  const bytes = new Int8Array(words.buffer, words.byteOffset, words.byteLength);
-  const q = new Int8Array(rows * cols);
-  for (let r = 0; r < rows; r++) q.set(bytes.subarray(r * perRow * 4, r * perRow * 4 + cols), r * cols);
-  return q;
-}
-
 /** Runs quantize + ternary matmul on the GPU; returns what came back. */
 async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, raw: boolean, packed?: Uint32Array, layout: GemvLayout = 'lanes') {
   const { device } = ctx;
@@ -71,7 +63,7 @@ async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, ra
   ];
   await kernelsReady(device);
   submitDispatches(device, dispatches);
-  const gpuQ = unpackInt8Rows(new Uint32Array(await readBuffer(device, xq)), c.m, c.k);
+  const gpuQ = fromActivationOrder(new Int8Array(await readBuffer(device, xq)), c.m, c.k);
   const gpuScale = new Float32Array(await readBuffer(device, xScale));
   const out = await readBuffer(device, y, c.m * c.n * 4);
   for (const b of [xBuf, xq, xScale, y]) b.destroy();

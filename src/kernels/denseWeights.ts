@@ -1,6 +1,6 @@
 import { createStorageBuffer } from '../gpu/buffers.ts';
 import { splitRows, type RowRange } from '../gpu/rowParts.ts';
-import { BLOCK_COLUMNS, blocksFor, WORDS_PER_BLOCK } from './ternaryLayout.ts';
+import { BLOCK_COLUMNS, blocksFor, toActivationOrder, WORDS_PER_BLOCK } from './ternaryLayout.ts';
 
 export interface DensePart extends RowRange {
   weights: GPUBuffer;
@@ -41,14 +41,18 @@ export function dequantizeTernary(packed: Uint32Array, rowScale: Float32Array, r
   return out;
 }
 
-/** Uploads a padded f32 matrix (rows x kBlocks*64), split into row ranges that fit one binding. */
+/**
+ * Uploads a padded f32 matrix (rows x kBlocks*64, columns in order), split into row ranges that fit
+ * one binding. Each row is stored in the quantized activations' column order (ternaryLayout.ts), so
+ * the kernels pair weight and activation values position by position.
+ */
 export function uploadDenseWeights(device: GPUDevice, label: string, values: Float32Array, rows: number, cols: number): DenseWeights {
   const kBlocks = blocksFor(cols);
   const rowFloats = kBlocks * BLOCK_COLUMNS;
   const parts = splitRows(label, rows, rowFloats * 4, device.limits.maxStorageBufferBindingSize).map(({ rowStart, rows: n }) => ({
     rowStart,
     rows: n,
-    weights: createStorageBuffer(device, `${label}[${rowStart}:]`, values.subarray(rowStart * rowFloats, (rowStart + n) * rowFloats)),
+    weights: createStorageBuffer(device, `${label}[${rowStart}:]`, toActivationOrder(values.subarray(rowStart * rowFloats, (rowStart + n) * rowFloats), n, rowFloats)),
   }));
   return { format: 'f32', label, rows, cols, kBlocks, parts, bytes: values.byteLength };
 }

@@ -1,4 +1,5 @@
 import source from '../../shaders/normQuantize.wgsl?raw';
+import layoutSource from '../../shaders/ternaryLayout.wgsl?raw';
 import { ComputeKernel, largestWorkgroupSize, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
@@ -34,7 +35,7 @@ export class NormQuantizeKernel {
     if (wordsPerThread > MAX_WORDS_PER_THREAD) {
       throw new InvalidArgumentError(`normQuantize: rows of ${maxCols} columns need ${wordsPerThread} words per thread on this device (at most ${MAX_WORDS_PER_THREAD})`);
     }
-    this.kernel = new ComputeKernel(device, gated ? 'relu2NormQuantize' : 'normQuantize', [source], {
+    this.kernel = new ComputeKernel(device, gated ? 'relu2NormQuantize' : 'normQuantize', [layoutSource, source], {
       GATED: gated,
       WG: threads,
       WORDS_PER_THREAD: wordsPerThread,

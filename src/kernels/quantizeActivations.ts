@@ -1,4 +1,5 @@
 import quantizeSource from '../../shaders/quantizeActivations.wgsl?raw';
+import layoutSource from '../../shaders/ternaryLayout.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
@@ -7,7 +8,7 @@ import { activationWordsFor } from './ternaryLayout.ts';
 export interface QuantizeBindings {
   /** f32 input, `rows` rows of `inStride` floats; the first `cols` of each are quantized. */
   x: GPUBuffer;
-  /** Output: `activationWordsFor(cols)` u32 words per row (int8 x4, zero-padded). */
+  /** Output: `activationWordsFor(cols)` u32 words per row (int8 x4 in the order of ternaryLayout.ts, zero-padded). */
   xq: GPUBuffer;
   /** Output: one f32 scale s = 127 / max|x| per row. */
   xScale: GPUBuffer;
@@ -21,7 +22,7 @@ export class QuantizeActivationsKernel {
   private readonly kernel: ComputeKernel;
 
   constructor(private readonly device: GPUDevice) {
-    this.kernel = new ComputeKernel(device, 'quantizeActivations', [quantizeSource]);
+    this.kernel = new ComputeKernel(device, 'quantizeActivations', [layoutSource, quantizeSource]);
   }
 
   prepare(b: QuantizeBindings): Dispatch {

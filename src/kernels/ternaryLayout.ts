@@ -5,6 +5,13 @@
  * (0 = -1, 1 = 0, 2 = +1). Padding columns hold code 1 (weight 0).
  * This is what the kernels read: a GEMV lane takes one block (vec4<u32>) per step, so the 32 lanes
  * on a row read 512 contiguous bytes. Hugging Face's `[out/4, in]` uint8 layout is repacked into it.
+ *
+ * Quantized activations (int8, four per u32 word, little-endian) come in the matching order: within
+ * each group of 16 columns, word q holds columns q, q + 4, q + 8, q + 12. Then `(word >> 2q) &
+ * 0x03030303` puts the four weight codes that meet activation word q one per byte, and a single
+ * subtraction turns them into the signed bytes dot4I8Packed takes (ternaryLayout.wgsl,
+ * ternaryDotPacked.wgsl). In natural order each code had to be moved to its byte separately: about
+ * four times the integer work per weight word, which is what bounded the decode GEMVs on an H100.
  */
 export const BLOCK_COLUMNS = 64;
 export const WORDS_PER_BLOCK = 4;
@@ -18,6 +25,40 @@ export function blocksFor(cols: number): number {
 
 export function activationWordsFor(cols: number): number {
   return blocksFor(cols) * ACT_WORDS_PER_BLOCK;
+}
+
+/** The column that byte `byte` of activation word `word` holds (activationColumn in ternaryLayout.wgsl). */
+export function activationColumn(word: number, byte: number): number {
+  return (word >> 2) * 16 + byte * 4 + (word & 3);
+}
+
+/** Where column `c` sits in a row's activation bytes: the inverse of activationColumn. */
+function activationByteOf(c: number): number {
+  return (c & ~15) + (c & 3) * 4 + ((c >> 2) & 3);
+}
+
+/**
+ * Puts `rows` rows of `cols` values into the activation order, each row padded to whole blocks with
+ * zeros (`activationWordsFor(cols) * 4` values per row). Used for int8 activations and for the
+ * dense baseline's f32 weight rows, which must meet them in the same order.
+ */
+export function toActivationOrder<T extends Int8Array | Float32Array>(values: T, rows: number, cols: number): T {
+  const perRow = activationWordsFor(cols) * 4;
+  const out = new (values.constructor as new (n: number) => T)(rows * perRow);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[r * perRow + activationByteOf(c)] = values[r * cols + c];
+  }
+  return out;
+}
+
+/** The inverse of toActivationOrder: `rows` rows of `cols` values in column order, padding dropped. */
+export function fromActivationOrder<T extends Int8Array | Float32Array>(ordered: T, rows: number, cols: number): T {
+  const perRow = activationWordsFor(cols) * 4;
+  const out = new (ordered.constructor as new (n: number) => T)(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[r * cols + c] = ordered[r * perRow + activationByteOf(c)];
+  }
+  return out;
 }
 
 /** Packs ternary values (row-major Int8Array of -1/0/+1) into the GPU layout. */

@@ -2,6 +2,7 @@ import gemvSource from '../../shaders/ternaryGemv.wgsl?raw';
 import gemvRowsSource from '../../shaders/ternaryGemvRows.wgsl?raw';
 import gemvCommonSource from '../../shaders/ternaryGemvCommon.wgsl?raw';
 import gemmSource from '../../shaders/ternaryGemm.wgsl?raw';
+import layoutSource from '../../shaders/ternaryLayout.wgsl?raw';
 import dotAddSubSource from '../../shaders/ternaryDotAddSub.wgsl?raw';
 import dotPackedSource from '../../shaders/ternaryDotPacked.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
@@ -50,8 +51,8 @@ export class TernaryMatmulKernels {
     this.maxCols = options.maxCols ?? 16384;
     const gemv = this.gemvLayout === 'rows' ? gemvRowsSource : gemvSource;
     const gemvConstants = this.gemvLayout === 'rows' ? constants : { ...constants, BLOCKS_PER_LANE: Math.ceil(blocksFor(this.maxCols) / GEMV_LANES) };
-    this.gemv = new ComputeKernel(device, `ternaryGemv.${this.gemvLayout}.${variant}`, [dot, gemvCommonSource, gemv], gemvConstants);
-    this.gemm = new ComputeKernel(device, `ternaryGemm.${variant}`, [dot, gemmSource], constants);
+    this.gemv = new ComputeKernel(device, `ternaryGemv.${this.gemvLayout}.${variant}`, [layoutSource, dot, gemvCommonSource, gemv], gemvConstants);
+    this.gemm = new ComputeKernel(device, `ternaryGemm.${variant}`, [layoutSource, dot, gemmSource], constants);
   }
 
   /** The dispatches (one per weight part) that compute this product; m = 1 uses the GEMV. */
