@@ -1,9 +1,9 @@
 // Y[m, row] (+)= acc / (xScale[m] * rowScale[row]) for M tokens (prefill).
-// Needs ternaryLayout.wgsl and ternaryOperand / ternaryDotOperand (prepended by the wrapper). Tiles of 64 rows x 64
-// tokens; each of the 256 threads owns 4 consecutive rows x 4 consecutive tokens. Per 64-column
-// block, the workgroup stages its rows' weights, already converted to dot operands (once per
-// block, not once per token), and its tokens' int8 activations in workgroup memory; every thread
-// reuses them.
+// Needs ternaryLayout.wgsl and ternaryOperand / ternaryDotOperand (prepended by the wrapper).
+// Tiles of 64 rows x 64 tokens; each of the 256 threads owns 4 consecutive rows x 4 consecutive
+// tokens. Per 64-column block, the workgroup stages its rows' weights, already converted to dot
+// operands (once per block, not once per token), and its tokens' int8 activations in workgroup
+// memory; every thread reuses them.
 
 struct Params {
   rows: u32,       // rows in this weight part
