@@ -108,12 +108,13 @@ test('model output and names are shown as text, never as HTML', { timeout: 600_0
   assert.equal(await page.locator('#messages img, #messages script').count(), 0);
   assert.equal(await page.locator('#messages li.user .body').first().textContent(), attack);
 
-  // The model's own reply: the engine worker's chunks are rewritten to carry the attack.
+  // The model's own reply: every chunk the engine worker sends is rewritten to carry the attack.
+  // Every reply has at least its closing chunk, so this holds even when the sampled reply is empty.
   await engineWorker(page).evaluate((text) => {
     const post = self.postMessage.bind(self);
     self.postMessage = (m: { type: string; chunk?: { text?: string; choices?: { delta: { content?: string } }[] } }) => {
-      if (m.type === 'chunk' && m.chunk?.text) m.chunk.text = text;
-      if (m.type === 'chunk' && m.chunk?.choices?.[0].delta.content) m.chunk.choices[0].delta.content = text;
+      if (m.type === 'chunk' && m.chunk?.choices) m.chunk.choices[0].delta.content = text;
+      else if (m.type === 'chunk' && m.chunk) m.chunk.text = text;
       post(m);
     };
   }, attack);
