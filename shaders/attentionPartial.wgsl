@@ -1,8 +1,13 @@
 // Causal attention over the KV cache, first half (split-KV / flash-decoding): one workgroup per
 // (KV head, token, split). The keys 0..=pos are cut into `splits` spans; a workgroup streams its
 // span in tiles of 64 keys (one per thread) with an online softmax and writes, for each query head
-// sharing this KV head (GQA), its running max, sum and unnormalized output; attentionCombine.wgsl
-// merges the splits. Each K/V read serves the whole group of query heads.
+// sharing this KV head (GQA), its running max, sum and unnormalized output;
+// attentionCombineQuantize.wgsl merges the splits. Each K/V read serves the whole group of query
+// heads.
+// Decode steps (ROPE) fold in ropeKvWrite.wgsl's work: q is rotated as it is loaded, and the
+// workgroup whose span ends at the new token rotates its key and writes key and value to the cache
+// before reading the span (a storage barrier orders the writes before the workgroup's reads).
+// Prompts keep the separate kernel: their tokens' keys are read by other tokens' workgroups.
 // HEAD_DIM and GROUP are pipeline constants so every loop below has a fixed trip count: the
 // driver unrolls them and keeps the small arrays in registers (with runtime bounds they spilled
 // to local memory and this kernel was ~30x slower on an H100).
@@ -17,14 +22,17 @@ struct Params {
 
 override HEAD_DIM: u32 = 64u; // a multiple of 4, at most 256
 override GROUP: u32 = 1u;     // query heads per KV head, at most 8
+override ROPE: bool = false;  // one token: RoPE and the KV-cache write happen here
 
 @group(0) @binding(0) var<uniform> p: Params;
 // binding 1: `step`, from stepUniform.wgsl
 @group(0) @binding(2) var<storage, read> qkv: array<f32>;
-@group(0) @binding(3) var<storage, read> kCache: array<vec4<f32>>;
-@group(0) @binding(4) var<storage, read> vCache: array<f32>;
+@group(0) @binding(3) var<storage, read_write> kCache: array<vec4<f32>>; // [position, kvHeads, HEAD_DIM]
+@group(0) @binding(4) var<storage, read_write> vCache: array<f32>;
 // [token, kvHead, split, group head, (max, sum, acc[HEAD_DIM])]
 @group(0) @binding(5) var<storage, read_write> partial: array<f32>;
+@group(0) @binding(6) var<storage, read> ropeCos: array<f32>; // [position, HEAD_DIM / 2]
+@group(0) @binding(7) var<storage, read> ropeSin: array<f32>;
 
 const TILE = 64u;
 const V_BATCH = 8u;
@@ -33,6 +41,21 @@ const NEG_BIG = -3.0e38; // stands for -inf, which WGSL implementations need not
 var<workgroup> qs: array<vec4<f32>, GROUP * HEAD_DIM / 4u>;
 var<workgroup> prob: array<f32, GROUP * TILE>;
 var<workgroup> red: array<f32, GROUP * TILE>;
+
+/** Dimension d of the head at qkv[base..] rotated for position pos, as ropeKvWrite.wgsl computes it. */
+fn rotated(base: u32, d: u32, pos: u32) -> f32 {
+  let half = HEAD_DIM / 2u;
+  let i = d % half;
+  let c = ropeCos[pos * half + i];
+  let s = ropeSin[pos * half + i];
+  let x1 = qkv[base + i];
+  let x2 = qkv[base + i + half];
+  return select(x2 * c + x1 * s, x1 * c - x2 * s, d < half);
+}
+
+fn rotated4(base: u32, d: u32, pos: u32) -> vec4<f32> {
+  return vec4(rotated(base, d, pos), rotated(base, d + 1u, pos), rotated(base, d + 2u, pos), rotated(base, d + 3u, pos));
+}
 
 @compute @workgroup_size(TILE)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
@@ -45,9 +68,22 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let start = split * span;
   let end = min(keys, start + span);
   let qBase = m * p.qkvStride + kvh * GROUP * HEAD_DIM;
+  let pos = keys - 1u;
   for (var i = lid; i < GROUP * D4; i += TILE) {
-    qs[i] = vec4(qkv[qBase + 4u * i], qkv[qBase + 4u * i + 1u], qkv[qBase + 4u * i + 2u], qkv[qBase + 4u * i + 3u]);
+    if (ROPE) {
+      qs[i] = rotated4(qBase + (i / D4) * HEAD_DIM, 4u * (i % D4), pos);
+    } else {
+      qs[i] = vec4(qkv[qBase + 4u * i], qkv[qBase + 4u * i + 1u], qkv[qBase + 4u * i + 2u], qkv[qBase + 4u * i + 3u]);
+    }
   }
+  if (ROPE && start < end && end == keys && lid < D4) {
+    let kSrc = m * p.qkvStride + (p.qHeads + kvh) * HEAD_DIM;
+    let vSrc = kSrc + p.kvHeads * HEAD_DIM;
+    let dst = (pos * p.kvHeads + kvh) * HEAD_DIM;
+    kCache[dst / 4u + lid] = rotated4(kSrc, 4u * lid, pos);
+    for (var e = 0u; e < 4u; e++) { vCache[dst + 4u * lid + e] = qkv[vSrc + 4u * lid + e]; }
+  }
+  storageBarrier();
   workgroupBarrier();
   var runMax: array<f32, MAX_GROUP>;
   var runSum: array<f32, MAX_GROUP>;
