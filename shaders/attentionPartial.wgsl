@@ -1,9 +1,8 @@
 // Causal attention over the KV cache, first half (split-KV / flash-decoding): one workgroup per
 // (KV head, token, split). The keys 0..=pos are cut into `splits` spans; a workgroup streams its
 // span in tiles of 64 keys (one per thread) with an online softmax and writes, for each query head
-// sharing this KV head (GQA), its running max, sum and unnormalized output;
-// attentionCombineQuantize.wgsl merges the splits. Each K/V read serves the whole group of query
-// heads.
+// sharing this KV head (GQA), its running max, sum and unnormalized output; attentionCombine.wgsl
+// merges the splits. Each K/V read serves the whole group of query heads.
 // Decode steps (ROPE) fold in ropeKvWrite.wgsl's work: q is rotated as it is loaded, and the
 // workgroup whose span ends at the new token rotates its key and writes key and value to the cache
 // before reading the span (a storage barrier orders the writes before the workgroup's reads).

@@ -1,14 +1,12 @@
 import stepSource from '../../shaders/stepUniform.wgsl?raw';
 import ropeSource from '../../shaders/ropeKvWrite.wgsl?raw';
 import partialSource from '../../shaders/attentionPartial.wgsl?raw';
-import combineSource from '../../shaders/attentionCombineQuantize.wgsl?raw';
+import combineSource from '../../shaders/attentionCombine.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
-import { NORM_QUANTIZE_ROW_SOURCES, normQuantizeRowConstants } from './normQuantize.ts';
-import { activationWordsFor } from './ternaryLayout.ts';
 
-/** The most key spans a decode step's attention is split into (64-key spans fill a 4,096 context). */
+/** attentionCombine.wgsl weighs one split per thread. */
 export const MAX_SPLITS = 64;
 
 export interface AttentionShape {
@@ -26,12 +24,8 @@ export interface AttentionBindings {
   vCache: GPUBuffer;
   ropeCos: GPUBuffer;
   ropeSin: GPUBuffer;
-  /** attn_sub_norm's weight [qHeads * headDim]: the output is normalized and quantized for o_proj. */
-  subNorm: GPUBuffer;
-  eps: number;
-  /** The quantized output: activationWordsFor(qHeads * headDim) words and a scale per token. */
-  xq: GPUBuffer;
-  xScale: GPUBuffer;
+  /** [tokens, qHeads * headDim] */
+  out: GPUBuffer;
   /** Scratch of attentionScratchBytes(shape, tokens, splits) bytes. */
   scratch: GPUBuffer;
   tokens: number;
@@ -45,20 +39,9 @@ export function attentionScratchBytes(shape: AttentionShape, tokens: number, spl
 }
 
 /**
- * The most key spans the combine can weigh on this device: it keeps a weight per (query head, span)
- * in workgroup memory, next to normQuantizeRow's reduction array.
- */
-export function maxSplitsFor(device: GPUDevice, shape: AttentionShape): number {
-  const { WG } = normQuantizeRowConstants(device, 'attentionCombineQuantize', shape.qHeads * shape.headDim);
-  const free = device.limits.maxComputeWorkgroupStorageSize / 4 - WG - shape.qHeads;
-  return Math.max(1, Math.min(MAX_SPLITS, Math.floor(free / shape.qHeads)));
-}
-
-/**
- * RoPE + KV-cache write (ropeKvWrite.wgsl), then causal GQA attention in two steps: per-split
- * softmax states (attentionPartial.wgsl), merged by attentionCombineQuantize.wgsl, which also
- * applies attn_sub_norm and quantizes the result for o_proj. For one token (a decode step) the
- * first kernel's work happens inside attentionPartial: two dispatches instead of three.
+ * RoPE + KV-cache write (ropeKvWrite.wgsl), then causal GQA attention in two steps:
+ * per-split softmax states (attentionPartial.wgsl) merged by attentionCombine.wgsl. For one token
+ * (a decode step) the first kernel's work happens inside attentionPartial: one dispatch fewer.
  */
 export class AttentionKernels {
   private readonly rope: ComputeKernel;
@@ -69,16 +52,13 @@ export class AttentionKernels {
   /** Prompts take one split: a combine without the empty slots. */
   private readonly combineOneSplit: ComputeKernel;
 
-  /** `maxSplits`: the most key spans a pass will use (the combine sums over that many slots); at most maxSplitsFor(device, shape). */
+  /** `maxSplits`: the most key spans a pass will use (the combine sums over that many slots). */
   constructor(
     private readonly device: GPUDevice,
     readonly shape: AttentionShape,
-    readonly maxSplits: number,
+    readonly maxSplits = MAX_SPLITS,
   ) {
-    const limit = maxSplitsFor(device, shape);
-    if (!(Number.isInteger(maxSplits) && maxSplits >= 1 && maxSplits <= limit)) throw new InvalidArgumentError(`attention maxSplits must be an integer in 1..${limit}, got ${maxSplits}`);
-    const threads = normQuantizeRowConstants(device, 'attentionCombineQuantize', shape.qHeads * shape.headDim);
-    if (shape.qHeads > threads.WG) throw new InvalidArgumentError(`attention: ${shape.qHeads} query heads, at most ${threads.WG} on this device`);
+    if (!(Number.isInteger(maxSplits) && maxSplits >= 1 && maxSplits <= MAX_SPLITS)) throw new InvalidArgumentError(`attention maxSplits must be an integer in 1..${MAX_SPLITS}, got ${maxSplits}`);
     this.rope = new ComputeKernel(device, 'ropeKvWrite', [stepSource, ropeSource]);
     const partial = (rope: boolean) =>
       new ComputeKernel(device, rope ? 'attentionPartial.rope' : 'attentionPartial', [stepSource, partialSource], {
@@ -88,14 +68,8 @@ export class AttentionKernels {
       });
     this.partial = partial(false);
     this.partialWithRope = partial(true);
-    const combine = (slots: number) =>
-      new ComputeKernel(device, slots === 1 ? 'attentionCombineQuantize.oneSplit' : 'attentionCombineQuantize', [...NORM_QUANTIZE_ROW_SOURCES, combineSource], {
-        ...threads,
-        HEADS: shape.qHeads,
-        SLOTS: slots,
-      });
-    this.combine = combine(maxSplits);
-    this.combineOneSplit = maxSplits === 1 ? this.combine : combine(1);
+    this.combine = new ComputeKernel(device, 'attentionCombine', [combineSource], { SLOTS: maxSplits });
+    this.combineOneSplit = new ComputeKernel(device, 'attentionCombine.oneSplit', [combineSource], { SLOTS: 1 });
   }
 
   prepare(b: AttentionBindings): Dispatch[] {
@@ -107,10 +81,7 @@ export class AttentionKernels {
     new Float32Array(partialValues.buffer)[4] = 1 / Math.sqrt(headDim);
     const partialParams = createUniformBuffer(this.device, 'attentionPartial.params', partialValues);
     const combine = b.splits === 1 ? this.combineOneSplit : this.combine;
-    const qDim = qHeads * headDim;
-    const combineValues = new Uint32Array([qHeads, kvHeads, headDim, b.splits, qDim, activationWordsFor(qDim), 0, 0]);
-    new Float32Array(combineValues.buffer)[6] = b.eps;
-    const combineParams = createUniformBuffer(this.device, 'attentionCombineQuantize.params', combineValues);
+    const combineParams = createUniformBuffer(this.device, 'attentionCombine.params', new Uint32Array([qHeads, kvHeads, headDim, b.splits]));
     const partial = b.tokens === 1 ? this.partialWithRope : this.partial;
     const rope: Dispatch = {
       kernel: this.rope,
@@ -126,8 +97,8 @@ export class AttentionKernels {
       },
       {
         kernel: combine,
-        bindGroup: combine.bind([combineParams, b.scratch, b.subNorm, b.xq, b.xScale]),
-        workgroups: [b.tokens, 1, 1],
+        bindGroup: combine.bind([combineParams, b.scratch, b.out]),
+        workgroups: [qHeads, b.tokens, 1],
       },
     ];
   }

@@ -1,5 +1,4 @@
 import source from '../../shaders/normQuantize.wgsl?raw';
-import rowSource from '../../shaders/normQuantizeRow.wgsl?raw';
 import layoutSource from '../../shaders/ternaryLayout.wgsl?raw';
 import { ComputeKernel, largestWorkgroupSize, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
@@ -17,26 +16,8 @@ export interface NormQuantizeBindings {
   eps: number;
 }
 
-/** normQuantizeRow.wgsl keeps at most this many words (4 columns each) per thread in registers. */
+/** normQuantize.wgsl keeps at most this many words (4 columns each) per thread in registers. */
 const MAX_WORDS_PER_THREAD = 16;
-
-/** What a kernel ending in normQuantizeRow.wgsl prepends to its own source. */
-export const NORM_QUANTIZE_ROW_SOURCES: readonly string[] = [layoutSource, rowSource];
-
-/**
- * The workgroup size (WG) and words per thread (WORDS_PER_THREAD) that normQuantizeRow.wgsl is
- * compiled with for rows of at most `maxCols` columns: about four words per thread where the
- * device allows that many threads (short per-thread chains of loads), and at least 256 threads.
- */
-export function normQuantizeRowConstants(device: GPUDevice, label: string, maxCols: number): { WG: number; WORDS_PER_THREAD: number } {
-  const words = activationWordsFor(maxCols);
-  const threads = Math.max(256, Math.min(largestWorkgroupSize(device), 2 ** Math.ceil(Math.log2(words / 4))));
-  const wordsPerThread = Math.ceil(words / threads);
-  if (wordsPerThread > MAX_WORDS_PER_THREAD) {
-    throw new InvalidArgumentError(`${label}: rows of ${maxCols} columns need ${wordsPerThread} words per thread on this device (at most ${MAX_WORDS_PER_THREAD})`);
-  }
-  return { WG: threads, WORDS_PER_THREAD: wordsPerThread };
-}
 
 /**
  * RMSNorm + int8 quantization in one pass (normQuantize.wgsl); `gated` first applies relu(gate)^2 * up.
@@ -46,10 +27,18 @@ export class NormQuantizeKernel {
   private readonly kernel: ComputeKernel;
 
   constructor(private readonly device: GPUDevice, readonly gated: boolean, readonly maxCols: number) {
-    const label = gated ? 'relu2NormQuantize' : 'normQuantize';
-    this.kernel = new ComputeKernel(device, label, [...NORM_QUANTIZE_ROW_SOURCES, source], {
+    const words = activationWordsFor(maxCols);
+    // About four words per thread where the device allows that many threads (short per-thread
+    // chains of loads), and at least 256 threads.
+    const threads = Math.max(256, Math.min(largestWorkgroupSize(device), 2 ** Math.ceil(Math.log2(words / 4))));
+    const wordsPerThread = Math.ceil(words / threads);
+    if (wordsPerThread > MAX_WORDS_PER_THREAD) {
+      throw new InvalidArgumentError(`normQuantize: rows of ${maxCols} columns need ${wordsPerThread} words per thread on this device (at most ${MAX_WORDS_PER_THREAD})`);
+    }
+    this.kernel = new ComputeKernel(device, gated ? 'relu2NormQuantize' : 'normQuantize', [layoutSource, source], {
       GATED: gated,
-      ...normQuantizeRowConstants(device, label, maxCols),
+      WG: threads,
+      WORDS_PER_THREAD: wordsPerThread,
     });
   }
 

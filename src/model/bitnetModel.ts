@@ -8,7 +8,7 @@ import { TernaryMatmulKernels, defaultGemvLayout, defaultTernaryVariant, type Ge
 import { NormQuantizeKernel } from '../kernels/normQuantize.ts';
 import { RmsNormKernel } from '../kernels/rmsNorm.ts';
 import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
-import { AttentionKernels, attentionScratchBytes, maxSplitsFor, type AttentionShape } from '../kernels/attention.ts';
+import { AttentionKernels, MAX_SPLITS, attentionScratchBytes } from '../kernels/attention.ts';
 import { DenseGemvKernel } from '../kernels/denseGemv.ts';
 import { DenseLinearKernels } from '../kernels/denseLinear.ts';
 import { ArgmaxKernel } from '../kernels/argmax.ts';
@@ -109,7 +109,7 @@ export class BitNetModel {
     argmax: ArgmaxKernel;
     sample: SampleKernel;
   };
-  private readonly buf: Record<'ids' | 'generated' | 'step' | 'samplerParams' | 'seen' | 'attnScratch' | 'x' | 'qkv' | 'gateUp' | 'xq' | 'xScale' | 'hFinal' | 'logits' | 'ropeCos' | 'ropeSin', GPUBuffer>;
+  private readonly buf: Record<'ids' | 'generated' | 'step' | 'samplerParams' | 'seen' | 'attnScratch' | 'x' | 'qkv' | 'attn' | 'gateUp' | 'xq' | 'xScale' | 'hFinal' | 'logits' | 'ropeCos' | 'ropeSin', GPUBuffer>;
   private readonly kv: { k: GPUBuffer; v: GPUBuffer }[];
   private readonly passes = new Map<string, Dispatch[]>();
   private readonly readbackSlots: GPUBuffer[];
@@ -130,21 +130,20 @@ export class BitNetModel {
     this.contextLength = options.contextLength ?? Math.min(c.maxPositionEmbeddings, 4096);
     this.prefillChunk = Math.min(options.prefillChunk ?? 256, this.contextLength);
     this.variant = options.variant ?? defaultTernaryVariant(ctx.caps);
-    const attentionShape: AttentionShape = { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim };
     // One 64-key tile per workgroup while the cache allows: a decode step has only kvHeads x splits
     // workgroups, and with 3 splits the 2B-4T shape left most of an H100 idle (63 us per layer).
-    this.decodeSplits = Math.min(maxSplitsFor(device, attentionShape), Math.max(1, Math.ceil(this.contextLength / 64)));
+    this.decodeSplits = Math.min(MAX_SPLITS, Math.max(1, Math.ceil(this.contextLength / 64)));
     const qDim = c.numHeads * c.headDim;
     const kvDim = c.numKvHeads * c.headDim;
     const T = this.prefillChunk;
     this.kernels = {
       matmul: new TernaryMatmulKernels(device, this.variant, { gemvLayout: options.gemvLayout ?? defaultGemvLayout(ctx.caps), maxCols: Math.max(c.hiddenSize, qDim, c.intermediateSize) }),
       denseLinear: options.linearFormat === 'f32' ? new DenseLinearKernels(device) : undefined,
-      norm: new NormQuantizeKernel(device, false, c.hiddenSize),
+      norm: new NormQuantizeKernel(device, false, Math.max(c.hiddenSize, qDim)),
       gatedNorm: new NormQuantizeKernel(device, true, c.intermediateSize),
       rmsNorm: new RmsNormKernel(device),
       embed: new EmbedLookupKernel(device, weights.embedding.format),
-      attention: new AttentionKernels(device, attentionShape, this.decodeSplits),
+      attention: new AttentionKernels(device, { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim }, this.decodeSplits),
       lmHead: new DenseGemvKernel(device, options.gemvLayout ?? defaultGemvLayout(ctx.caps), weights.lmHead.format),
       argmax: new ArgmaxKernel(device),
       sample: new SampleKernel(device),
@@ -159,6 +158,7 @@ export class BitNetModel {
       seen: f32('seen', Math.ceil(c.vocabSize / 32)),
       x: f32('x', T * c.hiddenSize),
       qkv: f32('qkv', T * (qDim + 2 * kvDim)),
+      attn: f32('attn', T * qDim),
       gateUp: f32('gateUp', T * 2 * c.intermediateSize),
       xq: f32('xq', T * activationWordsFor(Math.max(c.hiddenSize, qDim, c.intermediateSize))),
       xScale: f32('xScale', T),
@@ -400,6 +400,7 @@ export class BitNetModel {
     const k = this.kernels;
     const b = this.buf;
     const w = this.weights;
+    const qDim = c.numHeads * c.headDim;
     const eps = c.rmsNormEps;
     const d: Dispatch[] = [...k.embed.prepare(w.embedding, b.ids, b.x, m)];
     const norm = (x: GPUBuffer, weight: GPUBuffer, cols: number) =>
@@ -411,8 +412,8 @@ export class BitNetModel {
     w.layers.forEach((layer, i) => {
       d.push(norm(b.x, layer.inputNorm, c.hiddenSize));
       d.push(...linear(layer.qkv, b.qkv));
-      // attention ends in attn_sub_norm and the quantized input of o_proj
-      d.push(...k.attention.prepare({ step: b.step, qkv: b.qkv, kCache: this.kv[i].k, vCache: this.kv[i].v, ropeCos: b.ropeCos, ropeSin: b.ropeSin, subNorm: layer.attnSubNorm, eps, xq: b.xq, xScale: b.xScale, scratch: b.attnScratch, tokens: m, splits: m === 1 ? this.decodeSplits : 1 }));
+      d.push(...k.attention.prepare({ step: b.step, qkv: b.qkv, kCache: this.kv[i].k, vCache: this.kv[i].v, ropeCos: b.ropeCos, ropeSin: b.ropeSin, out: b.attn, scratch: b.attnScratch, tokens: m, splits: m === 1 ? this.decodeSplits : 1 }));
+      d.push(norm(b.attn, layer.attnSubNorm, qDim));
       d.push(...linear(layer.o, b.x, true));
       d.push(norm(b.x, layer.postAttentionNorm, c.hiddenSize));
       d.push(...linear(layer.gateUp, b.gateUp));
