@@ -1,8 +1,10 @@
 // Causal attention, second half: merges the per-split softmax states of attentionPartial.wgsl
 // (rescaling each by exp(max_s - max)) into the output, one workgroup per (query head, token).
 // Thread s loads split s's max and sum; every sum over splits then runs over SLOTS slots, a fixed
-// trip count (unused slots weigh 0 and re-read the last split), so the loads are issued together
-// instead of one per loop iteration. SLOTS is the model's decode split count, 1 for prompts.
+// trip count (slots past the last span that holds keys weigh 0 and re-read that span, which is
+// cached), so the loads are issued together instead of one per loop iteration. SLOTS is the
+// model's decode split count, 1 for prompts. Early in a long context most spans are empty: only
+// the ones holding keys are read from memory.
 
 struct Params {
   qHeads: u32,
@@ -12,8 +14,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> partial: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>; // [token, qHeads * headDim]
+// binding 1: `step`, from stepUniform.wgsl
+@group(0) @binding(2) var<storage, read> partial: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>; // [token, qHeads * headDim]
 
 const MAX_SPLITS = 64u;
 override SLOTS: u32 = MAX_SPLITS; // at least p.splits
@@ -30,9 +33,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let kvh = h / G;
   let first = (m * p.kvHeads + kvh) * p.splits * G * (D + 2u) + (h % G) * (D + 2u);
   let stride = G * (D + 2u);
-  let used = lid < p.splits;
-  let mine = select(-3.0e38, partial[first + min(lid, p.splits - 1u) * stride], used);
-  let mySum = partial[first + min(lid, p.splits - 1u) * stride + 1u];
+  let keys = step.pos0 + m + 1u;
+  let span = spanLength(keys, p.splits);
+  let last = (keys + span - 1u) / span - 1u; // the last span holding keys
+  let used = lid <= last;
+  let mine = select(-3.0e38, partial[first + min(lid, last) * stride], used);
+  let mySum = partial[first + min(lid, last) * stride + 1u];
   maxes[lid] = mine;
   workgroupBarrier();
   for (var s = MAX_SPLITS / 2u; s > 0u; s >>= 1u) {
@@ -40,7 +46,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     workgroupBarrier();
   }
   let best = maxes[0];
-  // an empty split has max -3e38 and sum 0: its weight is 0
   weights[lid] = select(0.0, exp(mine - best), used);
   sums[lid] = mySum;
   workgroupBarrier();
@@ -48,7 +53,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   for (var s = 0u; s < SLOTS; s++) { total += sums[s] * weights[s]; }
   for (var d = lid; d < D; d += MAX_SPLITS) {
     var v = 0.0;
-    for (var s = 0u; s < SLOTS; s++) { v += partial[first + min(s, p.splits - 1u) * stride + 2u + d] * weights[s]; }
+    for (var s = 0u; s < SLOTS; s++) { v += partial[first + min(s, last) * stride + 2u + d] * weights[s]; }
     out[m * p.qHeads * D + h * D + d] = v / total;
   }
 }

@@ -1,8 +1,9 @@
 // Causal attention over the KV cache, first half (split-KV / flash-decoding): one workgroup per
-// (KV head, token, split). The keys 0..=pos are cut into `splits` spans; a workgroup streams its
-// span in tiles of 64 keys (one per thread) with an online softmax and writes, for each query head
-// sharing this KV head (GQA), its running max, sum and unnormalized output; attentionCombine.wgsl
-// merges the splits. Each K/V read serves the whole group of query heads.
+// (KV head, token, split). The keys 0..=pos are cut into `splits` spans (attentionSpan.wgsl); a
+// workgroup streams its span in tiles of 64 keys (one per thread) with an online softmax and
+// writes, for each query head sharing this KV head (GQA), its running max, sum and unnormalized
+// output; attentionCombine.wgsl merges the splits. Each K/V read serves the whole group of query
+// heads.
 // Decode steps (ROPE) fold in ropeKvWrite.wgsl's work: q is rotated as it is loaded, and the
 // workgroup whose span ends at the new token rotates its key and writes key and value to the cache
 // before reading the span (a storage barrier orders the writes before the workgroup's reads).
@@ -33,7 +34,6 @@ override ROPE: bool = false;  // one token: RoPE and the KV-cache write happen h
 @group(0) @binding(6) var<storage, read> ropeCos: array<f32>; // [position, HEAD_DIM / 2]
 @group(0) @binding(7) var<storage, read> ropeSin: array<f32>;
 
-const TILE = 64u;
 const V_BATCH = 8u;
 const MAX_GROUP = 8u; // function-scope arrays need constant sizes; loops use GROUP
 const NEG_BIG = -3.0e38; // stands for -inf, which WGSL implementations need not support
@@ -41,15 +41,14 @@ var<workgroup> qs: array<vec4<f32>, GROUP * HEAD_DIM / 4u>;
 var<workgroup> prob: array<f32, GROUP * TILE>;
 var<workgroup> red: array<f32, GROUP * TILE>;
 
-/** Dimension d of the head at qkv[base..] rotated for position pos, as ropeKvWrite.wgsl computes it. */
+/** Dimension d of the head at qkv[base..] rotated for position pos (ropeRotation.wgsl). */
 fn rotated(base: u32, d: u32, pos: u32) -> f32 {
   let half = HEAD_DIM / 2u;
   let i = d % half;
   let c = ropeCos[pos * half + i];
   let s = ropeSin[pos * half + i];
-  let x1 = qkv[base + i];
-  let x2 = qkv[base + i + half];
-  return select(x2 * c + x1 * s, x1 * c - x2 * s, d < half);
+  let r = ropeRotate(qkv[base + i], qkv[base + i + half], c, s);
+  return select(r.y, r.x, d < half);
 }
 
 fn rotated4(base: u32, d: u32, pos: u32) -> vec4<f32> {
@@ -63,9 +62,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let split = wid.z;
   let D4 = HEAD_DIM / 4u;
   let keys = step.pos0 + m + 1u;
-  let span = ((keys + p.splits - 1u) / p.splits + TILE - 1u) / TILE * TILE;
+  let span = spanLength(keys, p.splits);
   let start = split * span;
   let end = min(keys, start + span);
+  // attentionCombine.wgsl never reads a span past the last key: nothing to do or write
+  if (start >= end) { return; }
   let qBase = m * p.qkvStride + kvh * GROUP * HEAD_DIM;
   let pos = keys - 1u;
   for (var i = lid; i < GROUP * D4; i += TILE) {
@@ -75,7 +76,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       qs[i] = vec4(qkv[qBase + 4u * i], qkv[qBase + 4u * i + 1u], qkv[qBase + 4u * i + 2u], qkv[qBase + 4u * i + 3u]);
     }
   }
-  if (ROPE && start < end && end == keys && lid < D4) {
+  if (ROPE && end == keys && lid < D4) {
     let kSrc = m * p.qkvStride + (p.qHeads + kvh) * HEAD_DIM;
     let vSrc = kSrc + p.kvHeads * HEAD_DIM;
     let dst = (pos * p.kvHeads + kvh) * HEAD_DIM;

@@ -1,4 +1,4 @@
-// Rotary position embedding (rotate-half convention) on the q and k heads of the fused qkv
+// Rotary position embedding (ropeRotation.wgsl) on the q and k heads of the fused qkv
 // projection, and the KV-cache write: rotated k and plain v go to the cache at the token's
 // position. One workgroup per (head slot, token); slots are q heads, then k heads, then v heads.
 // cos/sin come from a table computed on the CPU in float32, as transformers computes them.
@@ -35,17 +35,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   for (var i = lid; i < half; i += 64u) {
     let c = ropeCos[pos * half + i];
     let s = ropeSin[pos * half + i];
-    let x1 = qkv[src + i];
-    let x2 = qkv[src + i + half];
-    let r1 = x1 * c - x2 * s;
-    let r2 = x2 * c + x1 * s;
+    let r = ropeRotate(qkv[src + i], qkv[src + i + half], c, s);
     if (slot < p.qHeads) {
-      qkv[src + i] = r1;
-      qkv[src + i + half] = r2;
+      qkv[src + i] = r.x;
+      qkv[src + i + half] = r.y;
     } else {
       let dst = (pos * p.kvHeads + slot - p.qHeads) * p.headDim;
-      kCache[dst + i] = r1;
-      kCache[dst + i + half] = r2;
+      kCache[dst + i] = r.x;
+      kCache[dst + i + half] = r.y;
     }
   }
 }

@@ -1,5 +1,7 @@
 import stepSource from '../../shaders/stepUniform.wgsl?raw';
+import rotationSource from '../../shaders/ropeRotation.wgsl?raw';
 import ropeSource from '../../shaders/ropeKvWrite.wgsl?raw';
+import spanSource from '../../shaders/attentionSpan.wgsl?raw';
 import partialSource from '../../shaders/attentionPartial.wgsl?raw';
 import combineSource from '../../shaders/attentionCombine.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
@@ -59,37 +61,32 @@ export class AttentionKernels {
     readonly maxSplits = MAX_SPLITS,
   ) {
     if (!(Number.isInteger(maxSplits) && maxSplits >= 1 && maxSplits <= MAX_SPLITS)) throw new InvalidArgumentError(`attention maxSplits must be an integer in 1..${MAX_SPLITS}, got ${maxSplits}`);
-    this.rope = new ComputeKernel(device, 'ropeKvWrite', [stepSource, ropeSource]);
+    this.rope = new ComputeKernel(device, 'ropeKvWrite', [stepSource, rotationSource, ropeSource]);
     const partial = (rope: boolean) =>
-      new ComputeKernel(device, rope ? 'attentionPartial.rope' : 'attentionPartial', [stepSource, partialSource], {
+      new ComputeKernel(device, rope ? 'attentionPartial.rope' : 'attentionPartial', [stepSource, spanSource, rotationSource, partialSource], {
         HEAD_DIM: shape.headDim,
         GROUP: shape.qHeads / shape.kvHeads,
         ROPE: rope,
       });
     this.partial = partial(false);
     this.partialWithRope = partial(true);
-    this.combine = new ComputeKernel(device, 'attentionCombine', [combineSource], { SLOTS: maxSplits });
-    this.combineOneSplit = new ComputeKernel(device, 'attentionCombine.oneSplit', [combineSource], { SLOTS: 1 });
+    this.combine = new ComputeKernel(device, 'attentionCombine', [stepSource, spanSource, combineSource], { SLOTS: maxSplits });
+    this.combineOneSplit = new ComputeKernel(device, 'attentionCombine.oneSplit', [stepSource, spanSource, combineSource], { SLOTS: 1 });
   }
 
   prepare(b: AttentionBindings): Dispatch[] {
     const { qHeads, kvHeads, headDim } = this.shape;
     if (!(Number.isInteger(b.splits) && b.splits >= 1 && b.splits <= this.maxSplits)) throw new InvalidArgumentError(`attention splits must be an integer in 1..${this.maxSplits}, got ${b.splits}`);
     const qkvStride = (qHeads + 2 * kvHeads) * headDim;
-    const ropeParams = createUniformBuffer(this.device, 'ropeKvWrite.params', new Uint32Array([qHeads, kvHeads, headDim, qkvStride]));
     const partialValues = new Uint32Array([qHeads, kvHeads, qkvStride, b.splits, 0, 0, 0, 0]);
     new Float32Array(partialValues.buffer)[4] = 1 / Math.sqrt(headDim);
     const partialParams = createUniformBuffer(this.device, 'attentionPartial.params', partialValues);
     const combine = b.splits === 1 ? this.combineOneSplit : this.combine;
     const combineParams = createUniformBuffer(this.device, 'attentionCombine.params', new Uint32Array([qHeads, kvHeads, headDim, b.splits]));
-    const partial = b.tokens === 1 ? this.partialWithRope : this.partial;
-    const rope: Dispatch = {
-      kernel: this.rope,
-      bindGroup: this.rope.bind([ropeParams, b.step, b.qkv, b.ropeCos, b.ropeSin, b.kCache, b.vCache]),
-      workgroups: [qHeads + 2 * kvHeads, b.tokens, 1],
-    };
+    const oneToken = b.tokens === 1;
+    const partial = oneToken ? this.partialWithRope : this.partial;
     return [
-      ...(b.tokens === 1 ? [] : [rope]),
+      ...(oneToken ? [] : [this.ropeDispatch(b, qkvStride)]),
       {
         kernel: partial,
         bindGroup: partial.bind([partialParams, b.step, b.qkv, b.kCache, b.vCache, b.scratch, b.ropeCos, b.ropeSin]),
@@ -97,9 +94,20 @@ export class AttentionKernels {
       },
       {
         kernel: combine,
-        bindGroup: combine.bind([combineParams, b.scratch, b.out]),
+        bindGroup: combine.bind([combineParams, b.step, b.scratch, b.out]),
         workgroups: [qHeads, b.tokens, 1],
       },
     ];
+  }
+
+  /** RoPE on q and k and the KV-cache write of a prompt's tokens, before any of them attends. */
+  private ropeDispatch(b: AttentionBindings, qkvStride: number): Dispatch {
+    const { qHeads, kvHeads, headDim } = this.shape;
+    const params = createUniformBuffer(this.device, 'ropeKvWrite.params', new Uint32Array([qHeads, kvHeads, headDim, qkvStride]));
+    return {
+      kernel: this.rope,
+      bindGroup: this.rope.bind([params, b.step, b.qkv, b.ropeCos, b.ropeSin, b.kCache, b.vCache]),
+      workgroups: [qHeads + 2 * kvHeads, b.tokens, 1],
+    };
   }
 }
