@@ -14,6 +14,9 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> generated: array<u32>;
 
 override WG: u32 = 256u; // a power of two: as many threads as the device allows, up to 1024
+// A thread reads its logits CHUNK at a time, loads issued together (a plain strided loop waited
+// for each load in turn: 27 us for a 128256-entry vocabulary on an H100).
+const CHUNK = 16u;
 var<workgroup> bestValue: array<f32, WG>;
 var<workgroup> bestIndex: array<u32, WG>;
 
@@ -21,9 +24,16 @@ var<workgroup> bestIndex: array<u32, WG>;
 fn main(@builtin(local_invocation_index) lid: u32) {
   var bv = -3.0e38;
   var bi = 0xffffffffu;
-  for (var i = lid; i < p.n; i += WG) {
-    let v = logits[p.offset + i];
-    if (v > bv) { bv = v; bi = i; }
+  for (var base = 0u; base < p.n; base += WG * CHUNK) {
+    var v: array<f32, CHUNK>;
+    for (var u = 0u; u < CHUNK; u++) {
+      // past the end: re-read the last logit (in bounds); `i < p.n` below leaves it out
+      v[u] = logits[p.offset + min(base + u * WG + lid, p.n - 1u)];
+    }
+    for (var u = 0u; u < CHUNK; u++) {
+      let i = base + u * WG + lid;
+      if (i < p.n && v[u] > bv) { bv = v[u]; bi = i; }
+    }
   }
   bestValue[lid] = bv;
   bestIndex[lid] = bi;

@@ -1,10 +1,11 @@
 // Checks of the BitLinear kernels against the CPU reference. Shared by the Node tests
 // (test/ternaryKernels.test.ts) and the Chromium page (e2e/), so both run the very same cases.
 import type { GpuContext } from '../src/gpu/context.ts';
-import { createStorageBuffer, readBuffer } from '../src/gpu/buffers.ts';
+import { createStorageBuffer, createUniformBuffer, readBuffer } from '../src/gpu/buffers.ts';
 import { ComputeKernel, kernelsReady, submitDispatches, type Dispatch } from '../src/gpu/computeKernel.ts';
 import { QuantizeActivationsKernel } from '../src/kernels/quantizeActivations.ts';
 import { NormQuantizeKernel } from '../src/kernels/normQuantize.ts';
+import { ArgmaxKernel } from '../src/kernels/argmax.ts';
 import { TernaryMatmulKernels, type GemvLayout, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
 import { activationWordsFor, fromActivationOrder, packTernary, repackHuggingFaceTernary } from '../src/kernels/ternaryLayout.ts';
 import { uploadTernaryWeights } from '../src/kernels/ternaryWeights.ts';
@@ -151,6 +152,38 @@ export const kernelChecks: NamedCheck[] = [
       const viaHf = await runOnGpu(ctx, c, 'addsub', true, repackHuggingFaceTernary(hf, c.n, c.k));
       const direct = await runOnGpu(ctx, c, 'addsub', true);
       checkEqualArrays(new Int32Array(viaHf.out), new Int32Array(direct.out), 'HF repack vs direct pack');
+    },
+  },
+  {
+    name: 'argmax gives the first largest logit wherever it lies (ties, first and last index, odd lengths, an offset row)',
+    async run(ctx) {
+      const { device } = ctx;
+      const kernel = new ArgmaxKernel(device);
+      const cases: { n: number; offset: number; peaks: number[] }[] = [
+        { n: 128256, offset: 0, peaks: [70001, 90000] },
+        { n: 128256, offset: 0, peaks: [128255] },
+        { n: 128256, offset: 0, peaks: [0, 5] },
+        // 1,024 apart: the same thread sees all three, in one chunk and in later ones
+        { n: 128256, offset: 0, peaks: [2055 + 1024 * 40, 2055 + 1024 * 3, 2055] },
+        { n: 517, offset: 300, peaks: [516] },
+        { n: 33, offset: 7, peaks: [6, 5] },
+      ];
+      for (const [i, c] of cases.entries()) {
+        const rand = seededRandom(40 + i);
+        const logits = Float32Array.from({ length: c.offset + c.n + 64 }, () => rand() * 20 - 10);
+        for (const p of c.peaks) logits[c.offset + p] = 50;
+        logits[c.offset + c.n] = 99; // past the row: must be ignored
+        const genIndex = 3;
+        const ids = createStorageBuffer(device, 'ids', 16);
+        const generated = createStorageBuffer(device, 'generated', 32);
+        const step = createUniformBuffer(device, 'step', new Uint32Array([0, genIndex, 0, 0]));
+        await kernelsReady(device);
+        submitDispatches(device, [kernel.prepare(step, createStorageBuffer(device, 'logits', logits), c.n, c.offset, ids, generated)]);
+        const expected = Math.min(...c.peaks);
+        const id = new Uint32Array(await readBuffer(device, ids))[0];
+        const recorded = new Uint32Array(await readBuffer(device, generated))[genIndex];
+        check(id === expected && recorded === expected, `argmax of ${c.n} logits at offset ${c.offset} with peaks at ${c.peaks}: got ${id} (history ${recorded}), expected ${expected}`);
+      }
     },
   },
   {
