@@ -1,10 +1,14 @@
 // Where a pass spends GPU time: each dispatch of the decode step (or a prefill pass) is replayed
 // many times on its own and timed, then the times are summed per kernel. Barriers between
-// dependent dispatches are included, as in a real step.
+// dependent dispatches are included, as in a real step. Then the step's anatomy: CPU time to
+// record and to submit it, GPU time with steps queued back to back, and the same number of the
+// cheapest dependent dispatch (the floor any schedule of that many dispatches pays).
 //   node --import ./tools/register.js tools/profilePass.ts [--model 2B-4T] [--m 1] [--reps 100] [--embedding bf16]
 import { createNodeGpuContext } from '../src/node/nodeGpu.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
-import { recordDispatch } from '../src/gpu/computeKernel.ts';
+import { ComputeKernel, kernelsReady, recordDispatch, type Dispatch } from '../src/gpu/computeKernel.ts';
+import { createStorageBuffer } from '../src/gpu/buffers.ts';
+import floorSource from './bench/dependentDispatch.wgsl?raw';
 import { MODEL_SHAPES, syntheticSource } from './bench/syntheticSource.ts';
 import type { EmbeddingFormat } from '../src/kernels/embeddingWeights.ts';
 
@@ -62,5 +66,47 @@ console.log(`sum of per-dispatch times: ${(total / 1000).toFixed(3)} ms; one who
 console.log('| kernel | dispatches | total us | us each |\n|---|---|---|---|');
 for (const [k, v] of [...byKernel].sort((a, b) => b[1].us - a[1].us)) {
   console.log(`| ${k} | ${v.count} | ${v.us.toFixed(1)} | ${(v.us / v.count).toFixed(2)} |`);
+}
+
+/**
+ * Records `steps` copies of `list`, one command buffer each, then submits them together (Dawn
+ * records the Vulkan commands inside submit; the GPU starts when it returns). Milliseconds per step.
+ */
+async function anatomy(list: readonly Dispatch[], steps: number): Promise<{ record: number; submit: number; gpu: number }> {
+  const t0 = performance.now();
+  const buffers: GPUCommandBuffer[] = [];
+  for (let i = 0; i < steps; i++) {
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    for (const d of list) recordDispatch(pass, d);
+    pass.end();
+    buffers.push(encoder.finish());
+  }
+  const t1 = performance.now();
+  device.queue.submit(buffers);
+  const t2 = performance.now();
+  await device.queue.onSubmittedWorkDone();
+  const t3 = performance.now();
+  return { record: (t1 - t0) / steps, submit: (t2 - t1) / steps, gpu: (t3 - t2) / steps };
+}
+
+const floorKernel = new ComputeKernel(device, 'dependentDispatch', [floorSource]);
+await kernelsReady(device);
+const counter = createStorageBuffer(device, 'counter', 4);
+const floorList: Dispatch[] = dispatches.map(() => ({ kernel: floorKernel, bindGroup: floorKernel.bind([counter]), workgroups: [1, 1, 1] }));
+const steps = 20;
+const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
+for (const [name, list] of [
+  ['this pass', dispatches],
+  [`${dispatches.length} dependentDispatch.wgsl`, floorList],
+] as const) {
+  await anatomy(list, 2);
+  const runs: Awaited<ReturnType<typeof anatomy>>[] = [];
+  for (let r = 0; r < 5; r++) runs.push(await anatomy(list, steps));
+  const [record, submit, gpu] = (['record', 'submit', 'gpu'] as const).map((k) => median(runs.map((x) => x[k])));
+  console.log(
+    `${name}, ${steps} passes queued together, per pass (median of 5): record ${record.toFixed(3)} ms, submit ${submit.toFixed(3)} ms, ` +
+      `GPU ${gpu.toFixed(3)} ms (${((gpu * 1000) / list.length).toFixed(2)} us per dispatch)`,
+  );
 }
 process.exit(0);
