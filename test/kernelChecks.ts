@@ -6,7 +6,7 @@ import { ComputeKernel, kernelsReady, submitDispatches, type Dispatch } from '..
 import { QuantizeActivationsKernel } from '../src/kernels/quantizeActivations.ts';
 import { NormQuantizeKernel } from '../src/kernels/normQuantize.ts';
 import { ArgmaxKernel } from '../src/kernels/argmax.ts';
-import { TernaryMatmulKernels, type GemvLayout, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
+import { TernaryMatmulKernels, gemvSubgroupLanes, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
 import { activationWordsFor, fromActivationOrder, packTernary, repackHuggingFaceTernary } from '../src/kernels/ternaryLayout.ts';
 import { uploadTernaryWeights } from '../src/kernels/ternaryWeights.ts';
 import { bitLinearOutput, roundHalfEven, ternaryAccumulators } from './reference/bitlinear.ts';
@@ -28,13 +28,23 @@ interface Case {
   maxBindingBytes?: number;
 }
 
+/** The GEMV forms: lanes summing through workgroup memory, lanes summing in subgroups, a row per invocation. */
+type GemvForm = 'lanes' | 'subgroup' | 'rows';
+
+function gemvFormsOf(ctx: GpuContext): GemvForm[] {
+  return gemvSubgroupLanes(ctx.caps) === undefined ? ['lanes', 'rows'] : ['lanes', 'subgroup', 'rows'];
+}
+
 const kernelCache = new WeakMap<GPUDevice, Map<string, TernaryMatmulKernels>>();
-function matmulKernels(device: GPUDevice, variant: TernaryDotVariant, raw: boolean, gemvLayout: GemvLayout = 'lanes'): TernaryMatmulKernels {
-  let byKey = kernelCache.get(device);
-  if (!byKey) kernelCache.set(device, (byKey = new Map()));
-  const key = `${variant}:${raw}:${gemvLayout}`;
+function matmulKernels(ctx: GpuContext, variant: TernaryDotVariant, raw: boolean, form: GemvForm = 'lanes'): TernaryMatmulKernels {
+  let byKey = kernelCache.get(ctx.device);
+  if (!byKey) kernelCache.set(ctx.device, (byKey = new Map()));
+  const key = `${variant}:${raw}:${form}`;
   let k = byKey.get(key);
-  if (!k) byKey.set(key, (k = new TernaryMatmulKernels(device, variant, { rawAccumulators: raw, gemvLayout })));
+  if (!k) {
+    const options = { rawAccumulators: raw, gemvLayout: form === 'rows' ? ('rows' as const) : ('lanes' as const), subgroupLanes: form === 'subgroup' ? gemvSubgroupLanes(ctx.caps) : undefined };
+    byKey.set(key, (k = new TernaryMatmulKernels(ctx.device, variant, options)));
+  }
   return k;
 }
 
@@ -50,7 +60,7 @@ function makeInput(c: Case): { w: Int8Array; x: Float32Array; rowScale: Float32A
 }
 
 /** Runs quantize + ternary matmul on the GPU; returns what came back. */
-async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, raw: boolean, packed?: Uint32Array, layout: GemvLayout = 'lanes') {
+async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, raw: boolean, packed?: Uint32Array, form: GemvForm = 'lanes') {
   const { device } = ctx;
   const { w, x, rowScale } = makeInput(c);
   const weights = uploadTernaryWeights(device, 'w', packed ?? packTernary(w, c.n, c.k), rowScale, c.n, c.k, c.maxBindingBytes);
@@ -60,7 +70,7 @@ async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, ra
   const y = createStorageBuffer(device, 'y', c.m * c.n * 4);
   const dispatches: Dispatch[] = [
     new QuantizeActivationsKernel(device).prepare({ x: xBuf, xq, xScale, rows: c.m, cols: c.k }),
-    ...matmulKernels(device, variant, raw, layout).prepare({ weights, xq, xScale, y, m: c.m }),
+    ...matmulKernels(ctx, variant, raw, form).prepare({ weights, xq, xScale, y, m: c.m }),
   ];
   await kernelsReady(device);
   submitDispatches(device, dispatches);
@@ -71,10 +81,10 @@ async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, ra
   return { w, x, rowScale, weights, gpuQ, gpuScale, out };
 }
 
-async function checkCase(ctx: GpuContext, c: Case, variant: TernaryDotVariant, layout: GemvLayout = 'lanes'): Promise<void> {
-  const what = `${variant}${c.m === 1 ? `/${layout}` : ''} m=${c.m} n=${c.n} k=${c.k}${c.special ? ` ${c.special}` : ''}`;
+async function checkCase(ctx: GpuContext, c: Case, variant: TernaryDotVariant, form: GemvForm = 'lanes'): Promise<void> {
+  const what = `${variant}${c.m === 1 ? `/${form}` : ''} m=${c.m} n=${c.n} k=${c.k}${c.special ? ` ${c.special}` : ''}`;
   // Integer accumulators: bit-exact against the CPU, from the activations the GPU quantized.
-  const raw = await runOnGpu(ctx, c, variant, true, undefined, layout);
+  const raw = await runOnGpu(ctx, c, variant, true, undefined, form);
   for (let r = 0; r < c.m; r++) {
     let m = 0;
     for (let i = 0; i < c.k; i++) m = Math.max(m, Math.abs(raw.x[r * c.k + i]));
@@ -88,7 +98,7 @@ async function checkCase(ctx: GpuContext, c: Case, variant: TernaryDotVariant, l
   const acc = ternaryAccumulators(raw.gpuQ, raw.w, c.m, c.n, c.k);
   checkEqualArrays(new Int32Array(raw.out), acc, `${what}: accumulators`);
   // Scaled outputs: float tolerance.
-  const scaled = await runOnGpu(ctx, c, variant, false, undefined, layout);
+  const scaled = await runOnGpu(ctx, c, variant, false, undefined, form);
   checkClose(new Float32Array(scaled.out), bitLinearOutput(acc, scaled.gpuScale, scaled.rowScale, c.m, c.n), `${what}: outputs`, 1e-5, 1e-6);
 }
 
@@ -116,12 +126,12 @@ function variantsOf(ctx: GpuContext): TernaryDotVariant[] {
 
 export const kernelChecks: NamedCheck[] = [
   {
-    name: 'ternary GEMV (both layouts) and GEMM match the CPU reference (accumulators bit-exact) for awkward shapes',
+    name: 'ternary GEMV (every form the adapter has) and GEMM match the CPU reference (accumulators bit-exact) for awkward shapes',
     async run(ctx) {
       for (const variant of variantsOf(ctx)) {
         for (const c of CASES) {
-          await checkCase(ctx, c, variant, 'lanes');
-          if (c.m === 1) await checkCase(ctx, c, variant, 'rows');
+          if (c.m > 1) await checkCase(ctx, c, variant);
+          else for (const form of gemvFormsOf(ctx)) await checkCase(ctx, c, variant, form);
         }
       }
     },
@@ -190,7 +200,7 @@ export const kernelChecks: NamedCheck[] = [
     name: 'bad shapes and sizes are refused with clear errors before any GPU work',
     async run(ctx) {
       const { device } = ctx;
-      const kernels = matmulKernels(device, 'addsub', false);
+      const kernels = matmulKernels(ctx, 'addsub', false);
       const quant = new QuantizeActivationsKernel(device);
       await checkRejects(() => uploadTernaryWeights(device, 'layer.q', new Uint32Array(0), new Float32Array(0), 4, 0), 'InvalidArgumentError', /layer\.q.*positive integer rows and cols.*4 x 0/);
       await checkRejects(() => uploadTernaryWeights(device, 'layer.k', new Uint32Array(10), new Float32Array(4), 4, 64), 'InvalidArgumentError', /layer\.k: packed weights hold 10 words.*needs 16/);

@@ -5,7 +5,7 @@ import { createNodeGpuContext } from '../src/node/nodeGpu.ts';
 import { createStorageBuffer } from '../src/gpu/buffers.ts';
 import { recordDispatch, type Dispatch } from '../src/gpu/computeKernel.ts';
 import { QuantizeActivationsKernel } from '../src/kernels/quantizeActivations.ts';
-import { TernaryMatmulKernels, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
+import { TernaryMatmulKernels, gemvSubgroupLanes, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
 import { activationWordsFor, blocksFor } from '../src/kernels/ternaryLayout.ts';
 import { uploadTernaryWeights, destroyTernaryWeights } from '../src/kernels/ternaryWeights.ts';
 
@@ -22,6 +22,7 @@ const ctx = await createNodeGpuContext();
 const { device } = ctx;
 const variants: TernaryDotVariant[] = ctx.caps.dot4I8Packed ? ['addsub', 'dot4'] : ['addsub'];
 const quantizer = new QuantizeActivationsKernel(device);
+const lanes = gemvSubgroupLanes(ctx.caps);
 console.log(`adapter: ${ctx.caps.adapterName}; variants: ${variants.join(', ')}; iterations: ${iters}`);
 console.log('| N x K | M | variant | us/call | weight GB/s | TOPS (int8) |');
 console.log('|---|---|---|---|---|---|');
@@ -48,16 +49,19 @@ for (const [n, k] of shapes) {
     const xScale = createStorageBuffer(device, 'xScale', m * 4);
     const y = createStorageBuffer(device, 'y', m * n * 4);
     await timeDispatches([quantizer.prepare({ x, xq, xScale, rows: m, cols: k })], 1);
-    for (const variant of variants) {
-      const dispatches = new TernaryMatmulKernels(device, variant).prepare({ weights, xq, xScale, y, m });
+    // the GEMV summing through workgroup memory, and in subgroups where the adapter allows
+    const forms = m === 1 && lanes !== undefined ? [undefined, lanes] : [undefined];
+    for (const [variant, subgroupLanes] of variants.flatMap((v) => forms.map((f) => [v, f] as const))) {
+      const dispatches = new TernaryMatmulKernels(device, variant, { subgroupLanes, maxCols: k }).prepare({ weights, xq, xScale, y, m });
+      const name = subgroupLanes ? `${variant}, subgroup` : variant;
       await timeDispatches(dispatches, 5); // warm-up
       const ms1 = await timeDispatches(dispatches, 1);
       const msN = await timeDispatches(dispatches, iters + 1);
       const perCall = Math.max((msN - ms1) / iters, 1e-6) * 1000; // us, submit overhead removed
       const gbps = (n * blocksFor(k) * 16) / (perCall * 1e-6) / 1e9;
       const tops = (2 * m * n * k) / (perCall * 1e-6) / 1e12;
-      results.push({ n, k, m, variant, usPerCall: perCall, weightGBps: gbps, tops });
-      console.log(`| ${n} x ${k} | ${m} | ${variant} | ${perCall.toFixed(2)} | ${gbps.toFixed(0)} | ${tops.toFixed(2)} |`);
+      results.push({ n, k, m, variant: name, usPerCall: perCall, weightGBps: gbps, tops });
+      console.log(`| ${n} x ${k} | ${m} | ${name} | ${perCall.toFixed(2)} | ${gbps.toFixed(0)} | ${tops.toFixed(2)} |`);
     }
     for (const b of [x, xq, xScale, y]) b.destroy();
   }

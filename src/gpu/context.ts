@@ -6,6 +6,10 @@ export interface GpuCapabilities {
   adapterName: string;
   shaderF16: boolean;
   subgroups: boolean;
+  /** The smallest subgroup size the adapter may use; 0 when it does not say or has no subgroups. */
+  subgroupMinSize: number;
+  /** WGSL `@builtin(subgroup_id)` (language feature `subgroup_id`). */
+  subgroupId: boolean;
   timestampQuery: boolean;
   /** A CPU implementation (SwiftShader, lavapipe): kernels avoid workgroup barriers there. */
   cpuAdapter: boolean;
@@ -84,6 +88,8 @@ export async function createGpuContext(gpu: GPU | undefined, options: GpuContext
       cpuAdapter: (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter === true || info?.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software/i.test(adapterName),
       shaderF16: device.features.has('shader-f16'),
       subgroups: device.features.has('subgroups'),
+      subgroupMinSize: device.features.has('subgroups') ? (info?.subgroupMinSize ?? 0) : 0,
+      subgroupId: languageFeatures?.has('subgroup_id') ?? false,
       timestampQuery: device.features.has('timestamp-query'),
       dot4I8Packed: languageFeatures?.has('packed_4x8_integer_dot_product') ?? false,
       maxStorageBufferBindingSize: device.limits.maxStorageBufferBindingSize,

@@ -1,4 +1,5 @@
 import gemvSource from '../../shaders/ternaryGemv.wgsl?raw';
+import gemvSubgroupSource from '../../shaders/ternaryGemvSubgroup.wgsl?raw';
 import gemvRowsSource from '../../shaders/ternaryGemvRows.wgsl?raw';
 import gemvCommonSource from '../../shaders/ternaryGemvCommon.wgsl?raw';
 import gemmSource from '../../shaders/ternaryGemm.wgsl?raw';
@@ -25,9 +26,10 @@ export type GemvLayout = 'lanes' | 'rows';
 
 export type TernaryLinearBindings = LinearBindings<TernaryWeights>;
 
-const GEMV_ROWS_PER_WORKGROUP: Record<GemvLayout, number> = { lanes: 8, rows: 64 };
-/** Lanes sharing a row in ternaryGemv.wgsl. */
+/** Lanes sharing a row in ternaryGemv.wgsl (at most, in ternaryGemvSubgroup.wgsl). */
 const GEMV_LANES = 32;
+/** Invocations per workgroup of both lanes GEMVs; ternaryGemvRows.wgsl has a row per invocation of 64. */
+const GEMV_WORKGROUP: Record<GemvLayout, number> = { lanes: 256, rows: 64 };
 
 /**
  * Ternary BitLinear products y = (xq . w) / (s_x * d): a GEMV for one token (decode) and a tiled
@@ -36,29 +38,46 @@ const GEMV_LANES = 32;
 export class TernaryMatmulKernels {
   private readonly gemv: ComputeKernel;
   private readonly gemm: ComputeKernel;
+  private readonly gemvRowsPerWorkgroup: number;
   readonly gemvLayout: GemvLayout;
   /** The widest input (columns) the GEMV is compiled for: its loop over a row has a fixed trip count. */
   readonly maxCols: number;
 
+  /**
+   * `subgroupLanes`: with the lanes layout, sum each row in a subgroup of this many lanes
+   * (ternaryGemvSubgroup.wgsl; see gemvSubgroupLanes) instead of through workgroup memory.
+   */
   constructor(
     private readonly device: GPUDevice,
     readonly variant: TernaryDotVariant,
-    options: { rawAccumulators?: boolean; gemvLayout?: GemvLayout; maxCols?: number } = {},
+    options: { rawAccumulators?: boolean; gemvLayout?: GemvLayout; maxCols?: number; subgroupLanes?: number } = {},
   ) {
     const dot = variant === 'dot4' ? dotPackedSource : dotAddSubSource;
     const constants = { RAW_ACC: options.rawAccumulators ?? false };
     this.gemvLayout = options.gemvLayout ?? 'lanes';
     this.maxCols = options.maxCols ?? 16384;
-    const gemv = this.gemvLayout === 'rows' ? gemvRowsSource : gemvSource;
-    const gemvConstants = this.gemvLayout === 'rows' ? constants : { ...constants, BLOCKS_PER_LANE: Math.ceil(blocksFor(this.maxCols) / GEMV_LANES) };
-    this.gemv = new ComputeKernel(device, `ternaryGemv.${this.gemvLayout}.${variant}`, [layoutSource, dot, gemvCommonSource, gemv], gemvConstants);
+    const common = [layoutSource, dot, gemvCommonSource];
+    const lanes = options.subgroupLanes;
+    if (this.gemvLayout === 'rows') {
+      this.gemv = new ComputeKernel(device, `ternaryGemv.rows.${variant}`, [...common, gemvRowsSource], constants);
+      this.gemvRowsPerWorkgroup = GEMV_WORKGROUP.rows;
+    } else if (lanes !== undefined) {
+      if (!(Number.isInteger(Math.log2(lanes)) && lanes >= 1 && lanes <= GEMV_LANES)) throw new InvalidArgumentError(`subgroupLanes must be a power of two in 1..${GEMV_LANES}, got ${lanes}`);
+      const gemvConstants = { ...constants, LANES: lanes, BLOCKS_PER_LANE: Math.ceil(blocksFor(this.maxCols) / lanes) };
+      this.gemv = new ComputeKernel(device, `ternaryGemv.subgroup${lanes}.${variant}`, [gemvSubgroupSource, ...common], gemvConstants);
+      this.gemvRowsPerWorkgroup = GEMV_WORKGROUP.lanes / lanes;
+    } else {
+      const gemvConstants = { ...constants, BLOCKS_PER_LANE: Math.ceil(blocksFor(this.maxCols) / GEMV_LANES) };
+      this.gemv = new ComputeKernel(device, `ternaryGemv.lanes.${variant}`, [...common, gemvSource], gemvConstants);
+      this.gemvRowsPerWorkgroup = GEMV_WORKGROUP.lanes / GEMV_LANES;
+    }
     this.gemm = new ComputeKernel(device, `ternaryGemm.${variant}`, [layoutSource, dot, gemmSource], constants);
   }
 
   /** The dispatches (one per weight part) that compute this product; m = 1 uses the GEMV. */
   prepare(b: TernaryLinearBindings): Dispatch[] {
     if (b.weights.cols > this.maxCols) throw new InvalidArgumentError(`${b.weights.label}: ${b.weights.cols} input columns, the kernels were built for at most ${this.maxCols}`);
-    const kernels = { gemv: this.gemv, gemm: this.gemm, gemvRowsPerWorkgroup: GEMV_ROWS_PER_WORKGROUP[this.gemvLayout] };
+    const kernels = { gemv: this.gemv, gemm: this.gemm, gemvRowsPerWorkgroup: this.gemvRowsPerWorkgroup };
     const parts = b.weights.parts.map((p) => ({ rowStart: p.rowStart, rows: p.rows, partBuffers: [p.weights, p.rowScale] }));
     return linearDispatches(this.device, kernels, b, parts);
   }
@@ -67,6 +86,16 @@ export class TernaryMatmulKernels {
 /** The variant measured fastest on the adapter (see the kernel benchmark), falling back to add/sub. */
 export function defaultTernaryVariant(caps: GpuCapabilities): TernaryDotVariant {
   return caps.dot4I8Packed ? 'dot4' : 'addsub';
+}
+
+/**
+ * Lanes per row for a GEMV that sums in subgroups: 32, or fewer where the adapter's subgroups may
+ * be smaller; undefined where WGSL lacks subgroups or `subgroup_id`, or the adapter does not give
+ * its smallest subgroup size.
+ */
+export function gemvSubgroupLanes(caps: GpuCapabilities): number | undefined {
+  if (!caps.subgroups || !caps.subgroupId || caps.subgroupMinSize < 1) return undefined;
+  return Math.min(GEMV_LANES, 2 ** Math.floor(Math.log2(caps.subgroupMinSize)));
 }
 
 /** Row per invocation on CPU adapters, where barriers are expensive; lanes per row on GPUs. */

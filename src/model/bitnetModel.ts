@@ -4,7 +4,7 @@ import { kernelsReady, recordDispatch, type Dispatch } from '../gpu/computeKerne
 import { ContextOverflowError, DeviceLostError, InvalidArgumentError } from '../errors.ts';
 import { withAllocationErrors } from '../gpu/errorScopes.ts';
 import { activationWordsFor } from '../kernels/ternaryLayout.ts';
-import { TernaryMatmulKernels, defaultGemvLayout, defaultTernaryVariant, type GemvLayout, type TernaryDotVariant } from '../kernels/ternaryMatmul.ts';
+import { TernaryMatmulKernels, defaultGemvLayout, defaultTernaryVariant, gemvSubgroupLanes, type GemvLayout, type TernaryDotVariant } from '../kernels/ternaryMatmul.ts';
 import { NormQuantizeKernel } from '../kernels/normQuantize.ts';
 import { RmsNormKernel } from '../kernels/rmsNorm.ts';
 import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
@@ -137,7 +137,11 @@ export class BitNetModel {
     const kvDim = c.numKvHeads * c.headDim;
     const T = this.prefillChunk;
     this.kernels = {
-      matmul: new TernaryMatmulKernels(device, this.variant, { gemvLayout: options.gemvLayout ?? defaultGemvLayout(ctx.caps), maxCols: Math.max(c.hiddenSize, qDim, c.intermediateSize) }),
+      matmul: new TernaryMatmulKernels(device, this.variant, {
+        gemvLayout: options.gemvLayout ?? defaultGemvLayout(ctx.caps),
+        maxCols: Math.max(c.hiddenSize, qDim, c.intermediateSize),
+        subgroupLanes: gemvSubgroupLanes(ctx.caps),
+      }),
       denseLinear: options.linearFormat === 'f32' ? new DenseLinearKernels(device) : undefined,
       norm: new NormQuantizeKernel(device, false, Math.max(c.hiddenSize, qDim)),
       gatedNorm: new NormQuantizeKernel(device, true, c.intermediateSize),
