@@ -1,6 +1,6 @@
 // Microbenchmark of the BitLinear kernels: time per call and effective GB/s of weight traffic,
 // per shape, for each dot-product variant. Usage:
-//   npm run bench:kernels [-- --shapes 2560x2560,640x2560 --m 1,512 --iters 200]
+//   npm run bench:kernels [-- --shapes 2560x2560,640x2560 --m 1,512 --iters 200 --max-cols 27648]
 import { createNodeGpuContext } from '../src/node/nodeGpu.ts';
 import { createStorageBuffer } from '../src/gpu/buffers.ts';
 import { recordDispatch, type Dispatch } from '../src/gpu/computeKernel.ts';
@@ -17,6 +17,8 @@ function option(name: string, fallback: string): string {
 const shapes = option('shapes', '2560x2560,640x2560,6912x2560,2560x6912').split(',').map((s) => s.split('x').map(Number) as [number, number]);
 const ms = option('m', '1,512').split(',').map(Number);
 const iters = Number(option('iters', '100'));
+// the GEMV's loop over a row is unrolled for this many columns (the model: for each row width it has)
+const maxCols = Number(option('max-cols', '0'));
 
 const ctx = await createNodeGpuContext();
 const { device } = ctx;
@@ -52,7 +54,7 @@ for (const [n, k] of shapes) {
     // the GEMV summing through workgroup memory, and in subgroups where the adapter allows
     const forms = m === 1 && lanes !== undefined ? [undefined, lanes] : [undefined];
     for (const [variant, subgroupLanes] of variants.flatMap((v) => forms.map((f) => [v, f] as const))) {
-      const dispatches = new TernaryMatmulKernels(device, variant, { subgroupLanes, maxCols: k }).prepare({ weights, xq, xScale, y, m });
+      const dispatches = new TernaryMatmulKernels(device, variant, { subgroupLanes, maxCols: Math.max(k, maxCols) }).prepare({ weights, xq, xScale, y, m });
       const name = subgroupLanes ? `${variant}, subgroup` : variant;
       await timeDispatches(dispatches, 5); // warm-up
       const ms1 = await timeDispatches(dispatches, 1);

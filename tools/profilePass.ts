@@ -1,8 +1,9 @@
 // Where a pass spends GPU time: each dispatch of the decode step (or a prefill pass) is replayed
 // many times on its own and timed, then the times are summed per kernel. Barriers between
 // dependent dispatches are included, as in a real step. Then the step's anatomy: CPU time to
-// record and to submit it, GPU time with steps queued back to back, and the same number of the
-// cheapest dependent dispatch (the floor any schedule of that many dispatches pays).
+// record and to submit it, GPU time with steps queued back to back, the same number of the
+// cheapest dependent dispatch (the floor any schedule of that many dispatches pays), and the real
+// decode loop's time per step.
 //   node --import ./tools/register.js tools/profilePass.ts [--model 2B-4T] [--m 1] [--reps 100] [--embedding bf16]
 import { createNodeGpuContext } from '../src/node/nodeGpu.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
@@ -108,5 +109,17 @@ for (const [name, list] of [
     `${name}, ${steps} passes queued together, per pass (median of 5): record ${record.toFixed(3)} ms, submit ${submit.toFixed(3)} ms, ` +
       `GPU ${gpu.toFixed(3)} ms (${((gpu * 1000) / list.length).toFixed(2)} us per dispatch)`,
   );
+}
+if (m === 1) {
+  // The real decode loop (a submission per step, ids read back while later steps run), from the
+  // same cache position: what it adds to recording and submitting is the loop's own cost.
+  const loop: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    model.truncate(context / 2 - 1);
+    const t0 = performance.now();
+    await model.generate([1], 128, { stopIds: [], lookahead: 7 });
+    loop.push((performance.now() - t0) / 128);
+  }
+  console.log(`decode loop (generate, 128 greedy tokens), per step (median of 5): ${median(loop).toFixed(3)} ms`);
 }
 process.exit(0);
