@@ -3,12 +3,11 @@ enable subgroups;
 // share a row and sum their accumulators with subgroupShuffleXor, with no workgroup memory and no
 // barriers (exact either way: the sums are i32). Invocations are numbered by subgroup_id so that
 // a row's lanes sit in one subgroup whatever order the hardware gives them.
-// Prepended by the wrapper: ternaryLayout.wgsl, a ternaryDot4 and ternaryGemvCommon.wgsl (the
-// `enable` above must open the module, so this file comes first).
+// Appended by the wrapper: ternaryLayout.wgsl, a ternaryDot4, ternaryGemvCommon.wgsl and
+// ternaryGemvLanes.wgsl (the `enable` above must open the module, so this file comes first).
 
 const WG = 256u;
-override LANES: u32 = 32u;          // a power of two, at most the adapter's smallest subgroup size
-override BLOCKS_PER_LANE: u32 = 1u; // enough for the widest row: a fixed trip count, unrolled
+override LANES: u32 = 32u; // a power of two, at most the adapter's smallest subgroup size
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -17,13 +16,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let v = subgroup * subgroupSize + inSubgroup; // 0 .. WG - 1, consecutive within a subgroup
   let lane = v % LANES;
   let row = (wid.x + wid.y * nwg.x) * (WG / LANES) + v / LANES;
-  var acc = 0;
-  if (row < p.rows) {
-    for (var j = 0u; j < BLOCKS_PER_LANE; j++) {
-      let b = lane + j * LANES;
-      if (b < p.kBlocks) { acc += blockDot(row, b); }
-    }
-  }
+  var acc = laneDot(row, lane, LANES);
   // the row's lanes are an aligned run of LANES inside the subgroup: xor stays within it
   for (var offset = LANES / 2u; offset > 0u; offset >>= 1u) {
     acc += subgroupShuffleXor(acc, offset);

@@ -213,6 +213,9 @@ export const kernelChecks: NamedCheck[] = [
       await checkRejects(() => kernels.prepare({ weights, xq: ok, xScale: ok, y: ok, m: 0 }), 'InvalidArgumentError', /token count must be a positive integer/);
       await checkRejects(() => kernels.prepare({ weights, xq: ok, xScale: ok, y: ok, m: 1, outStride: 4, outOffset: 2 }), 'InvalidArgumentError', /4 output rows at offset 2/);
       await checkRejects(() => new TernaryMatmulKernels(device, 'addsub', { maxCols: 32 }).prepare({ weights, xq: ok, xScale: ok, y: ok, m: 1 }), 'InvalidArgumentError', /w: 64 input columns, the kernels were built for at most 32/);
+      for (const subgroupLanes of [3, 64, 0]) {
+        await checkRejects(() => new TernaryMatmulKernels(device, 'addsub', { subgroupLanes }), 'InvalidArgumentError', new RegExp(`subgroupLanes must be a power of two in 1\\.\\.32, got ${subgroupLanes}`));
+      }
       await checkRejects(() => new NormQuantizeKernel(device, false, 32).prepare({ x: ok, weight: ok, xq: ok, xScale: ok, rows: 1, cols: 64, eps: 1e-5 }), 'InvalidArgumentError', /normQuantize: 64 columns, compiled for at most 32/);
       await checkRejects(() => quant.prepare({ x: ok, xq: ok, xScale: ok, rows: 1, cols: 0 }), 'InvalidArgumentError', /cols=0/);
       await checkRejects(() => quant.prepare({ x: small, xq: ok, xScale: ok, rows: 1, cols: 64 }), 'InvalidArgumentError', /buffer x \(small\) holds 8 bytes, 256 are needed/);

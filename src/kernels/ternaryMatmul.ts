@@ -2,6 +2,7 @@ import gemvSource from '../../shaders/ternaryGemv.wgsl?raw';
 import gemvSubgroupSource from '../../shaders/ternaryGemvSubgroup.wgsl?raw';
 import gemvRowsSource from '../../shaders/ternaryGemvRows.wgsl?raw';
 import gemvCommonSource from '../../shaders/ternaryGemvCommon.wgsl?raw';
+import gemvLanesSource from '../../shaders/ternaryGemvLanes.wgsl?raw';
 import gemmSource from '../../shaders/ternaryGemm.wgsl?raw';
 import layoutSource from '../../shaders/ternaryLayout.wgsl?raw';
 import dotAddSubSource from '../../shaders/ternaryDotAddSub.wgsl?raw';
@@ -58,18 +59,20 @@ export class TernaryMatmulKernels {
     this.maxCols = options.maxCols ?? 16384;
     const common = [layoutSource, dot, gemvCommonSource];
     const lanes = options.subgroupLanes;
+    if (lanes !== undefined && !(Number.isInteger(Math.log2(lanes)) && lanes >= 1 && lanes <= GEMV_LANES)) {
+      throw new InvalidArgumentError(`subgroupLanes must be a power of two in 1..${GEMV_LANES}, got ${lanes}`);
+    }
     if (this.gemvLayout === 'rows') {
       this.gemv = new ComputeKernel(device, `ternaryGemv.rows.${variant}`, [...common, gemvRowsSource], constants);
       this.gemvRowsPerWorkgroup = GEMV_WORKGROUP.rows;
-    } else if (lanes !== undefined) {
-      if (!(Number.isInteger(Math.log2(lanes)) && lanes >= 1 && lanes <= GEMV_LANES)) throw new InvalidArgumentError(`subgroupLanes must be a power of two in 1..${GEMV_LANES}, got ${lanes}`);
-      const gemvConstants = { ...constants, LANES: lanes, BLOCKS_PER_LANE: Math.ceil(blocksFor(this.maxCols) / lanes) };
-      this.gemv = new ComputeKernel(device, `ternaryGemv.subgroup${lanes}.${variant}`, [gemvSubgroupSource, ...common], gemvConstants);
-      this.gemvRowsPerWorkgroup = GEMV_WORKGROUP.lanes / lanes;
     } else {
-      const gemvConstants = { ...constants, BLOCKS_PER_LANE: Math.ceil(blocksFor(this.maxCols) / GEMV_LANES) };
-      this.gemv = new ComputeKernel(device, `ternaryGemv.lanes.${variant}`, [...common, gemvSource], gemvConstants);
-      this.gemvRowsPerWorkgroup = GEMV_WORKGROUP.lanes / GEMV_LANES;
+      const rowLanes = lanes ?? GEMV_LANES;
+      const blocks = { ...constants, BLOCKS_PER_LANE: Math.ceil(blocksFor(this.maxCols) / rowLanes) };
+      this.gemv =
+        lanes === undefined
+          ? new ComputeKernel(device, `ternaryGemv.lanes.${variant}`, [...common, gemvLanesSource, gemvSource], blocks)
+          : new ComputeKernel(device, `ternaryGemv.subgroup${lanes}.${variant}`, [gemvSubgroupSource, ...common, gemvLanesSource], { ...blocks, LANES: lanes });
+      this.gemvRowsPerWorkgroup = GEMV_WORKGROUP.lanes / rowLanes;
     }
     this.gemm = new ComputeKernel(device, `ternaryGemm.${variant}`, [layoutSource, dot, gemmSource], constants);
   }
