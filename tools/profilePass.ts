@@ -7,7 +7,7 @@
 //   node --import ./tools/register.js tools/profilePass.ts [--model 2B-4T] [--m 1] [--reps 100] [--embedding bf16]
 import { createNodeGpuContext } from '../src/node/nodeGpu.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
-import { ComputeKernel, kernelsReady, recordDispatch, type Dispatch } from '../src/gpu/computeKernel.ts';
+import { ComputeKernel, kernelsReady, recordDispatch, recordPass, type Dispatch } from '../src/gpu/computeKernel.ts';
 import { createStorageBuffer } from '../src/gpu/buffers.ts';
 import floorSource from './bench/dependentDispatch.wgsl?raw';
 import { MODEL_SHAPES, syntheticSource } from './bench/syntheticSource.ts';
@@ -78,9 +78,7 @@ async function anatomy(list: readonly Dispatch[], steps: number): Promise<{ reco
   const buffers: GPUCommandBuffer[] = [];
   for (let i = 0; i < steps; i++) {
     const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    for (const d of list) recordDispatch(pass, d);
-    pass.end();
+    recordPass(encoder, list);
     buffers.push(encoder.finish());
   }
   const t1 = performance.now();

@@ -91,11 +91,16 @@ export function largestWorkgroupSize(device: GPUDevice, cap = Infinity): number 
   return 2 ** Math.floor(Math.log2(Math.min(cap, device.limits.maxComputeInvocationsPerWorkgroup, device.limits.maxComputeWorkgroupSizeX)));
 }
 
-/** Records `dispatches` in one compute pass and submits it (kernel checks and tools; the model records its own passes). */
-export function submitDispatches(device: GPUDevice, dispatches: readonly Dispatch[]): void {
-  const encoder = device.createCommandEncoder();
+/** Records `dispatches`, in order, as one compute pass of `encoder`. */
+export function recordPass(encoder: GPUCommandEncoder, dispatches: readonly Dispatch[]): void {
   const pass = encoder.beginComputePass();
   for (const d of dispatches) recordDispatch(pass, d);
   pass.end();
+}
+
+/** Records `dispatches` in one compute pass and submits it (kernel checks and tools). */
+export function submitDispatches(device: GPUDevice, dispatches: readonly Dispatch[]): void {
+  const encoder = device.createCommandEncoder();
+  recordPass(encoder, dispatches);
   device.queue.submit([encoder.finish()]);
 }

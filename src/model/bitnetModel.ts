@@ -1,6 +1,6 @@
 import type { GpuContext } from '../gpu/context.ts';
 import { createStorageBuffer, createUniformBuffer, readBuffer } from '../gpu/buffers.ts';
-import { kernelsReady, recordDispatch, type Dispatch } from '../gpu/computeKernel.ts';
+import { kernelsReady, recordPass, type Dispatch } from '../gpu/computeKernel.ts';
 import { ContextOverflowError, DeviceLostError, InvalidArgumentError } from '../errors.ts';
 import { withAllocationErrors } from '../gpu/errorScopes.ts';
 import { activationWordsFor } from '../kernels/ternaryLayout.ts';
@@ -347,9 +347,7 @@ export class BitNetModel {
     if (ids) device.queue.writeBuffer(this.buf.ids, 0, new Uint32Array(ids));
     device.queue.writeBuffer(this.buf.step, 0, new Uint32Array([this.position, genIndex, 0, 0]));
     const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    for (const d of this.dispatches(m, output)) recordDispatch(pass, d);
-    pass.end();
+    recordPass(encoder, this.dispatches(m, output));
     if (readback !== undefined) encoder.copyBufferToBuffer(this.buf.generated, genIndex * 4, this.readbackSlots[readback % READBACK_SLOTS], 0, 4);
     device.queue.submit([encoder.finish()]);
     this.position += m;
