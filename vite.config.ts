@@ -2,7 +2,6 @@ import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-const sharedDir = fileURLToPath(new URL('../shared/', import.meta.url));
 
 // `vite` serves the chat demo (demo/, with public/ for the embedded model);
 // `vite build --mode lib` builds the browser library into dist/.
@@ -27,7 +26,6 @@ export default defineConfig(({ mode }) =>
         appType: 'mpa',
         // The demo imports the package by name, exactly as an application would.
         resolve: { alias: { 'bitnet-webgpu': `${root}src/index.ts` } },
-        server: { fs: { allow: [root, sharedDir] } },
         worker: { format: 'es' },
         build: { outDir: '../dist-demo', emptyOutDir: true, target: 'es2022' },
       },

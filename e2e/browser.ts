@@ -6,8 +6,6 @@ import { fileURLToPath } from 'node:url';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-/** ../shared (the golden fixtures), served under /@fs/ by the test server. */
-export const SHARED_DIR = fileURLToPath(new URL('../../shared/', import.meta.url));
 
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -33,7 +31,7 @@ export async function startRepoServer(middleware?: Connect.NextHandleFunction): 
     logLevel: 'error',
     appType: 'mpa',
     plugins: middleware ? [{ name: 'test-files', configureServer: (s) => void s.middlewares.use(middleware) }] : [],
-    server: { host: '127.0.0.1', port: 0, strictPort: false, fs: { allow: [repoRoot, SHARED_DIR] } },
+    server: { host: '127.0.0.1', port: 0, strictPort: false, fs: { allow: [repoRoot] } },
   });
   await server.listen();
   const address = server.httpServer?.address();

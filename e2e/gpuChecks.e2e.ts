@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
-import { launchChromium, startRepoServer, SHARED_DIR } from './browser.ts';
+import { launchChromium, startRepoServer } from './browser.ts';
 
 let browser: Browser;
 let server: ViteDevServer;
@@ -34,7 +34,7 @@ async function runSuite(query: string): Promise<void> {
 test('BitLinear and sampling kernel checks pass in headless Chromium (SwiftShader WebGPU)', { timeout: 600_000 }, () => runSuite('suite=kernels'));
 
 test('whole models match transformers and the CPU reference in headless Chromium', { timeout: 600_000 }, () =>
-  runSuite(`suite=models&fixtures=${encodeURIComponent(`/@fs${SHARED_DIR}fixtures/`)}`),
+  runSuite(`suite=models&fixtures=${encodeURIComponent('/test/fixtures/')}`),
 );
 
 test('a lost device and an out-of-memory load give typed errors and the engine recovers, in headless Chromium', { timeout: 600_000 }, () => runSuite('suite=failures'));

@@ -8,7 +8,7 @@ import type { ExpectedCase } from './modelChecks.ts';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
-const MODEL = new URL('../../shared/fixtures/tiny-a/packed', import.meta.url).pathname;
+const MODEL = new URL('fixtures/tiny-a/packed', import.meta.url).pathname;
 // tiny-a is seeded random weights: compared with transformers with its table as in the checkpoint (see FixtureSet)
 const EXACT = ['--embedding', 'bf16'];
 const cases: ExpectedCase[] = JSON.parse(readFileSync(`${MODEL}/expected.json`, 'utf8')).cases;

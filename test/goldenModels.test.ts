@@ -5,11 +5,11 @@ import { checkFixture, kernelChoices } from './modelChecks.ts';
 import { defaultGemvLayout, defaultTernaryVariant } from '../src/kernels/ternaryMatmul.ts';
 import { testGpuContext } from './gpuContext.ts';
 
-const FIXTURES = new URL('../../shared/fixtures/', import.meta.url).pathname;
+const FIXTURES = new URL('fixtures/', import.meta.url).pathname;
 const root = new URL('..', import.meta.url).pathname;
 
 const GOLDEN: { name: string; dir: string; expected: string; defaultKernelsOnly?: boolean; embeddingFormat?: 'bf16' }[] = [
-  // seeded random weights, from ../shared/fixtures (embedding table as in the checkpoint: see FixtureSet)
+  // seeded random weights, from test/fixtures/tiny-a (embedding table as in the checkpoint: see FixtureSet)
   { name: 'tiny-a/packed', dir: `${FIXTURES}tiny-a/packed`, expected: `${FIXTURES}tiny-a/packed/expected.json`, embeddingFormat: 'bf16' },
   { name: 'tiny-a/bf16', dir: `${FIXTURES}tiny-a/bf16`, expected: `${FIXTURES}tiny-a/bf16/expected.json`, embeddingFormat: 'bf16' },
   // the embedded default model (tools/train) as shipped, converted to our shards, against

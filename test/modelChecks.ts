@@ -1,5 +1,5 @@
-// Whole-model checks against Hugging Face transformers' outputs (../shared/fixtures), shared by
-// the Node tests and the Chromium page. "Close" is defined in ../shared/fixtures/README.md.
+// Whole-model checks against Hugging Face transformers' outputs (test/fixtures), shared by
+// the Node tests and the Chromium page. "Close" is defined in test/fixtures/README.md.
 import type { GpuContext } from '../src/gpu/context.ts';
 import type { ModelFiles } from '../src/loader/byteSource.ts';
 import { openHuggingFaceCheckpoint } from '../src/loader/huggingFaceCheckpoint.ts';

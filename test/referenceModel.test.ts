@@ -7,7 +7,7 @@ import { loadReferenceModel } from './reference/loadReference.ts';
 import { referenceExpectations } from './reference/forward.ts';
 import type { ExpectedCase } from './modelChecks.ts';
 
-const FIXTURES = new URL('../../shared/fixtures/', import.meta.url).pathname;
+const FIXTURES = new URL('fixtures/', import.meta.url).pathname;
 
 for (const variant of ['packed', 'bf16']) {
   test(`the CPU reference reproduces transformers on tiny-a/${variant}`, async () => {

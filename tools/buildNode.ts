@@ -1,5 +1,5 @@
 // Bundles Node entry points (CLI, benchmarks) into dist-node/*.js so they run with plain `node`
-// and the production dependencies only (what ../shared/gpu/prepare.sh carries to the GPU machine),
+// and the production dependencies only (e.g. on a GPU machine with nothing but Node installed),
 // and, with --lib, the package's Node entry.
 import { build, type Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';

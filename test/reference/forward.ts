@@ -1,4 +1,4 @@
-// The slow, obvious CPU reference of the BitNet b1.58 forward pass (../shared/docs/DESIGN.md),
+// The slow, obvious CPU reference of the BitNet b1.58 forward pass (docs/math.md),
 // written independently of the GPU code: it takes plain arrays, never the GPU layout.
 import { quantizeRows, roundHalfEven } from './bitlinear.ts';
 import type { BitNetConfig } from '../../src/model/config.ts';

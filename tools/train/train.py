@@ -272,7 +272,7 @@ def export(model, tok, out):
 @torch.no_grad()
 def transformers_oracle(out, tok, valid_data, seq, device):
     """Loads the export with transformers' BitNetForCausalLM (float32, TF32 off) and records
-    what our runtime must reproduce, in the schema of ../shared/fixtures."""
+    what our runtime must reproduce, in the schema of test/fixtures (see its README)."""
     from transformers import BitNetForCausalLM
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
