@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 
-test('npm run bench measures the tiny model and its f32 twin in headless Chromium', { timeout: 600_000 }, () => {
-  const out = execFileSync('npm', ['run', '--silent', 'bench', '--', '--models', 'tiny', '--runs', '1', '--prompt', '32', '--generate', '8', '--json'], { encoding: 'utf8' });
+test('npm run bench measures the tiny model, its f32 twin and its decode-step anatomy in headless Chromium', { timeout: 600_000 }, () => {
+  const out = execFileSync('npm', ['run', '--silent', 'bench', '--', '--models', 'tiny', '--runs', '1', '--prompt', '32', '--generate', '8', '--json', '--anatomy'], { encoding: 'utf8' });
   const lines = out.trim().split('\n').map((l) => JSON.parse(l));
   const rows = lines.filter((l) => 'model' in l);
   assert.deepEqual(rows.map((r) => [r.model, r.weights]), [['tiny-a', 'ternary'], ['tiny-a', 'f32']]);
@@ -21,4 +21,9 @@ test('npm run bench measures the tiny model and its f32 twin in headless Chromiu
   }
   assert.ok(rows[1].weightsMiB > 5 * rows[0].weightsMiB, 'the f32 twin holds far more weight bytes');
   assert.ok(lines.at(-1).readBandwidthGBps > 0);
+  const { anatomy } = lines.find((l) => 'anatomy' in l);
+  assert.match(anatomy.adapter, /swiftshader/);
+  assert.equal(anatomy.dispatches, 2 * 10 + 4);
+  for (const cost of [anatomy.pass, anatomy.floor]) for (const key of ['record', 'submit', 'gpu']) assert.ok(cost[key] > 0, `${key} = ${cost[key]}`);
+  assert.ok(anatomy.decodeLoop > 0);
 });

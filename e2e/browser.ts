@@ -7,19 +7,28 @@ import { fileURLToPath } from 'node:url';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
-export async function launchChromium(): Promise<Browser> {
+/** Flags for every launch: WebGPU on, and none of Chromium's background connections. */
+const COMMON_FLAGS = ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+/**
+ * WebGPU on an NVIDIA GPU through Vulkan. Headless modes cannot get that adapter (they ask the
+ * driver for VK_EXT_headless_surface, which NVIDIA's lacks), so the browser runs headed on an X
+ * server (Xvfb on a machine without a display: tools/withXvfb.sh), with the Vulkan surface off.
+ */
+const GPU_FLAGS = ['--ozone-platform=x11', '--enable-features=Vulkan', '--use-vulkan=native', '--disable-vulkan-surface', '--use-gl=angle', '--use-angle=vulkan', '--ignore-gpu-blocklist'];
+
+/**
+ * Chromium with WebGPU: by default headless on SwiftShader (a CPU adapter, as in CI); with
+ * `gpu: true`, headed on the machine's GPU (needs DISPLAY).
+ */
+export async function launchChromium(options: { gpu?: boolean } = {}): Promise<Browser> {
+  if (options.gpu && !process.env.DISPLAY) {
+    throw new Error('Chromium on the GPU runs headed and needs an X display: run the command under tools/withXvfb.sh, or set DISPLAY');
+  }
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: [
-      '--enable-unsafe-webgpu',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
+    headless: !options.gpu,
+    args: options.gpu ? [...COMMON_FLAGS, ...GPU_FLAGS] : [...COMMON_FLAGS, '--disable-gpu'],
   });
 }
 

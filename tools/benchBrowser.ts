@@ -1,18 +1,22 @@
-// The throughput benchmark in headless Chromium (Debian's, WebGPU on SwiftShader here), driven by
-// Playwright: the same code and output as `npm run bench:node`, measured through the browser's WebGPU.
-//   npm run bench -- [--models tiny,2B-4T] [--prompt 512] [--generate 128] [--runs 3] [--no-dense] [--json]
+// The throughput benchmark in Chromium (Debian's, or CHROMIUM_PATH), driven by Playwright: the
+// same code and output as `npm run bench:node`, measured through the browser's WebGPU. Headless on
+// SwiftShader by default; --gpu runs it headed on the GPU (under tools/withXvfb.sh without a
+// display); --anatomy adds the first model's decode-step anatomy (as tools/profilePass.ts in Node).
+//   npm run bench -- [--models tiny,2B-4T] [--prompt 512] [--generate 128] [--runs 3] [--no-dense] [--json] [--gpu] [--anatomy]
 import { launchChromium, startRepoServer } from '../e2e/browser.ts';
 import { benchmarkMarkdown, benchOptionsFromArgs, type BenchResult, type BenchRow } from './bench/runBenchmark.ts';
+import { stepAnatomyLines, type StepAnatomy } from './bench/stepAnatomy.ts';
 
 const args = process.argv.slice(2);
 const { json } = benchOptionsFromArgs(args, { models: 'tiny' }); // validates the options here, before a browser starts
 const { server, url } = await startRepoServer();
-const browser = await launchChromium();
+const browser = await launchChromium({ gpu: args.includes('--gpu') });
 let failed = false;
 try {
   const page = await browser.newPage();
   const ended = new Promise<BenchResult | { error: string }>((resolve) => void page.exposeFunction('reportEnd', resolve));
   await page.exposeFunction('reportRow', (row: BenchRow) => console.log(JSON.stringify(row)));
+  await page.exposeFunction('reportAnatomy', (a: StepAnatomy) => console.log(json ? JSON.stringify({ anatomy: a }) : stepAnatomyLines(a).join('\n')));
   page.on('pageerror', (e) => console.error(`# page error: ${e.message}`));
   await page.goto(`${url}/tools/bench/bench.html?args=${encodeURIComponent(JSON.stringify(args))}`);
   const result = await ended;

@@ -1,11 +1,15 @@
 // The benchmark in a browser tab: options come as CLI-style arguments in ?args=[...]; each row and
 // the end are reported to tools/benchBrowser.ts through functions it exposes to the page.
 import { createGpuContext } from '../../src/gpu/context.ts';
+import { BitNetModel } from '../../src/model/bitnetModel.ts';
 import { benchOptionsFromArgs, runBenchmark, type BenchResult, type BenchRow } from './runBenchmark.ts';
+import { MODEL_SHAPES, syntheticSource } from './syntheticSource.ts';
+import { measureStepAnatomy, passAtHalfContext, type StepAnatomy } from './stepAnatomy.ts';
 
 declare global {
   interface Window {
     reportRow(row: BenchRow): Promise<void>;
+    reportAnatomy(anatomy: StepAnatomy): Promise<void>;
     reportEnd(result: BenchResult | { error: string }): Promise<void>;
   }
 }
@@ -18,6 +22,14 @@ async function main(): Promise<void> {
     document.getElementById('log')!.textContent += `${JSON.stringify(row)}\n`;
     void window.reportRow(row);
   });
+  if (args.includes('--anatomy')) {
+    // A decode step of the first model, as tools/profilePass.ts measures it in Node (1,024-token context, half full).
+    const shape = MODEL_SHAPES.find((s) => s.name.includes(options.models[0]))!;
+    const context = 1024;
+    const model = await BitNetModel.load(ctx, syntheticSource(shape), { contextLength: context, prefillChunk: 1, embeddingFormat: options.embeddingFormat });
+    await window.reportAnatomy(await measureStepAnatomy(ctx, model, await passAtHalfContext(ctx, model, 1, context), 1, context));
+    model.dispose();
+  }
   await window.reportEnd(result);
 }
 
