@@ -45,6 +45,15 @@ export class ModelFormatError extends BitNetError {
   }
 }
 
+/** A model given as a path on disk (Node) that does not exist or is not a directory. */
+export class ModelNotFoundError extends BitNetError {
+  override name = 'ModelNotFoundError';
+  readonly path: string;
+  constructor(path: string) {
+    super('model-not-found', `not found: ${path} (a model is a directory on disk, a Hugging Face repo id such as org/name, or an http(s) URL)`);
+    this.path = path;
+  }
+}
 
 /** The prompt, or prompt plus new tokens, does not fit in the model's context or KV cache. */
 export class ContextOverflowError extends BitNetError {
