@@ -63,6 +63,13 @@ export class ContextOverflowError extends BitNetError {
   }
 }
 
+/** The engine (or model) was disposed: its GPU memory is freed, so it cannot run requests any more. */
+export class DisposedError extends BitNetError {
+  override name = 'DisposedError';
+  constructor(message: string) {
+    super('disposed', message);
+  }
+}
 
 /**
  * The GPU device went away (driver reset, GPU removed or put to sleep, `device.destroy()`). Nothing
