@@ -94,6 +94,14 @@ export class GpuOutOfMemoryError extends BitNetError {
   }
 }
 
+/** The engine's Web Worker did not start (its script did not load) or crashed. */
+export class WorkerError extends BitNetError {
+  override name = 'WorkerError';
+  constructor(message: string) {
+    super('worker', message);
+  }
+}
+
 /** WebGPU rejected a call (a validation error): a bug here or in the WebGPU implementation; please report it. */
 export class GpuValidationError extends BitNetError {
   override name = 'GpuValidationError';
