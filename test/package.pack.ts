@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { installScratchProject, packPackage } from './packedPackage.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const MODEL = new URL('../public/models/bitnet-b1.58-en-11m', import.meta.url).pathname;
@@ -15,16 +16,11 @@ const EXPECTED = new URL('./fixtures/bitnet-b1.58-en-11m/expected.json', import.
 test('the npm tarball installs into a fresh project and generates in Node', { timeout: 600_000 }, () => {
   const scratch = mkdtempSync(path.join(tmpdir(), 'bitnet-pack-'));
   try {
-    // build first (prepack would print the build log into the JSON that pack writes)
-    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-    const out = execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    const info = JSON.parse(out)[0] as { filename: string; files: { path: string }[] };
-    const files = info.files.map((f) => f.path);
-    assert.ok(files.includes('dist/node.js') && files.includes('dist/index.js') && files.includes('dist/types/index.d.ts'), `packed: ${files.join(', ')}`);
+    const { tarball, files } = packPackage(scratch);
+    for (const file of ['dist/node.js', 'dist/index.js', 'dist/worker.js', 'dist/types/index.d.ts', 'types-ts5/index.d.ts']) assert.ok(files.includes(file), `${file} is not in the package: ${files.join(', ')}`);
     assert.ok(!files.some((f) => f.startsWith('demo/') || f.startsWith('test/') || f.startsWith('public/') || f.startsWith('src/')), 'no sources, demo, tests or models in the package');
-    writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
     const webgpu = JSON.parse(readFileSync(path.join(root, 'node_modules/webgpu/package.json'), 'utf8')).version;
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(scratch, info.filename), `webgpu@${webgpu}`], { cwd: scratch, stdio: 'inherit' });
+    installScratchProject(scratch, [tarball, `webgpu@${webgpu}`]);
     const expected = JSON.parse(readFileSync(EXPECTED, 'utf8')).cases[2];
     writeFileSync(
       path.join(scratch, 'run.mjs'),
