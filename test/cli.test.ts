@@ -36,7 +36,7 @@ test('cli errors name the problem and exit non-zero', async () => {
   await assert.rejects(cli('logits', '--model', MODEL, '--ids', '1,x'), (e: { code: number; stderr: string }) => e.code === 2 && /--ids must be comma-separated/.test(e.stderr));
   await assert.rejects(cli('generate', '--model', MODEL, '--ids', '1', '--greedy'), (e: { code: number; stderr: string }) => e.code === 2 && /--max-tokens must be a positive integer/.test(e.stderr));
   await assert.rejects(cli('logits', '--model', MODEL, '--ids', '1', '--embedding', 'fp8'), (e: { code: number; stderr: string }) => e.code === 2 && /--embedding must be int8 or bf16, got "fp8"/.test(e.stderr));
-  await assert.rejects(cli('logits', '--model', '/nonexistent-model', '--ids', '1'), (e: { code: number; stderr: string }) => e.code === 1 && /nonexistent-model: has no config\.json/.test(e.stderr));
+  await assert.rejects(cli('logits', '--model', '/nonexistent-model', '--ids', '1'), (e: { code: number; stderr: string }) => e.code === 1 && /^error: not found: \/nonexistent-model /m.test(e.stderr));
   await assert.rejects(cli('logits', '--model', MODEL, '--ids', '1,99999'), (e: { code: number; stderr: string }) => e.code === 1 && /token id 99999 is outside the vocabulary \(0\.\.1023\)/.test(e.stderr));
   await assert.rejects(
     cli('generate', '--model', MODEL, '--ids', '1,2,3', '--max-tokens', '600', '--greedy'),

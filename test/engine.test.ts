@@ -15,11 +15,11 @@ before(async () => {
 });
 after(() => engine?.dispose());
 
-async function collect(request: Parameters<Engine['generate']>[0]) {
+async function collect(request: Parameters<Engine['generate']>[0], from = engine) {
   let text = '';
   const tokens: number[] = [];
   let finish = null;
-  for await (const c of engine.generate(request)) {
+  for await (const c of from.generate(request)) {
     text += c.text;
     if (c.token !== null) tokens.push(c.token);
     finish = c.finishReason ?? finish;
@@ -139,6 +139,26 @@ test('a continued conversation reuses the cached prefix and gives the tokens of 
   } finally {
     fresh.dispose();
   }
+});
+
+test('after dispose() a request fails with DisposedError before any GPU call (WebGPU reports nothing)', async () => {
+  const gpu = await testGpuContext();
+  const disposed = await createEngine({ model: MODEL, gpu });
+  disposed.dispose();
+  const reported: string[] = [];
+  const onError = (e: Event) => reported.push((e as GPUUncapturedErrorEvent).error.message);
+  gpu.device.addEventListener('uncapturederror', onError);
+  try {
+    for (const temperature of [1, 0]) {
+      await assert.rejects(collect({ prompt: 'The city', max_tokens: 3, temperature }, disposed), { name: 'DisposedError', code: 'disposed', message: /^the model was disposed/ });
+    }
+    // uncaptured errors are delivered asynchronously: give them a chance to arrive
+    await gpu.device.queue.onSubmittedWorkDone();
+    await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    gpu.device.removeEventListener('uncapturederror', onError);
+  }
+  assert.deepEqual(reported, []);
 });
 
 test('a stream that is never read does not block the next request', { timeout: 60_000 }, async () => {

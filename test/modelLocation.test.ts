@@ -23,3 +23,18 @@ test('a server that cannot be reached gives a FetchError naming the URL, not a b
   const url = `http://127.0.0.1:${port}/model/`;
   await assert.rejects(httpFiles(url).readText('config.json'), { name: 'FetchError', message: new RegExp(`^${url}config\\.json: the server could not be reached \\(.+\\): check the address`) });
 });
+
+test('in Node a model is a directory if one exists, else a repo id or an http(s) URL; any other path is "not found: PATH"', async () => {
+  const { locateModel } = await import('../src/node/modelLocation.ts');
+  const { createEngine, ModelNotFoundError } = await import('../src/node/index.ts');
+  const model = new URL('../public/models/bitnet-b1.58-en-11m', import.meta.url).pathname;
+  assert.deepEqual(await locateModel(model), { kind: 'directory', path: model });
+  assert.deepEqual(await locateModel('microsoft/bitnet-b1.58-2B-4T'), { kind: 'url', url: 'https://huggingface.co/microsoft/bitnet-b1.58-2B-4T/resolve/main/' });
+  assert.deepEqual(await locateModel('https://cdn.example/m'), { kind: 'url', url: 'https://cdn.example/m/' });
+  await assert.rejects(locateModel(`${model}/manifest.json`), { name: 'InvalidArgumentError', message: /manifest\.json is a file: give the model's directory/ });
+  for (const missing of ['./no/such/model', '/no/such/model', 'no-such-model']) {
+    await assert.rejects(locateModel(missing), (e: unknown) => e instanceof ModelNotFoundError && e.code === 'model-not-found' && e.path === missing && e.message.startsWith(`not found: ${missing} `));
+  }
+  // refused before any GPU work (no `gpu` is given and none is needed)
+  await assert.rejects(createEngine({ model: './no/such/model' }), { name: 'ModelNotFoundError', message: /^not found: \.\/no\/such\/model / });
+});

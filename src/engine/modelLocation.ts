@@ -3,6 +3,11 @@ import { InvalidArgumentError } from '../errors.ts';
 
 const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
 
+/** `org/name`: the shape of a Hugging Face repo id. */
+export function isRepoId(model: string): boolean {
+  return REPO_ID.test(model);
+}
+
 /**
  * Where a model string points, in the browser:
  * - `org/name` (a Hugging Face repo id) -> https://huggingface.co/org/name/resolve/main/
@@ -10,7 +15,7 @@ const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
  * - any other URL, absolute or starting with `/`, `./`, `../` -> a directory of checkpoint files
  */
 export function resolveModelUrl(model: string, base = typeof location === 'undefined' ? undefined : location.href): string {
-  if (REPO_ID.test(model)) return `https://huggingface.co/${model}/resolve/main/`;
+  if (isRepoId(model)) return `https://huggingface.co/${model}/resolve/main/`;
   const hf = /^https:\/\/huggingface\.co\/([\w.-]+\/[\w.-]+)\/?(?:tree\/main\/?)?$/.exec(model);
   if (hf) return `https://huggingface.co/${hf[1]}/resolve/main/`;
   try {

@@ -1,4 +1,6 @@
-import { BitNetError, InvalidArgumentError } from '../errors.ts';
+// createWorkerEngine: the Engine API on the page, with the model and all GPU work in a Web Worker
+// (worker.ts), spoken to through workerProtocol.ts.
+import { BitNetError, DeviceLostError, DisposedError, InvalidArgumentError, WorkerError } from '../errors.ts';
 import { ModelTokenizer } from '../tokenizer/modelTokenizer.ts';
 import { resolveModelUrl } from './modelLocation.ts';
 import { collectChatCompletion, emptyStats } from './chatCompletion.ts';
@@ -11,7 +13,8 @@ import type {
   GenerateRequest,
   GenerationChunk,
 } from './types.ts';
-import type { FromWorker, SerializedError, ToWorker } from './workerProtocol.ts';
+import { reviveError } from './workerErrors.ts';
+import type { FromWorker, ToWorker, WorkerChunk, WorkerRequest } from './workerProtocol.ts';
 
 /** The Engine API, with the model and all GPU work in a Web Worker. */
 export interface WorkerEngine {
@@ -27,32 +30,49 @@ export interface WorkerEngine {
   get chatFormat(): ModelTokenizer['chatFormat'];
   readonly adapter: string;
   stats(): EngineStats;
-  /** Stops the worker and frees its GPU memory. */
+  /** Stops the worker and frees its GPU memory; later requests fail with DisposedError. */
   dispose(): void;
   /** Called if the worker's GPU device is lost after loading; create a new engine to recover. */
-  onDeviceLost?: (error: BitNetError) => void;
+  onDeviceLost?: (error: DeviceLostError) => void;
 }
 
-function revive(e: SerializedError): BitNetError {
-  const err = new BitNetError(e.code ?? 'worker', e.message);
-  err.name = e.name;
-  return err;
+export interface WorkerEngineOptions extends Omit<EngineOptions, 'model'> {
+  /** A Hugging Face repo id or the URL of a model directory (the worker fetches it). */
+  model: string;
+  /**
+   * A worker running `bitnet-webgpu/worker`, for apps that create it themselves. By default the
+   * package starts its own `worker.js`, found beside the module that imports it.
+   */
+  worker?: Worker;
+}
+
+/** What a request in flight hears from the worker. */
+type RunEvent = ({ type: 'chunk' } & WorkerChunk) | { type: 'done'; stats: EngineStats } | { type: 'failed'; error: Error };
+
+function startPackagedWorker(): Worker {
+  // Written out in full: this is the form bundlers recognise to emit the worker with the app.
+  return new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
 }
 
 /**
  * createEngine's twin for pages: the same options and API, with the engine in a module worker.
- * `model` must be a URL or a Hugging Face repo id (the worker fetches it).
+ * Errors thrown in the worker reach the page as the same classes (name, code and fields).
  */
-export async function createWorkerEngine(options: EngineOptions & { worker?: Worker; signal?: AbortSignal }): Promise<WorkerEngine> {
+export async function createWorkerEngine(options: WorkerEngineOptions): Promise<WorkerEngine> {
   if (typeof options.model !== 'string') throw new InvalidArgumentError('createWorkerEngine needs `model` as a URL or repo id');
   const modelUrl = resolveModelUrl(options.model);
+  const worker = options.worker ?? startPackagedWorker();
+  const listeners = new Map<number, (event: RunEvent) => void>();
   let tokenizer!: ModelTokenizer;
-  const worker = options.worker ?? new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
-  const listeners = new Map<number, (m: FromWorker) => void>();
   let nextId = 1;
   let lastStats: EngineStats | undefined;
   let adapter = '';
+  let disposed = false;
   let engine: WorkerEngine | undefined;
+  /** Ends every request in flight with `error` (the worker will not answer them any more). */
+  const failRunning = (error: Error) => {
+    for (const listener of listeners.values()) listener({ type: 'failed', error });
+  };
   const loaded = new Promise<void>((resolve, reject) => {
     worker.onmessage = (event: MessageEvent<FromWorker>) => {
       const m = event.data;
@@ -61,22 +81,26 @@ export async function createWorkerEngine(options: EngineOptions & { worker?: Wor
         adapter = m.adapter;
         tokenizer = new ModelTokenizer(JSON.parse(m.tokenizer.json), m.tokenizer.config === undefined ? {} : JSON.parse(m.tokenizer.config), m.vocabSize);
         resolve();
-      } else if (m.type === 'load-error') {
-        const err = revive(m.error);
-        if (err.code === 'device-lost') {
-          failRunning(m.error);
-          engine?.onDeviceLost?.(err);
-        }
-        reject(err);
-      } else listeners.get(m.id)?.(m);
+      } else if (m.type === 'load-error') reject(reviveError(m.error));
+      else if (m.type === 'device-lost') {
+        const error = reviveError(m.error);
+        failRunning(error);
+        if (error instanceof DeviceLostError) engine?.onDeviceLost?.(error);
+      } else if (m.type === 'error') listeners.get(m.id)?.({ type: 'failed', error: reviveError(m.error) });
+      else listeners.get(m.id)?.(m);
     };
-    worker.onerror = (e) => reject(new BitNetError('worker', `the engine worker failed: ${e.message}`));
+    worker.onerror = (event) => {
+      const error = new WorkerError(
+        event.message
+          ? `the engine worker failed: ${event.message}`
+          : "the engine worker did not start: its script did not load. If your bundler does not emit bitnet-webgpu's worker.js, " +
+            "start it yourself from 'bitnet-webgpu/worker' and pass it as createWorkerEngine's `worker` option",
+      );
+      reject(error);
+      failRunning(error);
+    };
   });
   const send = (m: ToWorker) => worker.postMessage(m);
-  /** Ends every request in flight with `error` (the worker will not answer them any more). */
-  const failRunning = (error: SerializedError) => {
-    for (const [id, listener] of listeners) listener({ type: 'error', id, error });
-  };
   const cancelled = new Promise<never>((_, reject) => {
     const cancel = () => {
       worker.terminate();
@@ -89,53 +113,56 @@ export async function createWorkerEngine(options: EngineOptions & { worker?: Wor
   send({ type: 'load', model: modelUrl, contextLength: options.contextLength, embeddingFormat: options.embeddingFormat });
   await Promise.race([loaded, cancelled]);
 
-  /** Streams the chunks of one request; aborting its signal asks the worker to stop. */
-  function run<T>(kind: 'chat' | 'generate', request: { signal?: AbortSignal }): AsyncIterable<T> {
+  /** Streams one request's chunks (`chunkOf` picks this kind's); aborting `signal` asks the worker to stop. */
+  async function* run<T>(work: WorkerRequest, signal: AbortSignal | undefined, chunkOf: (c: WorkerChunk) => T | undefined): AsyncGenerator<T> {
+    if (disposed) throw new DisposedError('the engine was disposed (its worker is stopped): create a new one with createWorkerEngine');
     const id = nextId++;
     const queue: T[] = [];
     let done = false;
-    let failure: BitNetError | undefined;
+    let failure: Error | undefined;
     let wake: (() => void) | undefined;
-    listeners.set(id, (m) => {
+    listeners.set(id, (event) => {
       if (done) return;
-      if (m.type === 'chunk') queue.push(m.chunk as T);
-      else if (m.type === 'done') {
-        lastStats = m.stats;
+      if (event.type === 'chunk') {
+        const chunk = chunkOf(event);
+        if (chunk !== undefined) queue.push(chunk);
+      } else if (event.type === 'done') {
+        lastStats = event.stats;
         done = true;
-      } else if (m.type === 'error') {
-        failure = revive(m.error);
+      } else {
+        failure = event.error;
         done = true;
       }
       wake?.();
     });
-    const { signal, ...rest } = request;
-    signal?.addEventListener('abort', () => send({ type: 'abort', id }), { once: true });
-    send({ type: 'run', id, kind, request: rest } as ToWorker);
-    return (async function* () {
-      try {
-        while (true) {
-          if (queue.length) {
-            yield queue.shift()!;
-            continue;
-          }
-          if (failure) throw failure;
-          if (done) return;
-          await new Promise<void>((r) => (wake = r));
+    const abort = () => send({ type: 'abort', id });
+    signal?.addEventListener('abort', abort, { once: true });
+    send({ type: 'run', id, ...work });
+    try {
+      while (true) {
+        if (queue.length) {
+          yield queue.shift()!;
+          continue;
         }
-      } finally {
-        listeners.delete(id);
+        if (failure) throw failure;
+        if (done) return;
+        await new Promise<void>((r) => (wake = r));
       }
-    })();
+    } finally {
+      listeners.delete(id);
+      signal?.removeEventListener('abort', abort);
+    }
   }
 
   async function create(request: ChatCompletionRequest): Promise<AsyncIterable<ChatCompletionChunk> | ChatCompletion> {
-    const chunks = run<ChatCompletionChunk>('chat', request);
-    return request.stream ? chunks : collectChatCompletion(chunks);
+    const { signal, stream, ...rest } = request;
+    const chunks = run({ kind: 'chat', request: rest }, signal, (c) => (c.kind === 'chat' ? c.chunk : undefined));
+    return stream ? chunks : collectChatCompletion(chunks);
   }
 
   engine = {
     chat: { completions: { create: create as WorkerEngine['chat']['completions']['create'] } },
-    generate: (request) => run<GenerationChunk>('generate', request),
+    generate: ({ signal, ...rest }) => run({ kind: 'generate', request: rest }, signal, (c) => (c.kind === 'generate' ? c.chunk : undefined)),
     get tokenizer() {
       return tokenizer;
     },
@@ -147,9 +174,11 @@ export async function createWorkerEngine(options: EngineOptions & { worker?: Wor
     },
     stats: () => lastStats ?? emptyStats(adapter),
     dispose() {
+      if (disposed) return;
+      disposed = true;
       send({ type: 'dispose' });
       worker.terminate();
-      failRunning({ name: 'BitNetError', code: 'disposed', message: 'the engine was disposed during the request' });
+      failRunning(new DisposedError('the engine was disposed during the request'));
     },
   };
   return engine;

@@ -22,6 +22,7 @@ export interface ModelFiles {
 
 /** Network trouble reaching a model file (offline, CORS, HTTP status). */
 export class FetchError extends BitNetError {
+  override name = 'FetchError';
   readonly url: string;
   readonly status?: number;
   constructor(url: string, message: string, status?: number, options?: { cause?: unknown }) {

@@ -9,6 +9,7 @@ import { openHuggingFaceCheckpoint } from './huggingFaceCheckpoint.ts';
 
 /** A shard kept failing its SHA-256 check, or a cached file is damaged. */
 export class IntegrityError extends BitNetError {
+  override name = 'IntegrityError';
   constructor(message: string) {
     super('integrity', message);
   }

@@ -11,6 +11,7 @@ export interface ShardStore {
 
 /** The cache is full: says how much the model needs and how to make room. */
 export class StorageQuotaError extends BitNetError {
+  override name = 'StorageQuotaError';
   constructor(message: string, options?: { cause?: unknown }) {
     super('storage-quota', message, options);
   }

@@ -1,7 +1,7 @@
 import type { GpuContext } from '../gpu/context.ts';
 import { createStorageBuffer, createUniformBuffer, readBuffer } from '../gpu/buffers.ts';
 import { kernelsReady, recordPass, type Dispatch } from '../gpu/computeKernel.ts';
-import { ContextOverflowError, DeviceLostError, InvalidArgumentError } from '../errors.ts';
+import { ContextOverflowError, DeviceLostError, DisposedError, InvalidArgumentError } from '../errors.ts';
 import { withAllocationErrors } from '../gpu/errorScopes.ts';
 import { activationWordsFor } from '../kernels/ternaryLayout.ts';
 import { TernaryMatmulKernels, defaultGemvLayout, defaultTernaryVariant, gemvSubgroupLanes, type GemvLayout, type TernaryDotVariant } from '../kernels/ternaryMatmul.ts';
@@ -238,6 +238,7 @@ export class BitNetModel {
 
   /** Appends `ids` to the cache and returns the logits of the last token ([vocab]) or of every token ([ids.length, vocab]). */
   async logits(ids: readonly number[], which: 'last' | 'all' = 'last'): Promise<Float32Array> {
+    this.checkUsable();
     this.checkTokens(ids, 0);
     const V = this.config.vocabSize;
     const out = new Float32Array(which === 'all' ? ids.length * V : V);
@@ -265,6 +266,8 @@ export class BitNetModel {
    * Breaking out of the loop (or an AbortSignal in the caller) leaves the cache consistent.
    */
   async *stream(prompt: readonly number[], maxTokens: number, options: StreamOptions = {}): AsyncGenerator<number, void, void> {
+    // before any GPU call: a destroyed buffer in a write would be reported by WebGPU as well
+    this.checkUsable();
     if (!(Number.isInteger(maxTokens) && maxTokens > 0)) throw new InvalidArgumentError(`maxTokens must be a positive integer, got ${maxTokens}`);
     if (prompt.length === 0) throw new InvalidArgumentError('the prompt is empty: give at least one token (usually BOS)');
     this.checkTokens(prompt, maxTokens - 1);
@@ -364,7 +367,7 @@ export class BitNetModel {
 
   private checkUsable(): void {
     if (this.lost) throw new DeviceLostError(this.lost.reason, this.lost.message);
-    if (this.disposed) throw new InvalidArgumentError('the model was disposed: load it again');
+    if (this.disposed) throw new DisposedError('the model was disposed (its GPU memory is freed): load it again with createEngine or BitNetModel.load');
   }
 
   /**

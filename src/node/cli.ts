@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { createNodeGpuContext } from './nodeGpu.ts';
 import { directoryFiles } from './fileSource.ts';
+import { modelDirectory } from './modelLocation.ts';
 import { openModel } from '../loader/openModel.ts';
 import { BitNetModel } from '../model/bitnetModel.ts';
 import { BitNetError } from '../errors.ts';
@@ -68,7 +69,7 @@ async function main(argv: string[]): Promise<void> {
   const embeddingFormat = values.embedding;
   if (embeddingFormat !== undefined && embeddingFormat !== 'int8' && embeddingFormat !== 'bf16') throw new UsageError(`--embedding must be int8 or bf16, got "${embeddingFormat}"`);
 
-  const { source } = await openModel(directoryFiles(values.model));
+  const { source } = await openModel(directoryFiles(await modelDirectory(values.model)));
   if (command === 'info') {
     console.log(JSON.stringify({ config: source.config }));
     return;

@@ -3,9 +3,10 @@ import path from 'node:path';
 import { convertModel } from '../loader/convert.ts';
 import type { Manifest } from '../loader/manifest.ts';
 import { openHuggingFaceCheckpoint } from '../loader/huggingFaceCheckpoint.ts';
-import { modelFilesFor } from '../engine/modelLocation.ts';
+import { httpFiles } from '../loader/byteSource.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { directoryFiles } from './fileSource.ts';
+import { locateModel } from './modelLocation.ts';
 
 /**
  * Converts a Hugging Face checkpoint (a directory, a repo id or a URL) into our sharded format in
@@ -21,8 +22,8 @@ export async function convertCheckpoint(
   if (exists && !options.force && (await readdir(out).catch(() => [])).length > 0) {
     throw new InvalidArgumentError(`${out} exists and is not empty; pass --force to replace it`);
   }
-  const isDir = await stat(src).then((s) => s.isDirectory(), () => false);
-  const files = isDir ? directoryFiles(path.resolve(src)) : modelFilesFor(src);
+  const location = await locateModel(src);
+  const files = location.kind === 'directory' ? directoryFiles(location.path) : httpFiles(location.url);
   const source = await openHuggingFaceCheckpoint(files);
   const configJson = JSON.parse(await files.readText('config.json')) as Record<string, unknown>;
   const tmp = `${out.replace(/\/+$/, '')}.partial-${process.pid}`;

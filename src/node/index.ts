@@ -1,14 +1,12 @@
 // bitnet-webgpu in Node: the same API, with WebGPU from the `webgpu` package (Dawn) and
 // checkpoint directories on disk.
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { Engine, type EngineOptions } from '../engine/engine.ts';
-import { modelFilesFor } from '../engine/modelLocation.ts';
+import { httpFiles } from '../loader/byteSource.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { createNodeGpuContext } from './nodeGpu.ts';
 import { directoryFiles } from './fileSource.ts';
 import { directoryStore } from './directoryStore.ts';
-import { resolveModelUrl } from '../engine/modelLocation.ts';
+import { locateModel } from './modelLocation.ts';
 import type { ShardStore } from '../loader/shardStore.ts';
 
 export * from '../index.ts';
@@ -17,13 +15,15 @@ export { directoryFiles, fileSource } from './fileSource.ts';
 export { directoryStore, defaultCacheDir } from './directoryStore.ts';
 
 /**
- * As in the browser; `model` may also be a directory on disk (read in place). Remote models are
- * cached in a directory (see defaultCacheDir) instead of IndexedDB.
+ * As in the browser; `model` may also be a directory on disk (read in place; a path that does not
+ * exist raises ModelNotFoundError). Remote models are cached in a directory (see defaultCacheDir)
+ * instead of IndexedDB.
  */
 export async function createEngine(options: EngineOptions & { gpu?: GpuContext; store?: ShardStore }): Promise<Engine> {
+  if (typeof options.model !== 'string') return Engine.load(options.gpu ?? (await createNodeGpuContext()), options.model, { ...options, modelName: options.model.location });
+  // before the GPU is opened: a wrong path fails at once
+  const location = await locateModel(options.model);
   const gpu = options.gpu ?? (await createNodeGpuContext());
-  if (typeof options.model !== 'string') return Engine.load(gpu, options.model, { ...options, modelName: options.model.location });
-  const isDir = await stat(options.model).then((s) => s.isDirectory(), () => false);
-  if (isDir) return Engine.load(gpu, directoryFiles(path.resolve(options.model)), { ...options, modelName: options.model, store: options.store });
-  return Engine.load(gpu, modelFilesFor(options.model), { ...options, modelName: resolveModelUrl(options.model), store: options.store ?? directoryStore() });
+  if (location.kind === 'directory') return Engine.load(gpu, directoryFiles(location.path), { ...options, modelName: options.model, store: options.store });
+  return Engine.load(gpu, httpFiles(location.url), { ...options, modelName: location.url, store: options.store ?? directoryStore() });
 }

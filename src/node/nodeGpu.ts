@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createGpuContext, type GpuContext, type GpuContextOptions } from '../gpu/context.ts';
 import { WebGpuUnavailableError } from '../errors.ts';
+import { withoutDawnLimitWarnings } from './dawnStderr.ts';
 
 /** Where Debian's chromium package puts SwiftShader's Vulkan driver (a CPU implementation). */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -36,6 +37,9 @@ export async function getNodeGpu(): Promise<GPU> {
   Object.assign(globalThis, dawn.globals);
   const gpu = dawn.create([]);
   liveDawnInstances.push(gpu);
+  // Dawn discovers the adapters once per instance, on the first request: make that one quietly.
+  // A failure here is the real request's to report.
+  await withoutDawnLimitWarnings(() => gpu.requestAdapter()).catch(() => null);
   return gpu;
 }
 
