@@ -2,6 +2,7 @@ import type { GpuContext } from '../gpu/context.ts';
 import { ContextOverflowError, InvalidArgumentError } from '../errors.ts';
 import type { ModelFiles } from '../loader/byteSource.ts';
 import { openModel } from '../loader/openModel.ts';
+import { parseJsonFile } from '../loader/untrustedJson.ts';
 import type { ShardStore } from '../loader/shardStore.ts';
 import { BitNetModel } from '../model/bitnetModel.ts';
 import type { SamplingParams } from '../kernels/sample.ts';
@@ -93,7 +94,11 @@ export class Engine {
     const tokenizerJson = await opened.readTokenizerFile('tokenizer.json');
     if (tokenizerJson === undefined) throw new InvalidArgumentError(`${files.location} has no tokenizer.json: the engine needs the model's tokenizer`);
     const tokenizerConfig = await opened.readTokenizerFile('tokenizer_config.json');
-    const tokenizer = new ModelTokenizer(JSON.parse(tokenizerJson), tokenizerConfig === undefined ? {} : JSON.parse(tokenizerConfig), opened.source.config.vocabSize);
+    const tokenizer = new ModelTokenizer(
+      parseJsonFile(tokenizerJson, 'tokenizer.json'),
+      tokenizerConfig === undefined ? {} : parseJsonFile(tokenizerConfig, 'tokenizer_config.json'),
+      opened.source.config.vocabSize,
+    );
     options.signal?.throwIfAborted();
     const model = await BitNetModel.load(gpu, opened.source, {
       contextLength: options.contextLength,

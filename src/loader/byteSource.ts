@@ -9,6 +9,15 @@ export interface ByteSource {
   read(offset: number, length: number): Promise<Uint8Array>;
 }
 
+/**
+ * Whether `name` can only mean a file directly in a model's directory: letters, digits, `_`, `-`
+ * and `.`, at most 128 of them, not starting with a dot (so never `.`, `..` or a hidden file). A
+ * name from a model file is checked with this before it is joined to a path or URL.
+ */
+export function isPlainFileName(name: unknown): name is string {
+  return typeof name === 'string' && /^[\w-][\w.-]{0,127}$/.test(name);
+}
+
 /** A set of named files: a checkpoint directory on disk, or a base URL. */
 export interface ModelFiles {
   /** Where the files come from, for messages. */

@@ -1,8 +1,9 @@
-import { BitNetError, ModelFormatError } from '../errors.ts';
+import { BitNetError } from '../errors.ts';
 import type { ModelFiles } from './byteSource.ts';
 import { FetchError } from './byteSource.ts';
 import { parseManifest, type Manifest } from './manifest.ts';
 import { sha256Hex } from './sha256.ts';
+import { parseJsonFile } from './untrustedJson.ts';
 import { explainQuota, type ShardStore } from './shardStore.ts';
 import { convertModel } from './convert.ts';
 import { openHuggingFaceCheckpoint } from './huggingFaceCheckpoint.ts';
@@ -53,20 +54,16 @@ export async function fetchModelToCache(
   options: { onProgress?: (p: FetchProgress) => void; signal?: AbortSignal; concurrency?: number } = {},
 ): Promise<Manifest> {
   let manifestText: string;
+  let manifestFile = `${files.location}${MANIFEST}`;
   try {
     manifestText = await files.readText(MANIFEST);
   } catch (err) {
     const cached = await readCachedText(store, model, MANIFEST);
     if (!(err instanceof FetchError) || cached === undefined) throw err;
     manifestText = cached; // offline: the cached model is complete or the load fails below
+    manifestFile = `cached ${MANIFEST} of ${model}`;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(manifestText);
-  } catch (cause) {
-    throw new ModelFormatError(`${files.location}${MANIFEST}`, `not valid JSON (${(cause as Error).message})`);
-  }
-  const { manifest } = parseManifest(json, `${files.location}${MANIFEST}`);
+  const { manifest } = parseManifest(parseJsonFile(manifestText, manifestFile), manifestFile);
   const total = manifest.shards.reduce((n, s) => n + s.bytes, 0);
   let done = 0;
   const missing: number[] = [];
@@ -129,7 +126,7 @@ export async function convertToCache(
   options: { onProgress?: (p: FetchProgress) => void } = {},
 ): Promise<Manifest> {
   const source = await openHuggingFaceCheckpoint(files);
-  const configJson = JSON.parse(await files.readText('config.json')) as Record<string, unknown>;
+  const configJson = parseJsonFile(await files.readText('config.json'), 'config.json') as Record<string, unknown>;
   const tokenizerFiles: string[] = [];
   for (const file of ['tokenizer.json', 'tokenizer_config.json']) {
     if (await files.has(file)) {

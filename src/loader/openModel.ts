@@ -6,6 +6,7 @@ import { ManifestTensorSource } from './manifestSource.ts';
 import { cachedShardReader, convertToCache, fetchModelToCache, readCachedText, type FetchProgress } from './modelCache.ts';
 import type { ShardStore } from './shardStore.ts';
 import { ModelFormatError } from '../errors.ts';
+import { parseJsonFile } from './untrustedJson.ts';
 
 export interface OpenedModel {
   source: ModelTensorSource;
@@ -41,7 +42,7 @@ export async function openModel(files: ModelFiles, options: OpenOptions = {}): P
     return { source, readTokenizerFile: async (name) => ((await files.has(name)) ? files.readText(name) : undefined) };
   }
   if (!store) {
-    const { manifest, config } = parseManifest(JSON.parse(await files.readText('manifest.json')), `${files.location}manifest.json`);
+    const { manifest, config } = parseManifest(parseJsonFile(await files.readText('manifest.json'), `${files.location}manifest.json`), `${files.location}manifest.json`);
     const source = new ManifestTensorSource(config, manifest, async (i) => {
       const s = manifest.shards[i];
       const bytes = await files.download(s.file);
@@ -62,5 +63,5 @@ export async function openModel(files: ModelFiles, options: OpenOptions = {}): P
 
 async function cachedManifest(store: ShardStore, cacheKey: string) {
   const text = await readCachedText(store, cacheKey, 'manifest.json');
-  return text === undefined ? undefined : parseManifest(JSON.parse(text)).manifest;
+  return text === undefined ? undefined : parseManifest(parseJsonFile(text, `cached manifest.json of ${cacheKey}`), `cached manifest.json of ${cacheKey}`).manifest;
 }
