@@ -21,10 +21,10 @@ function countingFiles(files: Map<string, Uint8Array>, damage: (file: string, at
   const downloads = new Map<string, number>();
   const wrapped: ModelFiles = {
     ...base,
-    async download(file, onBytes) {
+    async download(file, size, onBytes) {
       const n = (downloads.get(file) ?? 0) + 1;
       downloads.set(file, n);
-      const bytes = damage(file, n, (await base.download(file)).slice());
+      const bytes = damage(file, n, (await base.download(file, size)).slice());
       onBytes?.(bytes.byteLength);
       return bytes;
     },

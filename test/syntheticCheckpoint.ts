@@ -1,7 +1,7 @@
 // Writes small BitNet checkpoints in Hugging Face's format (config.json + safetensors, optionally
 // sharded), with random weights, plus the same model as plain arrays for the CPU reference.
 import type { ModelFiles } from '../src/loader/byteSource.ts';
-import { memorySource } from '../src/loader/byteSource.ts';
+import { memorySource, wrongSize } from '../src/loader/byteSource.ts';
 import { ModelFormatError } from '../src/errors.ts';
 import { parseBitNetConfig } from '../src/model/config.ts';
 import { f32ToBf16 } from '../src/loader/dtypes.ts';
@@ -49,10 +49,11 @@ export function memoryFiles(location: string, files: Map<string, Uint8Array>): M
       if (!bytes) throw new ModelFormatError(file, 'not found');
       return new TextDecoder().decode(bytes);
     },
-    async download(file, onBytes) {
+    async download(file, size, onBytes) {
       const bytes = files.get(file);
       if (!bytes) throw new ModelFormatError(file, 'not found');
-      onBytes?.(bytes.byteLength);
+      if (bytes.byteLength !== size) throw wrongSize(file, size, bytes.byteLength);
+      onBytes?.(size);
       return bytes.slice();
     },
   };
