@@ -23,7 +23,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
   const m = event.data;
   if (m.type === 'load') {
     try {
-      engine = await createEngine({ model: m.model, contextLength: m.contextLength, embeddingFormat: m.embeddingFormat, onProgress: (progress) => post({ type: 'progress', progress }) });
+      engine = await createEngine({ model: m.model, contextLength: m.contextLength, embeddingFormat: m.embeddingFormat, verifyShardHashes: m.verifyShardHashes, onProgress: (progress) => post({ type: 'progress', progress }) });
       // the device may be lost later (driver reset, GPU removed): the page offers to reload
       engine.gpu.device.lost.then((info) => post({ type: 'load-error', error: serialize(new DeviceLostError(info.reason, info.message)) }));
       post({ type: 'loaded', adapter: engine.gpu.caps.adapterName, vocabSize: engine.model.config.vocabSize, tokenizer: engine.tokenizerFiles! });

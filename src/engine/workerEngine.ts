@@ -86,7 +86,7 @@ export async function createWorkerEngine(options: EngineOptions & { worker?: Wor
     options.signal?.addEventListener('abort', cancel, { once: true });
   });
   cancelled.catch(() => {});
-  send({ type: 'load', model: modelUrl, contextLength: options.contextLength, embeddingFormat: options.embeddingFormat });
+  send({ type: 'load', model: modelUrl, contextLength: options.contextLength, embeddingFormat: options.embeddingFormat, verifyShardHashes: options.verifyShardHashes });
   await Promise.race([loaded, cancelled]);
 
   /** Streams the chunks of one request; aborting its signal asks the worker to stop. */

@@ -3,7 +3,7 @@ import type { ChatCompletionRequest, EngineStats, GenerateRequest, LoadProgress 
 import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
 
 export type ToWorker =
-  | { type: 'load'; model: string; contextLength?: number; embeddingFormat?: EmbeddingFormat }
+  | { type: 'load'; model: string; contextLength?: number; embeddingFormat?: EmbeddingFormat; verifyShardHashes?: boolean }
   | { type: 'run'; id: number; kind: 'chat'; request: Omit<ChatCompletionRequest, 'signal'> }
   | { type: 'run'; id: number; kind: 'generate'; request: Omit<GenerateRequest, 'signal'> }
   | { type: 'abort'; id: number }
