@@ -38,6 +38,12 @@ export interface EngineOptions {
    * CPU time saved on each load (README: Untrusted input).
    */
   verifyShardHashes?: boolean;
+  /**
+   * A stream that holds the engine (it has been read from) but is then left unread this long is
+   * cancelled, so that a reader that forgets it (no loop, no `return()`) cannot keep every later
+   * request waiting; reading it again gives a last chunk with finish reason "abort". Default 60 s.
+   */
+  streamIdleTimeoutMs?: number;
 }
 
 /** The engine's tokenizer: plain synchronous encode/decode. */
@@ -70,14 +76,18 @@ export class Engine {
   private queue: Promise<void> = Promise.resolve();
   private lastStats: EngineStats;
   private requestCount = 0;
+  private readonly streamIdleTimeoutMs: number;
 
   constructor(
     readonly gpu: GpuContext,
     readonly model: BitNetModel,
     readonly tokenizer: ModelTokenizer,
     modelName: string,
+    options: Pick<EngineOptions, 'streamIdleTimeoutMs'> = {},
   ) {
     this.modelName = modelName;
+    this.streamIdleTimeoutMs = options.streamIdleTimeoutMs ?? 60_000;
+    if (!(this.streamIdleTimeoutMs > 0)) throw new InvalidArgumentError(`streamIdleTimeoutMs must be a positive number of milliseconds, got ${this.streamIdleTimeoutMs}`);
     this.chat = { completions: { create: this.createChatCompletion.bind(this) as Engine['createChatCompletion'] } };
     this.lastStats = emptyStats(gpu.caps.adapterName);
   }
@@ -112,7 +122,7 @@ export class Engine {
       embeddingFormat: options.embeddingFormat,
       onProgress: (p) => options.onProgress?.({ phase: 'upload', done: p.done, total: p.total, unit: 'tensors' }),
     });
-    const engine = new Engine(gpu, model, tokenizer, options.modelName);
+    const engine = new Engine(gpu, model, tokenizer, options.modelName, options);
     engine.tokenizerFiles = { json: tokenizerJson, config: tokenizerConfig };
     return engine;
   }
@@ -126,6 +136,7 @@ export class Engine {
 
   /** Raw generation from text or token ids, as an async iterable of chunks (the last carries finishReason). */
   generate(request: GenerateRequest): AsyncIterable<GenerationChunk> {
+    if (typeof request.prompt === 'string') this.checkTextFits(request.prompt.length, 'the prompt has');
     const ids = request.tokens ?? (request.prompt !== undefined ? this.tokenizer.encode(request.prompt) : undefined);
     if (!ids || ids.length === 0) throw new InvalidArgumentError('generate needs a non-empty `prompt` or `tokens`');
     return this.exclusive(() => this.run(ids, request));
@@ -140,6 +151,7 @@ export class Engine {
         throw new InvalidArgumentError(`messages[${i}] needs a role (system, user or assistant) and string content`);
       }
     }
+    this.checkTextFits(request.messages.reduce((n, m) => n + m.content.length, 0), 'the messages have');
     const ids = this.tokenizer.encodeChat(request.messages);
     const id = `chatcmpl-${Date.now().toString(36)}-${++this.requestCount}`;
     const created = Math.floor(Date.now() / 1000);
@@ -163,6 +175,19 @@ export class Engine {
     return request.stream ? stream : collectChatCompletion(stream);
   }
 
+  /**
+   * Refuses text that cannot fit the context before it is rendered or tokenized (10 MB takes
+   * seconds): no token stands for more than the tokenizer's longest vocabulary entry.
+   */
+  private checkTextFits(chars: number, what: string): void {
+    const limit = this.model.contextLength * this.tokenizer.maxCharsPerToken;
+    if (chars > limit) {
+      throw new ContextOverflowError(
+        `${what} ${chars} characters: more than the ${this.model.contextLength}-token context can take (${limit} characters, as no token of this model covers more than ${this.tokenizer.maxCharsPerToken}); shorten the text`,
+      );
+    }
+  }
+
   /** Frees the GPU memory of the model. The engine cannot be used afterwards. */
   dispose(): void {
     this.model.dispose();
@@ -170,7 +195,8 @@ export class Engine {
 
   /**
    * Runs generators one at a time: a request waits until the previous one has finished. The turn
-   * is taken when iteration starts, so a stream nobody reads never blocks the next request.
+   * is taken when iteration starts, so a stream nobody reads never blocks the next request; one
+   * left unread for streamIdleTimeoutMs while it holds the turn is cancelled and gives it back.
    */
   private exclusive(make: () => AsyncGenerator<GenerationChunk>): AsyncIterable<GenerationChunk> {
     const engine = this;
@@ -179,10 +205,30 @@ export class Engine {
       const previous = engine.queue;
       engine.queue = new Promise<void>((r) => (release = r));
       await previous;
+      const inner = make();
+      let idle = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        yield* make();
+        while (true) {
+          const step = await inner.next();
+          if (step.done) return;
+          timer = setTimeout(() => {
+            idle = true;
+            void inner.return(undefined).finally(release); // stops the GPU work and leaves the KV cache consistent
+          }, engine.streamIdleTimeoutMs);
+          yield step.value;
+          clearTimeout(timer);
+          if (idle) {
+            yield { token: null, text: '', finishReason: 'abort' };
+            return;
+          }
+        }
       } finally {
-        release();
+        clearTimeout(timer);
+        if (!idle) {
+          await inner.return(undefined);
+          release();
+        }
       }
     })();
   }

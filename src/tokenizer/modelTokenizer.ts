@@ -41,6 +41,11 @@ export class ModelTokenizer {
   readonly chatFormat: ChatFormat;
   /** Ids that end a reply: the tokenizer's eos and, for chat formats, `<|eot_id|>`. */
   readonly stopIds: number[];
+  /**
+   * The most characters one token stands for (its longest vocabulary entry): a text longer than
+   * this times a context's tokens cannot fit it, which is known before the text is tokenized.
+   */
+  readonly maxCharsPerToken: number;
   private readonly tokenizer: Tokenizer;
   private readonly template?: ChatTemplate;
 
@@ -51,6 +56,9 @@ export class ModelTokenizer {
     checkRegexes(tokenizerJson as Json);
     try {
       this.tokenizer = new Tokenizer(tokenizerJson, config);
+      let longest = 1;
+      for (const token of this.tokenizer.get_vocab().keys()) if (typeof token === 'string') longest = Math.max(longest, token.length);
+      this.maxCharsPerToken = longest;
     } catch (err) {
       throw new ModelFormatError('tokenizer.json', `cannot be loaded: ${(err as Error).message}`);
     }
