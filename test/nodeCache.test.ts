@@ -121,8 +121,13 @@ test('a damaged cache: a cached manifest that is not JSON, a shard with a change
   const hfUrl = `${base}/hf/test-org/en-11m/resolve/main/`;
   const hfDir = temporaryDirectory();
   await readThroughCache(hfUrl, hfDir);
-  writeFileSync(path.join(hfDir, readdirSync(hfDir).find((f) => f.endsWith('manifest.json'))!), '{"format":');
+  const cachedManifest = path.join(hfDir, readdirSync(hfDir).find((f) => f.endsWith('manifest.json'))!);
+  writeFileSync(cachedManifest, '{"format":');
   await assert.rejects(readThroughCache(hfUrl, hfDir), { name: 'ModelFormatError', message: /^cached manifest\.json of http:.*: not valid JSON/ });
+  // grown past any text file (100 MiB, sparse): not read, so the checkpoint is converted again
+  truncateSync(cachedManifest, 100 * 2 ** 20);
+  await readThroughCache(hfUrl, hfDir);
+  assert.ok(statSync(cachedManifest).size < 2 ** 20);
 
   const url = `${base}/served/en-11m/`;
   const dir = temporaryDirectory();

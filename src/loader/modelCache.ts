@@ -1,5 +1,5 @@
 import { IntegrityError } from '../errors.ts';
-import { FetchError, fileLocation, type ModelFiles } from './byteSource.ts';
+import { FetchError, MAX_TEXT_FILE_BYTES, fileLocation, type ModelFiles } from './byteSource.ts';
 import { checkShard } from './shardIntegrity.ts';
 import { parseManifest, type Manifest } from './manifest.ts';
 import { parseJsonFile } from './untrustedJson.ts';
@@ -21,9 +21,9 @@ const key = (model: string, file: string) => `${model}\n${file}`;
 const shardKey = (model: string, s: { file: string; sha256: string }) => key(model, `${s.file}#${s.sha256}`);
 const MANIFEST = 'manifest.json';
 
-/** A cached text file of `model` (manifest, tokenizer files), or undefined. */
+/** A cached text file of `model` (manifest, tokenizer files), or undefined (also if it grew past any text file's size). */
 export async function readCachedText(store: ShardStore, model: string, file: string): Promise<string | undefined> {
-  const bytes = await store.get(key(model, file));
+  const bytes = await store.get(key(model, file), MAX_TEXT_FILE_BYTES);
   return bytes && new TextDecoder().decode(bytes);
 }
 
