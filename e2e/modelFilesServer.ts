@@ -1,15 +1,16 @@
 // Serves model files to the browser tests, with faults on demand: a flipped byte (once), 404,
-// a truncated body, or a delay, per file name. Also serves a Hugging Face checkpoint in Hugging
+// a truncated body, a body 1 MiB longer than the file, an endless body, or a delay, per file name. Also serves a Hugging Face checkpoint in Hugging
 // Face's URL layout (/hf/<org>/<name>/resolve/main/<file>), with Range requests.
 import { readFileSync, existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
-export type Fault = { mode: 'flip-once' | '404' | 'truncate' | 'delay'; ms?: number };
+export type Fault = { mode: 'flip-once' | '404' | 'truncate' | 'oversize' | 'endless' | 'delay'; ms?: number };
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ROUTES: [RegExp, string][] = [
-  [/^\/served\/en-11m\/(.+)$/, `${root}public/models/bitnet-b1.58-en-11m/`],
+  // also under any prefix (/served/a/b/en-11m/): a model URL as long as a test needs
+  [/^\/served\/(?:[\w.-]+\/)*en-11m\/(.+)$/, `${root}public/models/bitnet-b1.58-en-11m/`],
   [/^\/hf\/test-org\/en-11m\/resolve\/main\/(.+)$/, `${root}test/fixtures/bitnet-b1.58-en-11m/hf/`],
 ];
 
@@ -55,8 +56,30 @@ export class ModelFilesServer {
       body = body.subarray(start, end + 1);
     }
     if (fault?.mode === 'truncate') body = body.subarray(0, Math.floor(body.length / 3));
+    if (fault?.mode === 'oversize') body = Buffer.concat([body, new Uint8Array(2 ** 20)]);
+    if (fault?.mode === 'endless' && req.method === 'GET') {
+      this.sendForever(res, body);
+      return;
+    }
     res.setHeader('Content-Length', String(body.length));
     res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  /** Bytes sent so far by endless bodies: a client that stops reading keeps this small. */
+  endlessBytesSent = 0;
+
+  /** The file, then zeros without end, as fast as the client reads, until it hangs up. */
+  private sendForever(res: ServerResponse, first: Uint8Array): void {
+    const zeros = new Uint8Array(2 ** 16);
+    const more = () => {
+      while (!res.destroyed) {
+        this.endlessBytesSent += zeros.length;
+        if (!res.write(zeros)) return void res.once('drain', more);
+      }
+    };
+    res.write(first);
+    this.endlessBytesSent += first.length;
+    more();
   }
 
   shardRequests(prefix = '/served/en-11m/'): string[] {

@@ -55,6 +55,17 @@ export class ModelNotFoundError extends BitNetError {
   }
 }
 
+/**
+ * A shard is not what its manifest says (size or SHA-256): fetched twice and damaged both times,
+ * or damaged on disk or in the cache. Names the file.
+ */
+export class IntegrityError extends BitNetError {
+  override name = 'IntegrityError';
+  constructor(message: string) {
+    super('integrity', message);
+  }
+}
+
 /** The prompt, or prompt plus new tokens, does not fit in the model's context or KV cache. */
 export class ContextOverflowError extends BitNetError {
   override name = 'ContextOverflowError';

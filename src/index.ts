@@ -16,7 +16,7 @@ export * from './errors.ts';
 export { FetchError } from './loader/byteSource.ts';
 export { ShaderError } from './gpu/computeKernel.ts';
 export { StorageQuotaError, indexedDbStore, memoryStore, type ShardStore } from './loader/shardStore.ts';
-export { IntegrityError, type CachedModel } from './loader/modelCache.ts';
+export type { CachedModel } from './loader/modelCache.ts';
 export { BitNetModel } from './model/bitnetModel.ts';
 export { openHuggingFaceCheckpoint } from './loader/huggingFaceCheckpoint.ts';
 export { httpFiles, type ModelFiles } from './loader/byteSource.ts';

@@ -37,3 +37,23 @@ test('long conversations stay well inside the limits', () => {
   assert.equal(text.split('<|eot_id|>').length, 401);
   assert.ok(text.startsWith('<s>User: message 0') && text.endsWith('Assistant: '));
 });
+
+test('filters and methods that multiply a string are stopped before they build it', { timeout: 10_000 }, () => {
+  const long = "{% set s = range(100000) | join('') %}"; // 488,890 characters
+  const amplifiers = [
+    "{{ 'a\\nb' | indent(260000000) }}",
+    "{% filter indent(100000000) %}a\nb{% endfilter %}",
+    `${long}{{ s.replace('1', s, count=250) }}`,
+    `${long}{{ s | replace('1', s) }}`,
+    `${long}{{ [s, s, s, s, s, s, s, s, s] | join }}`,
+    `${long}{{ s | join(s) }}`,
+    '{{ messages | tojson(indent=1000000) }}',
+  ];
+  for (const source of amplifiers) {
+    const t0 = performance.now();
+    assert.throws(() => render(source), { name: 'ModelFormatError', message: /^tokenizer_config\.json: chat_template was stopped: it builds a value of \d+ characters/ }, source);
+    assert.ok(performance.now() - t0 < 1000, `${source}: ${(performance.now() - t0).toFixed(0)} ms`);
+  }
+  // the same filters within the limit work as before
+  assert.equal(render("{{ 'a\\nb' | indent(2) }}|{{ 'aXa'.replace('a', 'bb', count=1) }}|{{ ['x', 'y'] | join('-') }}"), 'a\n  b|bbXa|x-y');
+});

@@ -8,10 +8,12 @@ import { TextAssembler } from '../src/engine/textAssembler.ts';
 import { testGpuContext } from './gpuContext.ts';
 
 const MODEL = new URL('../public/models/bitnet-b1.58-en-11m', import.meta.url).pathname;
+/** Short, so the test of a forgotten stream is quick; every other test reads its streams at once. */
+const STREAM_IDLE_MS = 1500;
 let engine: Engine;
 
 before(async () => {
-  engine = await createEngine({ model: MODEL, gpu: await testGpuContext() });
+  engine = await createEngine({ model: MODEL, gpu: await testGpuContext(), streamIdleTimeoutMs: STREAM_IDLE_MS });
 });
 after(() => engine?.dispose());
 
@@ -165,6 +167,38 @@ test('a stream that is never read does not block the next request', { timeout: 6
   engine.generate({ prompt: 'Nobody reads this', max_tokens: 5 });
   const r = await collect({ prompt: 'The city', max_tokens: 3, temperature: 0 });
   assert.equal(r.tokens.length > 0, true);
+});
+
+test('a stream read once and then forgotten is cancelled after the idle time, and later requests run', { timeout: 60_000 }, async () => {
+  const forgotten = engine.generate({ prompt: 'The city', max_tokens: 100, temperature: 0, stop_token_ids: [] })[Symbol.asyncIterator]();
+  assert.equal((await forgotten.next()).done, false); // it holds the engine's turn now
+  const t0 = performance.now();
+  const later = await collect({ prompt: 'The city', max_tokens: 3, temperature: 0 });
+  assert.equal(later.tokens.length, 3);
+  assert.ok(performance.now() - t0 >= STREAM_IDLE_MS * 0.9, 'the later request ran while the forgotten one held the turn');
+  assert.deepEqual((await forgotten.next()).value, { token: null, text: '', finishReason: 'abort' });
+  assert.equal((await forgotten.next()).done, true);
+  // the cache stays consistent: the same request again gives the same tokens
+  assert.deepEqual((await collect({ prompt: 'The city', max_tokens: 3, temperature: 0 })).tokens, later.tokens);
+});
+
+test('sampling settings as the GPU sees them: tiny temperatures are greedy, a huge top_k is no limit, values float32 cannot hold are refused', async () => {
+  const prompt = 'The old house';
+  const greedy = await collect({ prompt, max_tokens: 4, temperature: 0, stop_token_ids: [] });
+  for (const temperature of [1e-45, 1e-50]) assert.deepEqual((await collect({ prompt, max_tokens: 4, temperature, stop_token_ids: [] })).tokens, greedy.tokens, `temperature ${temperature}`);
+  const sampled = { prompt, max_tokens: 4, temperature: 1, seed: 4, stop_token_ids: [] };
+  assert.deepEqual((await collect({ ...sampled, top_k: 2 ** 32 + 1 })).tokens, (await collect({ ...sampled, top_k: 0 })).tokens);
+  await assert.rejects(collect({ ...sampled, top_p: 1e-50 }), { name: 'InvalidArgumentError', message: /sampling\.topP must be in \(0, 1\] \(and not 0 as a float32\), got 1e-50/ });
+  await assert.rejects(collect({ ...sampled, repetition_penalty: 1e-50 }), { name: 'InvalidArgumentError', message: /sampling\.repetitionPenalty must be in \[0\.01, 100\]/ });
+});
+
+test('a 10 MB message or prompt is refused as too long for the context before it is tokenized', async () => {
+  const huge = 'word '.repeat(2 * 2 ** 20);
+  for (const run of [() => engine.chat.completions.create({ messages: [{ role: 'user', content: huge }] }), async () => engine.generate({ prompt: huge })]) {
+    const t0 = performance.now();
+    await assert.rejects(run, { name: 'ContextOverflowError', message: /have 10485760 characters|has 10485760 characters: more than the 512-token context can take/ });
+    assert.ok(performance.now() - t0 < 1000, `${performance.now() - t0} ms`);
+  }
 });
 
 test('requests beyond the context and bad settings get clear errors', async () => {

@@ -3,13 +3,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
 import { BitNetError } from '../src/errors.ts';
-import { parseBitNetConfig } from '../src/model/config.ts';
+import { CONFIG_LIMITS, MAX_TENSORS, parseBitNetConfig } from '../src/model/config.ts';
+import { tensorPlan } from '../src/model/modelWeights.ts';
 import { parseManifest } from '../src/loader/manifest.ts';
 import { readCheckpointTensors, readSafetensorsHeader } from '../src/loader/safetensors.ts';
-import { memorySource, type ByteSource } from '../src/loader/byteSource.ts';
+import { memorySource, type ByteSource, type ModelFiles } from '../src/loader/byteSource.ts';
 import { ModelTokenizer } from '../src/tokenizer/modelTokenizer.ts';
-import { memoryFiles, syntheticCheckpoint, writeSafetensors } from './syntheticCheckpoint.ts';
+import { MAX_JSON_DEPTH } from '../src/loader/untrustedJson.ts';
+import { openModel } from '../src/loader/openModel.ts';
+import { Engine } from '../src/engine/engine.ts';
+import { directoryFiles } from '../src/node/fileSource.ts';
+import { writeModelFolder } from './modelFolders.ts';
+import { testGpuContext } from './gpuContext.ts';
+import { memoryFiles, safetensorsWithHeader, syntheticCheckpoint, syntheticConverted, writeSafetensors, type SyntheticOptions } from './syntheticCheckpoint.ts';
 
 const RUNS = { numRuns: 300, seed: 20261123 };
 
@@ -43,7 +51,8 @@ function guardedSource(bytes: Uint8Array): ByteSource {
   };
 }
 
-const validConfig = syntheticCheckpoint({ hidden: 64, intermediate: 96, layers: 1, heads: 2, kvHeads: 1, vocab: 50, tied: true, mode: 'bitlinear', seed: 1 }).config;
+const TINY: SyntheticOptions = { hidden: 64, intermediate: 96, layers: 1, heads: 2, kvHeads: 1, vocab: 50, tied: true, mode: 'bitlinear', seed: 1 };
+const validConfig = syntheticCheckpoint(TINY).config;
 
 /** A JSON value with the valid one's keys, some replaced by random JSON. */
 const mutatedObject = (valid: Record<string, unknown>) =>
@@ -86,22 +95,14 @@ test('safetensors: random bytes, mutated headers and flipped bytes never escape 
     }),
     RUNS,
   );
-  const headerJson = (entries: unknown) => {
-    const json = new TextEncoder().encode(JSON.stringify(entries));
-    const out = new Uint8Array(8 + json.length + 64);
-    new DataView(out.buffer).setUint32(0, json.length, true);
-    out.set(json, 8);
-    return out;
-  };
+  const headerJson = (entries: unknown) => safetensorsWithHeader(JSON.stringify(entries), 64);
   const entry = fc.record({ dtype: fc.oneof(fc.constantFrom('F32', 'BF16', 'U8', 'I8', 'F16', 'F64'), fc.jsonValue()), shape: fc.oneof(fc.array(fc.integer({ min: -2, max: 70 }), { maxLength: 3 }), fc.jsonValue()), data_offsets: fc.oneof(fc.tuple(fc.integer({ min: -4, max: 80 }), fc.integer({ min: -4, max: 80 })), fc.jsonValue()) });
   await fc.assert(fc.asyncProperty(fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(entry, fc.jsonValue()), { maxKeys: 4 }), (h) => onlyTypedErrorsAsync(() => readSafetensorsHeader(guardedSource(headerJson(h))))), RUNS);
 });
 
 test('model.safetensors.index.json: mutated indexes give tensors or a ModelFormatError', async () => {
-  const { files } = syntheticCheckpoint({ hidden: 64, intermediate: 96, layers: 1, heads: 2, kvHeads: 1, vocab: 50, tied: true, mode: 'bitlinear', seed: 2, shards: 2 });
+  const { bytes } = syntheticCheckpoint({ ...TINY, seed: 2, shards: 2 });
   const shardNames = ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'];
-  const bytes = new Map<string, Uint8Array>();
-  for (const n of shardNames) bytes.set(n, await files.open(n).read(0, await files.open(n).size()));
   await fc.assert(
     fc.asyncProperty(fc.oneof(fc.jsonValue(), fc.record({ weight_map: fc.dictionary(fc.string({ maxLength: 30 }), fc.oneof(fc.constantFrom(...shardNames, '../x.safetensors', 'missing.safetensors'), fc.jsonValue()), { maxKeys: 5 }) })), async (index) => {
       const m = new Map(bytes);
@@ -114,4 +115,146 @@ test('model.safetensors.index.json: mutated indexes give tensors or a ModelForma
 
 test('tokenizer files: random JSON gives a tokenizer or a ModelFormatError', () => {
   fc.assert(fc.property(fc.jsonValue(), fc.jsonValue(), (t, c) => onlyTypedErrors(() => new ModelTokenizer(t, c, 100))), { ...RUNS, numRuns: 200 });
+});
+
+/** JSON text nesting `depth` lists or objects around a number. */
+function nestedJson(depth: number, kind: 'list' | 'object'): string {
+  return kind === 'list' ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+}
+
+/** The same nesting as a JavaScript value, built without recursion. */
+function nestedValue(depth: number): unknown {
+  let v: unknown = 1;
+  for (let i = 0; i < depth; i++) v = [v];
+  return v;
+}
+
+const HOLE = '"@@hole@@"';
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+/** `json` with the value at `path` replaced by HOLE, to be filled with raw JSON text. */
+function withHole(json: unknown, path: (string | number)[]): string {
+  const copy = structuredClone(json) as Record<string | number, unknown>;
+  let at = copy;
+  for (const key of path.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
+  at[path.at(-1)!] = HOLE.slice(1, -1);
+  return JSON.stringify(copy);
+}
+
+interface FieldCase {
+  file: string;
+  field: string;
+  /** The model's files with the field's value replaced by `valueJson`. */
+  files(valueJson: string): Map<string, Uint8Array | string>;
+  /** Loads through the engine (tokenizer files are parsed there), not only openModel. */
+  engine?: boolean;
+}
+
+/** One field of every JSON a model folder holds (safetensors headers too), for deep and wide values. */
+async function fieldCases(): Promise<FieldCase[]> {
+  const hf = syntheticCheckpoint(TINY).bytes;
+  const sharded = syntheticCheckpoint({ ...TINY, shards: 2 }).bytes;
+  const converted = (await syntheticConverted(TINY)).files;
+  const served = new URL('../public/models/bitnet-b1.58-en-11m/', import.meta.url);
+  const manifest = JSON.parse(readFileSync(new URL('manifest.json', served), 'utf8'));
+  const withTokenizer = new Map<string, Uint8Array | string>(['manifest.json', 'tokenizer.json', 'tokenizer_config.json', ...manifest.shards.map((s: { file: string }) => s.file)].map((f) => [f, readFileSync(new URL(f, served))]));
+  const header = (bytes: Uint8Array) => {
+    const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+    return { json: JSON.parse(text(bytes.subarray(8, 8 + length))), dataBytes: bytes.byteLength - 8 - length };
+  };
+  const replaced = (base: Map<string, Uint8Array | string>, file: string, content: Uint8Array | string) => new Map(base).set(file, content);
+  const { json: st, dataBytes } = header(hf.get('model.safetensors')!);
+  const firstTensor = Object.keys(st).find((k) => k !== '__metadata__')!;
+  const index = JSON.parse(text(sharded.get('model.safetensors.index.json')!));
+  const manifestJson = JSON.parse(text(converted.get('manifest.json')!));
+  const tokenizerJson = JSON.parse(readFileSync(new URL('tokenizer.json', served), 'utf8'));
+  const tokenizerConfig = JSON.parse(readFileSync(new URL('tokenizer_config.json', served), 'utf8'));
+  const cases: FieldCase[] = [
+    { file: 'config.json', field: 'model_type', files: (v) => replaced(hf, 'config.json', withHole(validConfig, ['model_type']).replace(HOLE, v)) },
+    ...['dtype', 'shape', 'data_offsets'].map((field) => ({
+      file: 'model.safetensors',
+      field,
+      files: (v: string) => replaced(hf, 'model.safetensors', safetensorsWithHeader(withHole(st, [firstTensor, field]).replace(HOLE, v), dataBytes)),
+    })),
+    { file: 'model.safetensors.index.json', field: 'weight_map', files: (v) => replaced(sharded, 'model.safetensors.index.json', withHole(index, ['weight_map', Object.keys(index.weight_map)[0]]).replace(HOLE, v)) },
+    ...[['format'], ['version'], ['shards', 0, 'file']].map((path) => ({
+      file: 'manifest.json',
+      field: path.join('.'),
+      files: (v: string) => replaced(converted, 'manifest.json', withHole(manifestJson, path).replace(HOLE, v)),
+    })),
+    { file: 'tokenizer.json', field: 'pre_tokenizer', engine: true, files: (v) => replaced(withTokenizer, 'tokenizer.json', withHole(tokenizerJson, ['pre_tokenizer']).replace(HOLE, v)) },
+    { file: 'tokenizer_config.json', field: 'chat_template', engine: true, files: (v) => replaced(withTokenizer, 'tokenizer_config.json', withHole(tokenizerConfig, ['chat_template']).replace(HOLE, v)) },
+  ];
+  return cases;
+}
+
+function modelFilesOf(files: Map<string, Uint8Array | string>, where: 'memory' | 'folder'): ModelFiles {
+  if (where === 'folder') return directoryFiles(writeModelFolder(files));
+  return memoryFiles('memory/', new Map([...files].map(([name, v]) => [name, typeof v === 'string' ? new TextEncoder().encode(v) : v])));
+}
+
+test('deeply nested JSON (up to 10^5 levels) in any field of any model file: a ModelFormatError naming the file, in well under a second', async () => {
+  const cases = await fieldCases();
+  const gpu = await testGpuContext();
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...cases), fc.integer({ min: MAX_JSON_DEPTH + 1, max: 100_000 }), fc.constantFrom('list', 'object' as const), fc.constantFrom('memory', 'folder' as const), async (c, depth, kind, where) => {
+      const files = modelFilesOf(c.files(nestedJson(depth, kind)), where);
+      const t0 = performance.now();
+      await assert.rejects(c.engine ? Engine.load(gpu, files, { modelName: 'fuzz' }) : openModel(files), (e: Error) => {
+        assert.equal(e.name, 'ModelFormatError', `${c.file} ${c.field}: ${e.name}: ${e.message.slice(0, 200)}`);
+        assert.match(e.message, new RegExp(`${c.file.replace('.', '\\.')}.*: nests more than ${MAX_JSON_DEPTH} levels deep`));
+        return true;
+      });
+      assert.ok(performance.now() - t0 < 1000, `${c.file} ${c.field}: ${performance.now() - t0} ms`);
+    }),
+    { numRuns: 40, seed: 20261124 },
+  );
+});
+
+test('wide values (10^5-element lists, 10^6-character strings) in model files: a short ModelFormatError naming the file and field', async () => {
+  const cases = (await fieldCases()).filter((c) => !c.engine);
+  const wide = fc.oneof(
+    fc.integer({ min: 1000, max: 100_000 }).map((n) => `[${new Array(n).fill(7).join(',')}]`),
+    fc.integer({ min: 1000, max: 1_000_000 }).map((n) => JSON.stringify('x'.repeat(n))),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...cases), wide, fc.constantFrom('memory', 'folder' as const), async (c, value, where) => {
+      await assert.rejects(openModel(modelFilesOf(c.files(value), where)), (e: Error) => {
+        assert.equal(e.name, 'ModelFormatError', `${c.file} ${c.field}: ${e.name}: ${e.message.slice(0, 200)}`);
+        assert.match(e.message, new RegExp(c.file.replace('.', '\\.')));
+        assert.match(e.message, new RegExp(c.field.split('.')[0]));
+        assert.ok(e.message.length < 500, `a ${e.message.length}-character message`);
+        return true;
+      });
+    }),
+    { numRuns: 40, seed: 20261125 },
+  );
+});
+
+test('deep values handed to the parsers directly are described without recursing through them', () => {
+  const deep = nestedValue(100_000);
+  for (const field of ['model_type', 'hidden_act', 'rope_theta', 'eos_token_id']) {
+    assert.throws(() => parseBitNetConfig({ ...validConfig, [field]: deep }), { name: 'ModelFormatError', message: new RegExp(`config\\.json: .*${field.split('_')[0]}.*\\[\\[\\[\\[…\\]\\]\\]\\]`) });
+  }
+  const manifest = { format: 'bitnet-webgpu', version: 1, config: validConfig, tokenizerFiles: [], tensors: [], shards: [] };
+  assert.throws(() => parseManifest({ ...manifest, format: deep }), { name: 'ModelFormatError', message: /format is \[\[\[\[…\]\]\]\], expected/ });
+  assert.throws(() => parseManifest({ ...manifest, shards: [{ file: deep, bytes: 1, sha256: 'a'.repeat(64) }] }), { name: 'ModelFormatError', message: /shards\[0\]\.file \[\[\[\[…\]\]\]\] is not a plain file name/ });
+});
+
+test('config.json: any counts up to 2^53 give a config within the limits, whose tensor plan stays small, or a ModelFormatError', () => {
+  const count = fc.oneof(fc.integer({ min: 1, max: 4096 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }));
+  const counts = fc.record({ num_hidden_layers: count, vocab_size: count, max_position_embeddings: count, intermediate_size: count, hidden_size: fc.constantFrom(64, 2 ** 17, 2 ** 40) });
+  fc.assert(
+    fc.property(counts, (patch) => {
+      let config;
+      try {
+        config = parseBitNetConfig({ ...validConfig, ...patch });
+      } catch (err) {
+        assert.equal((err as Error).name, 'ModelFormatError');
+        return;
+      }
+      assert.ok(config.numLayers <= CONFIG_LIMITS.num_hidden_layers && config.vocabSize <= CONFIG_LIMITS.vocab_size && config.maxPositionEmbeddings <= CONFIG_LIMITS.max_position_embeddings);
+      assert.ok(tensorPlan(config).length <= MAX_TENSORS);
+    }),
+    RUNS,
+  );
 });

@@ -1,27 +1,19 @@
 // Our sharded format: the converter, the manifest parser, and the verified cache.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { convertModel } from '../src/loader/convert.ts';
-import { parseManifest, type Manifest } from '../src/loader/manifest.ts';
+import { parseManifest } from '../src/loader/manifest.ts';
 import { openHuggingFaceCheckpoint } from '../src/loader/huggingFaceCheckpoint.ts';
 import { openModel } from '../src/loader/openModel.ts';
 import { fetchModelToCache, listCachedModels, deleteCachedModel } from '../src/loader/modelCache.ts';
 import { memoryStore, type ShardStore } from '../src/loader/shardStore.ts';
 import type { ModelFiles } from '../src/loader/byteSource.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
-import { memoryFiles, syntheticCheckpoint, type SyntheticOptions } from './syntheticCheckpoint.ts';
+import { memoryFiles, syntheticCheckpoint, syntheticConverted, type SyntheticOptions } from './syntheticCheckpoint.ts';
 import { testGpuContext } from './gpuContext.ts';
 
 const SHAPE: SyntheticOptions = { hidden: 128, intermediate: 192, layers: 3, heads: 4, kvHeads: 2, vocab: 300, tied: false, mode: 'bitlinear', seed: 31 };
 
-/** A converted model in memory, as a server would hold it. */
-async function converted(shardBytes = 64 * 1024): Promise<{ files: Map<string, Uint8Array>; manifest: Manifest }> {
-  const { files: hf, config } = syntheticCheckpoint(SHAPE);
-  const out = new Map<string, Uint8Array>();
-  const manifest = await convertModel(await openHuggingFaceCheckpoint(hf), config, [], async (s, bytes) => void out.set(s.file, bytes.slice()), { shardBytes });
-  out.set('manifest.json', new TextEncoder().encode(JSON.stringify(manifest)));
-  return { files: out, manifest };
-}
+const converted = () => syntheticConverted(SHAPE);
 
 /** Files that count downloads per file and can serve a damaged copy. */
 function countingFiles(files: Map<string, Uint8Array>, damage: (file: string, attempt: number, bytes: Uint8Array) => Uint8Array = (_, __, b) => b) {
@@ -29,10 +21,10 @@ function countingFiles(files: Map<string, Uint8Array>, damage: (file: string, at
   const downloads = new Map<string, number>();
   const wrapped: ModelFiles = {
     ...base,
-    async download(file, onBytes) {
+    async download(file, size, onBytes) {
       const n = (downloads.get(file) ?? 0) + 1;
       downloads.set(file, n);
-      const bytes = damage(file, n, (await base.download(file)).slice());
+      const bytes = damage(file, n, (await base.download(file, size)).slice());
       onBytes?.(bytes.byteLength);
       return bytes;
     },
@@ -72,6 +64,8 @@ test('malformed manifests are refused with the field named', async () => {
   const s = structuredClone(manifest.shards);
   s[0].file = '../../etc/passwd';
   assert.throws(bad({ shards: s }), { message: /shards\[0\]\.file "\.\.\/\.\.\/etc\/passwd" is not a plain file name/ });
+  for (const file of ['.', '..']) assert.throws(bad({ shards: [{ ...s[0], file }] }), { message: /shards\[0\]\.file "\.+" is not a plain file name/ });
+  assert.throws(bad({ shards: [{ ...manifest.shards[0], bytes: 2 ** 40 }] }), { message: /shards\[0\]\.bytes must be a positive integer up to 4294967296/ });
   // a manifest that lacks a tensor the config needs: refused before any upload
   const missing = { ...structuredClone(manifest), tensors: manifest.tensors.filter((x) => x.name !== 'model.layers.2.mlp.down_proj') };
   const files = new Map([['manifest.json', new TextEncoder().encode(JSON.stringify(missing))]]);

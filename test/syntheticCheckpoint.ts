@@ -1,10 +1,13 @@
 // Writes small BitNet checkpoints in Hugging Face's format (config.json + safetensors, optionally
 // sharded), with random weights, plus the same model as plain arrays for the CPU reference.
 import type { ModelFiles } from '../src/loader/byteSource.ts';
-import { memorySource } from '../src/loader/byteSource.ts';
+import { memorySource, wrongSize } from '../src/loader/byteSource.ts';
 import { ModelFormatError } from '../src/errors.ts';
 import { parseBitNetConfig } from '../src/model/config.ts';
 import { f32ToBf16 } from '../src/loader/dtypes.ts';
+import { convertModel } from '../src/loader/convert.ts';
+import { openHuggingFaceCheckpoint } from '../src/loader/huggingFaceCheckpoint.ts';
+import type { Manifest } from '../src/loader/manifest.ts';
 import { quantizeMaster, type RefLayer, type RefLinear, type RefModel } from './reference/forward.ts';
 import { seededRandom } from './random.ts';
 
@@ -46,10 +49,11 @@ export function memoryFiles(location: string, files: Map<string, Uint8Array>): M
       if (!bytes) throw new ModelFormatError(file, 'not found');
       return new TextDecoder().decode(bytes);
     },
-    async download(file, onBytes) {
+    async download(file, size, onBytes) {
       const bytes = files.get(file);
       if (!bytes) throw new ModelFormatError(file, 'not found');
-      onBytes?.(bytes.byteLength);
+      if (bytes.byteLength !== size) throw wrongSize(file, size, bytes.byteLength);
+      onBytes?.(size);
       return bytes.slice();
     },
   };
@@ -65,6 +69,15 @@ export function bf16Bytes(values: Float32Array): { bytes: Uint8Array; rounded: F
     roundedBits[i] = out[i] << 16;
   }
   return { bytes: new Uint8Array(out.buffer), rounded };
+}
+
+/** A safetensors file with the header text as given (valid or not) and `dataBytes` zero bytes of data. */
+export function safetensorsWithHeader(headerText: string, dataBytes: number): Uint8Array {
+  const json = new TextEncoder().encode(headerText);
+  const out = new Uint8Array(8 + json.length + dataBytes);
+  new DataView(out.buffer).setUint32(0, json.length, true);
+  out.set(json, 8);
+  return out;
 }
 
 export function writeSafetensors(tensors: Tensor[]): Uint8Array {
@@ -100,7 +113,7 @@ function packHuggingFace(w: Int8Array, rows: number, cols: number): Uint8Array {
   return packed;
 }
 
-export function syntheticCheckpoint(o: SyntheticOptions): { files: ModelFiles; ref: RefModel; config: Record<string, unknown> } {
+export function syntheticCheckpoint(o: SyntheticOptions): { files: ModelFiles; bytes: Map<string, Uint8Array>; ref: RefModel; config: Record<string, unknown> } {
   const rand = seededRandom(o.seed);
   const normal = (n: number, scale: number) => Float32Array.from({ length: n }, () => (rand() + rand() + rand() - 1.5) * 2 * scale);
   const headDim = o.headDim ?? o.hidden / o.heads;
@@ -193,5 +206,14 @@ export function syntheticCheckpoint(o: SyntheticOptions): { files: ModelFiles; r
     }
     files.set('model.safetensors.index.json', new TextEncoder().encode(JSON.stringify({ metadata: {}, weight_map: weightMap })));
   }
-  return { files: memoryFiles(`synthetic-${o.seed}`, files), ref: { config: parseBitNetConfig(config), embed, lmHead, finalNorm, layers }, config };
+  return { files: memoryFiles(`synthetic-${o.seed}`, files), bytes: files, ref: { config: parseBitNetConfig(config), embed, lmHead, finalNorm, layers }, config };
+}
+
+/** The synthetic checkpoint converted into our shards, in memory as a server would hold them. */
+export async function syntheticConverted(o: SyntheticOptions, shardBytes = 64 * 1024): Promise<{ files: Map<string, Uint8Array>; manifest: Manifest }> {
+  const { files: hf, config } = syntheticCheckpoint(o);
+  const out = new Map<string, Uint8Array>();
+  const manifest = await convertModel(await openHuggingFaceCheckpoint(hf), config, [], async (s, bytes) => void out.set(s.file, bytes.slice()), { shardBytes });
+  out.set('manifest.json', new TextEncoder().encode(JSON.stringify(manifest)));
+  return { files: out, manifest };
 }

@@ -2,6 +2,7 @@ import type { GpuContext } from '../gpu/context.ts';
 import { ContextOverflowError, InvalidArgumentError } from '../errors.ts';
 import type { ModelFiles } from '../loader/byteSource.ts';
 import { openModel } from '../loader/openModel.ts';
+import { parseJsonFile } from '../loader/untrustedJson.ts';
 import type { ShardStore } from '../loader/shardStore.ts';
 import { BitNetModel } from '../model/bitnetModel.ts';
 import type { SamplingParams } from '../kernels/sample.ts';
@@ -31,6 +32,18 @@ export interface EngineOptions {
   embeddingFormat?: EmbeddingFormat;
   /** Cancels loading. */
   signal?: AbortSignal;
+  /**
+   * Hash every shard (SHA-256) each time it is read from a local folder or the cache (default
+   * true; sizes are always checked). false skips that for folders you trust: 2B-4T's 1.19 GB took
+   * 2.3-6.7 s to hash on a busy 2-core machine (README: Untrusted input).
+   */
+  verifyShardHashes?: boolean;
+  /**
+   * A stream that holds the engine (it has been read from) but is then left unread this long is
+   * cancelled, so that a reader that forgets it (no loop, no `return()`) cannot keep every later
+   * request waiting; reading it again gives a last chunk with finish reason "abort". Default 60 s.
+   */
+  streamIdleTimeoutMs?: number;
 }
 
 /** The engine's tokenizer: plain synchronous encode/decode. */
@@ -63,14 +76,18 @@ export class Engine {
   private queue: Promise<void> = Promise.resolve();
   private lastStats: EngineStats;
   private requestCount = 0;
+  private readonly streamIdleTimeoutMs: number;
 
   constructor(
     readonly gpu: GpuContext,
     readonly model: BitNetModel,
     readonly tokenizer: ModelTokenizer,
     modelName: string,
+    options: Pick<EngineOptions, 'streamIdleTimeoutMs'> = {},
   ) {
     this.modelName = modelName;
+    this.streamIdleTimeoutMs = options.streamIdleTimeoutMs ?? 60_000;
+    if (!(this.streamIdleTimeoutMs > 0)) throw new InvalidArgumentError(`streamIdleTimeoutMs must be a positive number of milliseconds, got ${this.streamIdleTimeoutMs}`);
     this.chat = { completions: { create: this.createChatCompletion.bind(this) as Engine['createChatCompletion'] } };
     this.lastStats = emptyStats(gpu.caps.adapterName);
   }
@@ -89,18 +106,23 @@ export class Engine {
       cacheKey: options.modelName,
       signal: options.signal,
       onProgress: (p) => options.onProgress?.(p),
+      verifyShardHashes: options.verifyShardHashes,
     });
     const tokenizerJson = await opened.readTokenizerFile('tokenizer.json');
     if (tokenizerJson === undefined) throw new InvalidArgumentError(`${files.location} has no tokenizer.json: the engine needs the model's tokenizer`);
     const tokenizerConfig = await opened.readTokenizerFile('tokenizer_config.json');
-    const tokenizer = new ModelTokenizer(JSON.parse(tokenizerJson), tokenizerConfig === undefined ? {} : JSON.parse(tokenizerConfig), opened.source.config.vocabSize);
+    const tokenizer = new ModelTokenizer(
+      parseJsonFile(tokenizerJson, 'tokenizer.json'),
+      tokenizerConfig === undefined ? {} : parseJsonFile(tokenizerConfig, 'tokenizer_config.json'),
+      opened.source.config.vocabSize,
+    );
     options.signal?.throwIfAborted();
     const model = await BitNetModel.load(gpu, opened.source, {
       contextLength: options.contextLength,
       embeddingFormat: options.embeddingFormat,
       onProgress: (p) => options.onProgress?.({ phase: 'upload', done: p.done, total: p.total, unit: 'tensors' }),
     });
-    const engine = new Engine(gpu, model, tokenizer, options.modelName);
+    const engine = new Engine(gpu, model, tokenizer, options.modelName, options);
     engine.tokenizerFiles = { json: tokenizerJson, config: tokenizerConfig };
     return engine;
   }
@@ -114,6 +136,7 @@ export class Engine {
 
   /** Raw generation from text or token ids, as an async iterable of chunks (the last carries finishReason). */
   generate(request: GenerateRequest): AsyncIterable<GenerationChunk> {
+    if (typeof request.prompt === 'string') this.checkTextFits(request.prompt.length, 'the prompt has');
     const ids = request.tokens ?? (request.prompt !== undefined ? this.tokenizer.encode(request.prompt) : undefined);
     if (!ids || ids.length === 0) throw new InvalidArgumentError('generate needs a non-empty `prompt` or `tokens`');
     return this.exclusive(() => this.run(ids, request));
@@ -128,6 +151,7 @@ export class Engine {
         throw new InvalidArgumentError(`messages[${i}] needs a role (system, user or assistant) and string content`);
       }
     }
+    this.checkTextFits(request.messages.reduce((n, m) => n + m.content.length, 0), 'the messages have');
     const ids = this.tokenizer.encodeChat(request.messages);
     const id = `chatcmpl-${Date.now().toString(36)}-${++this.requestCount}`;
     const created = Math.floor(Date.now() / 1000);
@@ -151,6 +175,19 @@ export class Engine {
     return request.stream ? stream : collectChatCompletion(stream);
   }
 
+  /**
+   * Refuses text that cannot fit the context before it is rendered or tokenized (10 MB takes
+   * seconds): no token stands for more than the tokenizer's longest vocabulary entry.
+   */
+  private checkTextFits(chars: number, what: string): void {
+    const limit = this.model.contextLength * this.tokenizer.maxCharsPerToken;
+    if (chars > limit) {
+      throw new ContextOverflowError(
+        `${what} ${chars} characters: more than the ${this.model.contextLength}-token context can take (${limit} characters, as no token of this model covers more than ${this.tokenizer.maxCharsPerToken}); shorten the text`,
+      );
+    }
+  }
+
   /** Frees the GPU memory of the model. The engine cannot be used afterwards. */
   dispose(): void {
     this.model.dispose();
@@ -158,7 +195,8 @@ export class Engine {
 
   /**
    * Runs generators one at a time: a request waits until the previous one has finished. The turn
-   * is taken when iteration starts, so a stream nobody reads never blocks the next request.
+   * is taken when iteration starts, so a stream nobody reads never blocks the next request; one
+   * left unread for streamIdleTimeoutMs while it holds the turn is cancelled and gives it back.
    */
   private exclusive(make: () => AsyncGenerator<GenerationChunk>): AsyncIterable<GenerationChunk> {
     const engine = this;
@@ -167,10 +205,30 @@ export class Engine {
       const previous = engine.queue;
       engine.queue = new Promise<void>((r) => (release = r));
       await previous;
+      const inner = make();
+      let idle = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       try {
-        yield* make();
+        while (true) {
+          const step = await inner.next();
+          if (step.done) return;
+          timer = setTimeout(() => {
+            idle = true;
+            void inner.return(undefined).finally(release); // stops the GPU work and leaves the KV cache consistent
+          }, engine.streamIdleTimeoutMs);
+          yield step.value;
+          clearTimeout(timer);
+          if (idle) {
+            yield { token: null, text: '', finishReason: 'abort' };
+            return;
+          }
+        }
       } finally {
-        release();
+        clearTimeout(timer);
+        if (!idle) {
+          await inner.return(undefined);
+          release();
+        }
       }
     })();
   }

@@ -8,15 +8,15 @@ export type FinishReason = 'stop' | 'length' | 'abort';
 export interface GenerationSettings {
   /** New tokens at most (default 256). */
   max_tokens?: number;
-  /** 0 is greedy (default 1, as OpenAI). */
+  /** 0 is greedy, and so is anything below 1e-5 (default 1, as OpenAI). */
   temperature?: number;
   /** Nucleus sampling (default 1: off). */
   top_p?: number;
-  /** Keep the k most likely tokens (default 0: off). */
+  /** Keep the k most likely tokens (default 0: off; k >= the vocabulary is off too). */
   top_k?: number;
   /** Drop tokens below min_p x the top probability (default 0: off). */
   min_p?: number;
-  /** transformers' repetition penalty (default 1: off). */
+  /** transformers' repetition penalty, in [0.01, 100] (default 1: off). */
   repetition_penalty?: number;
   /** Makes sampling reproducible (default: random). */
   seed?: number;

@@ -18,7 +18,7 @@ function post(m: FromWorker): void {
 
 async function load(m: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   try {
-    engine = await createEngine({ model: m.model, contextLength: m.contextLength, embeddingFormat: m.embeddingFormat, onProgress: (progress) => post({ type: 'progress', progress }) });
+    engine = await createEngine({ model: m.model, contextLength: m.contextLength, embeddingFormat: m.embeddingFormat, verifyShardHashes: m.verifyShardHashes, onProgress: (progress) => post({ type: 'progress', progress }) });
     // the device may be lost later (driver reset, GPU removed): the page offers to reload
     engine.gpu.device.lost.then((info) => post({ type: 'device-lost', error: serializeError(new DeviceLostError(info.reason, info.message)) }));
     post({ type: 'loaded', adapter: engine.gpu.caps.adapterName, vocabSize: engine.model.config.vocabSize, tokenizer: engine.tokenizerFiles! });

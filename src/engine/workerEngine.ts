@@ -110,7 +110,7 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
     options.signal?.addEventListener('abort', cancel, { once: true });
   });
   cancelled.catch(() => {});
-  send({ type: 'load', model: modelUrl, contextLength: options.contextLength, embeddingFormat: options.embeddingFormat });
+  send({ type: 'load', model: modelUrl, contextLength: options.contextLength, embeddingFormat: options.embeddingFormat, verifyShardHashes: options.verifyShardHashes });
   await Promise.race([loaded, cancelled]);
 
   /** Streams one request's chunks (`chunkOf` picks this kind's); aborting `signal` asks the worker to stop. */

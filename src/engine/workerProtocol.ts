@@ -12,7 +12,7 @@ export type WorkerRequest =
 export type WorkerChunk = { kind: 'chat'; chunk: ChatCompletionChunk } | { kind: 'generate'; chunk: GenerationChunk };
 
 export type ToWorker =
-  | { type: 'load'; model: string; contextLength?: number; embeddingFormat?: EmbeddingFormat }
+  | { type: 'load'; model: string; contextLength?: number; embeddingFormat?: EmbeddingFormat; verifyShardHashes?: boolean }
   | ({ type: 'run'; id: number } & WorkerRequest)
   | { type: 'abort'; id: number }
   | { type: 'dispose' };

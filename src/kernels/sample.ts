@@ -18,8 +18,9 @@ export class SampleKernel {
 
 /** How the next token is chosen. temperature 0 means greedy (argmax); the rest is ignored then. */
 export interface SamplingParams {
+  /** 0 (or anything below MIN_SAMPLING_TEMPERATURE) is greedy. */
   temperature: number;
-  /** Keep the k most likely tokens (0: no limit). */
+  /** Keep the k most likely tokens (0, or k >= the vocabulary: no limit). */
   topK: number;
   /** Keep the smallest set of tokens whose probability reaches p (1: no limit). */
   topP: number;
@@ -33,9 +34,21 @@ export interface SamplingParams {
 
 export const GREEDY: SamplingParams = { temperature: 0, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1, seed: 0 };
 
+/**
+ * Temperatures below this decode greedily, as vLLM treats them: the sampler divides the logits by
+ * the temperature in float32, where 1e-45 is subnormal and 1e-50 is 0, and a temperature this small
+ * leaves no token but the top one (and exact ties) any probability anyway.
+ */
+export const MIN_SAMPLING_TEMPERATURE = 1e-5;
+
+export function isGreedy(s: SamplingParams): boolean {
+  return s.temperature < MIN_SAMPLING_TEMPERATURE;
+}
+
 export function samplingUniform(vocab: number, s: SamplingParams): Uint32Array<ArrayBuffer> {
   const u = new Uint32Array(8);
-  u.set([vocab, s.topK, s.seed >>> 0, 0]);
+  // top-k of the whole vocabulary or more is no limit: clamped so a k above 2^32 does not wrap
+  u.set([vocab, Math.min(s.topK, vocab), s.seed >>> 0, 0]);
   new Float32Array(u.buffer).set([s.temperature, s.topP, s.minP, s.repetitionPenalty], 4);
   return u;
 }

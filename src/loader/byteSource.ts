@@ -1,4 +1,4 @@
-import { BitNetError, ModelFormatError } from '../errors.ts';
+import { BitNetError, IntegrityError, ModelFormatError } from '../errors.ts';
 
 /** Random access to the bytes of one file, wherever it lives (memory, disk, HTTP). */
 export interface ByteSource {
@@ -9,15 +9,83 @@ export interface ByteSource {
   read(offset: number, length: number): Promise<Uint8Array>;
 }
 
+/**
+ * Whether `name` can only mean a file directly in a model's directory: letters, digits, `_`, `-`
+ * and `.`, at most 128 of them, not starting with a dot (so never `.`, `..` or a hidden file). A
+ * name from a model file is checked with this before it is joined to a path or URL.
+ */
+export function isPlainFileName(name: unknown): name is string {
+  return typeof name === 'string' && /^[\w-][\w.-]{0,127}$/.test(name);
+}
+
 /** A set of named files: a checkpoint directory on disk, or a base URL. */
 export interface ModelFiles {
   /** Where the files come from, for messages. */
   readonly location: string;
   has(file: string): Promise<boolean>;
   open(file: string): ByteSource;
+  /** A text file (config, tokenizer) of at most MAX_TEXT_FILE_BYTES; a larger one is a ModelFormatError. */
   readText(file: string): Promise<string>;
-  /** The whole file, reporting bytes as they arrive (downloads of shards). */
-  download(file: string, onBytes?: (bytes: number) => void, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * A whole file whose manifest says it holds `size` bytes, reporting bytes as they arrive (shards).
+   * Reading stops at `size`: a longer or endless file costs no more memory than a right one, and
+   * any other size is an IntegrityError (see wrongSize).
+   */
+  download(file: string, size: number, onBytes?: (bytes: number) => void, signal?: AbortSignal): Promise<Uint8Array>;
+}
+
+/** Where `file` of `files` is, for messages: the URL or path. */
+export function fileLocation(files: ModelFiles, file: string): string {
+  return files.location.endsWith('/') ? `${files.location}${file}` : `${files.location}/${file}`;
+}
+
+/**
+ * Text files of a model are read up to this size, since nothing declares theirs: tokenizer.json,
+ * the largest, is 9 MB for Llama 3 and 33 MB for Gemma 3's 262k vocabulary.
+ */
+export const MAX_TEXT_FILE_BYTES = 64 * 2 ** 20;
+
+/** The error for a text file over MAX_TEXT_FILE_BYTES. */
+export function textFileTooLarge(name: string): ModelFormatError {
+  return new ModelFormatError(name, `larger than ${MAX_TEXT_FILE_BYTES} bytes: not a model's config or tokenizer file`);
+}
+
+/** The error for a shard of `actual` bytes (undefined: more than `expected`, reading stopped there) where its manifest says `expected`. */
+export function wrongSize(name: string, expected: number, actual?: number): IntegrityError {
+  if (actual === undefined) return new IntegrityError(`${name}: more than the ${expected} bytes the manifest says (reading stopped there)`);
+  return new IntegrityError(`${name}: ${actual} bytes, the manifest says ${expected}${actual < expected ? ' (truncated?)' : ''}`);
+}
+
+/**
+ * Collects `chunks` until they end or pass `limit` bytes. Past the limit reading stops (the rest
+ * is never fetched), so an oversized or endless body costs at most `limit` bytes; `complete` is
+ * false then. `onBytes` hears of every byte kept.
+ */
+export async function readUpTo(
+  chunks: AsyncIterable<Uint8Array>,
+  limit: number,
+  onBytes?: (bytes: number) => void,
+): Promise<{ bytes: Uint8Array; complete: boolean }> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  let complete = true;
+  for await (const chunk of chunks) {
+    const keep = Math.min(chunk.byteLength, limit - total);
+    parts.push(chunk.subarray(0, keep));
+    total += keep;
+    onBytes?.(keep);
+    if (keep < chunk.byteLength) {
+      complete = false;
+      break;
+    }
+  }
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    bytes.set(p, at);
+    at += p.byteLength;
+  }
+  return { bytes, complete };
 }
 
 /** Network trouble reaching a model file (offline, CORS, HTTP status). */
@@ -73,6 +141,26 @@ async function fetchOrExplain(url: string, init?: RequestInit): Promise<Response
   }
 }
 
+/** A response's body as chunks; stopping early cancels the rest of the download. */
+async function* bodyChunks(res: Response, url: string): AsyncGenerator<Uint8Array> {
+  if (!res.body) return;
+  const reader = res.body.getReader();
+  let got = 0;
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      got += value.byteLength;
+      yield value;
+    }
+  } catch (cause) {
+    if ((cause as Error)?.name === 'AbortError') throw new BitNetError('aborted', `${url}: the download was cancelled`, { cause });
+    throw new FetchError(url, `the download broke off after ${got} bytes`, undefined, { cause });
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}
+
 /** A file over HTTP, read with Range requests (Hugging Face and most static hosts support them). */
 export function httpSource(url: string): ByteSource {
   let knownSize: Promise<number> | undefined;
@@ -94,11 +182,11 @@ export function httpSource(url: string): ByteSource {
       if (length === 0) return new Uint8Array(0);
       const res = await fetchOrExplain(url, { headers: { Range: `bytes=${offset}-${offset + length - 1}` } });
       if (!res.ok) throw new FetchError(url, `HTTP ${res.status} ${res.statusText}`, res.status);
-      const body = new Uint8Array(await res.arrayBuffer());
-      // A server that ignores Range sends the whole file with 200.
-      const bytes = res.status === 206 ? body : body.subarray(offset, offset + length);
-      if (bytes.byteLength !== length) throw new FetchError(url, `expected ${length} bytes at ${offset}, got ${bytes.byteLength} (truncated?)`);
-      return bytes;
+      // A server that ignores Range sends the whole file with 200: read it only up to the range's end.
+      const skip = res.status === 206 ? 0 : offset;
+      const { bytes } = await readUpTo(bodyChunks(res, url), skip + length);
+      if (bytes.byteLength !== skip + length) throw new FetchError(url, `expected ${length} bytes at ${offset}, got ${Math.max(0, bytes.byteLength - skip)} (truncated?)`);
+      return bytes.subarray(skip);
     },
   };
 }
@@ -115,36 +203,21 @@ export function httpFiles(baseUrl: string): ModelFiles {
     },
     open: (file) => httpSource(base + file),
     async readText(file) {
-      const res = await fetchOrExplain(base + file);
-      if (!res.ok) throw new FetchError(base + file, `HTTP ${res.status} ${res.statusText}`, res.status);
-      return res.text();
+      const url = base + file;
+      const res = await fetchOrExplain(url);
+      if (!res.ok) throw new FetchError(url, `HTTP ${res.status} ${res.statusText}`, res.status);
+      const { bytes, complete } = await readUpTo(bodyChunks(res, url), MAX_TEXT_FILE_BYTES);
+      if (!complete) throw textFileTooLarge(url);
+      return new TextDecoder().decode(bytes);
     },
-    async download(file, onBytes, signal) {
+    async download(file, size, onBytes, signal) {
       const url = base + file;
       const res = await fetchOrExplain(url, { signal });
       if (!res.ok) throw new FetchError(url, `HTTP ${res.status} ${res.statusText}`, res.status);
-      if (!res.body) return new Uint8Array(await res.arrayBuffer());
-      const parts: Uint8Array[] = [];
-      let total = 0;
-      const reader = res.body.getReader();
-      try {
-        while (true) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          parts.push(value);
-          total += value.byteLength;
-          onBytes?.(value.byteLength);
-        }
-      } catch (cause) {
-        throw new FetchError(url, `the download broke off after ${total} bytes`, undefined, { cause });
-      }
-      const out = new Uint8Array(total);
-      let o = 0;
-      for (const p of parts) {
-        out.set(p, o);
-        o += p.byteLength;
-      }
-      return out;
+      const { bytes, complete } = await readUpTo(bodyChunks(res, url), size, onBytes);
+      if (!complete) throw wrongSize(url, size);
+      if (bytes.byteLength !== size) throw wrongSize(url, size, bytes.byteLength);
+      return bytes;
     },
   };
 }

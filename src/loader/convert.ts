@@ -1,12 +1,15 @@
 import { tensorPlan } from '../model/modelWeights.ts';
 import type { ModelTensorSource, TensorRequest } from './tensorSource.ts';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, tensorBytes, type Manifest, type ManifestShard, type ManifestTensor } from './manifest.ts';
+import { BitNetError, InvalidArgumentError } from '../errors.ts';
+import { MANIFEST_FORMAT, MANIFEST_VERSION, MAX_SHARD_BYTES, tensorBytes, type Manifest, type ManifestShard, type ManifestTensor } from './manifest.ts';
 import { sha256Hex } from './sha256.ts';
 
 export interface ConvertOptions {
   /** Close a shard once it holds at least this many bytes (default 32 MiB). */
   shardBytes?: number;
   onProgress?: (p: { done: number; total: number }) => void;
+  /** Stops between tensors with a BitNetError (code 'aborted'). */
+  signal?: AbortSignal;
 }
 
 /** Receives each finished shard (write it to disk, cache it, upload it). */
@@ -38,6 +41,7 @@ export async function convertModel(
   options: ConvertOptions = {},
 ): Promise<Manifest> {
   const target = options.shardBytes ?? 32 * 2 ** 20;
+  if (!(target > 0 && target <= MAX_SHARD_BYTES)) throw new InvalidArgumentError(`shardBytes must be in 1..${MAX_SHARD_BYTES}, got ${target}`);
   const plan = tensorPlan(source.config);
   for (const r of plan) source.check(r);
   const tensors: ManifestTensor[] = [];
@@ -60,6 +64,7 @@ export async function convertModel(
     size = 0;
   };
   for (const [i, r] of plan.entries()) {
+    if (options.signal?.aborted) throw new BitNetError('aborted', 'the conversion was cancelled');
     const data = await tensorData(source, r);
     if (size > 0 && size + data.byteLength > target) await flush();
     tensors.push({ name: r.name, kind: r.kind, rows: r.rows, cols: r.cols, shard: shards.length, offset: size, bytes: tensorBytes(r.kind, r.rows, r.cols) });

@@ -4,6 +4,7 @@ import { packTernary, repackHuggingFaceTernary } from '../kernels/ternaryLayout.
 import type { ModelFiles } from './byteSource.ts';
 import { readCheckpointTensors, type TensorInfo } from './safetensors.ts';
 import { toBf16Words, toFloat32 } from './dtypes.ts';
+import { parseJsonFile } from './untrustedJson.ts';
 import type { ModelTensorSource, TernaryMatrixData, Bf16MatrixData, TensorRequest } from './tensorSource.ts';
 
 /**
@@ -15,14 +16,7 @@ export async function openHuggingFaceCheckpoint(files: ModelFiles): Promise<Mode
   if (!(await files.has('config.json'))) {
     throw new ModelFormatError(files.location, 'has no config.json: not a Hugging Face checkpoint (or the path/URL is wrong)');
   }
-  let configJson: unknown;
-  try {
-    configJson = JSON.parse(await files.readText('config.json'));
-  } catch (cause) {
-    if (cause instanceof SyntaxError) throw new ModelFormatError('config.json', `not valid JSON (${cause.message})`);
-    throw cause;
-  }
-  const config = parseBitNetConfig(configJson);
+  const config = parseBitNetConfig(parseJsonFile(await files.readText('config.json'), 'config.json'));
   const tensors = await readCheckpointTensors(files);
   return new HuggingFaceTensorSource(config, tensors);
 }

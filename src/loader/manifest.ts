@@ -1,6 +1,8 @@
 import { ModelFormatError } from '../errors.ts';
-import { parseBitNetConfig, type BitNetConfig } from '../model/config.ts';
+import { jsonPreview } from './untrustedJson.ts';
+import { MAX_TENSORS, parseBitNetConfig, type BitNetConfig } from '../model/config.ts';
 import type { TensorRequest } from './tensorSource.ts';
+import { isPlainFileName } from './byteSource.ts';
 
 /**
  * Our sharded model format: `manifest.json` beside shard files that hold every tensor already in
@@ -46,8 +48,12 @@ export function tensorBytes(kind: TensorRequest['kind'], rows: number, cols: num
   return rows * Math.ceil(cols / 64) * 16 + rows * 4;
 }
 
-const MAX_MANIFEST_TENSORS = 100_000;
-const FILE_NAME = /^[\w.-]{1,128}$/;
+
+/**
+ * A shard is read whole into memory, so none may be larger: WebGPU buffers stop at 4 GiB on
+ * today's adapters (maxBufferSize), and our converter closes shards at 32 MiB (one tensor more at most).
+ */
+export const MAX_SHARD_BYTES = 4 * 2 ** 30;
 
 /**
  * Validates a parsed manifest.json: known format and version, a valid config, and a tensor table
@@ -59,28 +65,28 @@ export function parseManifest(json: unknown, file = 'manifest.json'): { manifest
   };
   if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('expected a JSON object');
   const m = json as Record<string, unknown>;
-  if (m.format !== MANIFEST_FORMAT) fail(`format is ${JSON.stringify(m.format)}, expected "${MANIFEST_FORMAT}"`);
+  if (m.format !== MANIFEST_FORMAT) fail(`format is ${jsonPreview(m.format)}, expected "${MANIFEST_FORMAT}"`);
   if (m.version !== MANIFEST_VERSION) {
-    fail(`version ${JSON.stringify(m.version)} is not supported (this library reads version ${MANIFEST_VERSION}); convert the model again with this version's converter`);
+    fail(`version ${jsonPreview(m.version)} is not supported (this library reads version ${MANIFEST_VERSION}); convert the model again with this version's converter`);
   }
   const config = parseBitNetConfig(m.config, `${file} (config)`);
-  if (!Array.isArray(m.tokenizerFiles) || m.tokenizerFiles.some((f) => typeof f !== 'string' || !FILE_NAME.test(f))) fail('tokenizerFiles must be a list of file names');
-  if (!Array.isArray(m.shards) || m.shards.length === 0) fail('shards must be a non-empty list');
+  if (!Array.isArray(m.tokenizerFiles) || !m.tokenizerFiles.every(isPlainFileName)) fail('tokenizerFiles must be a list of file names');
+  if (!Array.isArray(m.shards) || m.shards.length === 0 || m.shards.length > MAX_TENSORS) fail(`shards must be a list of 1 to ${MAX_TENSORS} entries`);
   const shards = m.shards as ManifestShard[];
   for (const [i, s] of shards.entries()) {
     if (typeof s !== 'object' || s === null) fail(`shards[${i}] is not an object`);
-    if (typeof s.file !== 'string' || !FILE_NAME.test(s.file)) fail(`shards[${i}].file ${JSON.stringify(s.file)} is not a plain file name`);
-    if (!Number.isSafeInteger(s.bytes) || s.bytes <= 0) fail(`shards[${i}].bytes must be a positive integer`);
+    if (!isPlainFileName(s.file)) fail(`shards[${i}].file ${jsonPreview(s.file)} is not a plain file name`);
+    if (!Number.isSafeInteger(s.bytes) || s.bytes <= 0 || s.bytes > MAX_SHARD_BYTES) fail(`shards[${i}].bytes must be a positive integer up to ${MAX_SHARD_BYTES}`);
     if (typeof s.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(s.sha256)) fail(`shards[${i}].sha256 must be 64 lower-case hex digits`);
   }
-  if (!Array.isArray(m.tensors) || m.tensors.length > MAX_MANIFEST_TENSORS) fail(`tensors must be a list of at most ${MAX_MANIFEST_TENSORS} entries`);
+  if (!Array.isArray(m.tensors) || m.tensors.length > MAX_TENSORS) fail(`tensors must be a list of at most ${MAX_TENSORS} entries`);
   const seen = new Set<string>();
   for (const [i, t] of (m.tensors as ManifestTensor[]).entries()) {
     const at = `tensors[${i}]`;
     if (typeof t !== 'object' || t === null || typeof t.name !== 'string') fail(`${at} needs a name`);
     if (seen.has(t.name)) fail(`${at}: tensor ${t.name} appears twice`);
     seen.add(t.name);
-    if (!['ternary', 'vector', 'bf16'].includes(t.kind)) fail(`${at} (${t.name}): kind ${JSON.stringify(t.kind)} is not ternary, vector or bf16`);
+    if (!['ternary', 'vector', 'bf16'].includes(t.kind)) fail(`${at} (${t.name}): kind ${jsonPreview(t.kind)} is not ternary, vector or bf16`);
     for (const k of ['rows', 'cols', 'shard', 'offset', 'bytes'] as const) {
       if (!Number.isSafeInteger(t[k]) || t[k] < 0) fail(`${at} (${t.name}): ${k} must be a non-negative integer`);
     }

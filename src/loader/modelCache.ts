@@ -1,19 +1,11 @@
-import { BitNetError, ModelFormatError } from '../errors.ts';
-import type { ModelFiles } from './byteSource.ts';
-import { FetchError } from './byteSource.ts';
+import { IntegrityError } from '../errors.ts';
+import { FetchError, MAX_TEXT_FILE_BYTES, fileLocation, type ModelFiles } from './byteSource.ts';
+import { checkShard } from './shardIntegrity.ts';
 import { parseManifest, type Manifest } from './manifest.ts';
-import { sha256Hex } from './sha256.ts';
+import { parseJsonFile } from './untrustedJson.ts';
 import { explainQuota, type ShardStore } from './shardStore.ts';
 import { convertModel } from './convert.ts';
 import { openHuggingFaceCheckpoint } from './huggingFaceCheckpoint.ts';
-
-/** A shard kept failing its SHA-256 check, or a cached file is damaged. */
-export class IntegrityError extends BitNetError {
-  override name = 'IntegrityError';
-  constructor(message: string) {
-    super('integrity', message);
-  }
-}
 
 export interface FetchProgress {
   phase: 'fetch';
@@ -29,9 +21,9 @@ const key = (model: string, file: string) => `${model}\n${file}`;
 const shardKey = (model: string, s: { file: string; sha256: string }) => key(model, `${s.file}#${s.sha256}`);
 const MANIFEST = 'manifest.json';
 
-/** A cached text file of `model` (manifest, tokenizer files), or undefined. */
+/** A cached text file of `model` (manifest, tokenizer files), or undefined (also if it grew past any text file's size). */
 export async function readCachedText(store: ShardStore, model: string, file: string): Promise<string | undefined> {
-  const bytes = await store.get(key(model, file));
+  const bytes = await store.get(key(model, file), MAX_TEXT_FILE_BYTES);
   return bytes && new TextDecoder().decode(bytes);
 }
 
@@ -54,25 +46,21 @@ export async function fetchModelToCache(
   options: { onProgress?: (p: FetchProgress) => void; signal?: AbortSignal; concurrency?: number } = {},
 ): Promise<Manifest> {
   let manifestText: string;
+  let manifestFile = fileLocation(files, MANIFEST);
   try {
     manifestText = await files.readText(MANIFEST);
   } catch (err) {
     const cached = await readCachedText(store, model, MANIFEST);
     if (!(err instanceof FetchError) || cached === undefined) throw err;
     manifestText = cached; // offline: the cached model is complete or the load fails below
+    manifestFile = `cached ${MANIFEST} of ${model}`;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(manifestText);
-  } catch (cause) {
-    throw new ModelFormatError(`${files.location}${MANIFEST}`, `not valid JSON (${(cause as Error).message})`);
-  }
-  const { manifest } = parseManifest(json, `${files.location}${MANIFEST}`);
+  const { manifest } = parseManifest(parseJsonFile(manifestText, manifestFile), manifestFile);
   const total = manifest.shards.reduce((n, s) => n + s.bytes, 0);
   let done = 0;
   const missing: number[] = [];
   for (const [i, s] of manifest.shards.entries()) {
-    const cached = await store.get(shardKey(model, s));
+    const cached = await store.get(shardKey(model, s), s.bytes);
     if (cached?.byteLength === s.bytes) done += s.bytes;
     else missing.push(i);
   }
@@ -81,22 +69,22 @@ export async function fetchModelToCache(
     const s = manifest.shards[i];
     for (let attempt = 1; ; attempt++) {
       let got = 0;
-      const bytes = await files.download(s.file, (n) => {
-        got += n;
-        done += n;
-        options.onProgress?.({ phase: 'fetch', unit: 'bytes', done: Math.min(done, total), total, file: s.file });
-      }, options.signal);
-      const ok = bytes.byteLength === s.bytes && (await sha256Hex(bytes)) === s.sha256;
-      if (ok) {
-        await store.set(shardKey(model, s), bytes).catch((e) => explainQuota(e, total));
-        return;
+      let bytes: Uint8Array;
+      try {
+        bytes = await files.download(s.file, s.bytes, (n) => {
+          got += n;
+          done += n;
+          options.onProgress?.({ phase: 'fetch', unit: 'bytes', done: Math.min(done, total), total, file: s.file });
+        }, options.signal);
+        await checkShard(fileLocation(files, s.file), s, bytes);
+      } catch (err) {
+        if (!(err instanceof IntegrityError)) throw err;
+        done -= got; // this attempt does not count
+        if (attempt === 2) throw new IntegrityError(`${err.message} twice; the file on the server is damaged or does not belong to this manifest`);
+        continue;
       }
-      done -= got; // this attempt does not count
-      if (attempt === 2) {
-        throw new IntegrityError(
-          `${files.location}${s.file}: ${bytes.byteLength === s.bytes ? 'SHA-256 does not match the manifest' : `${bytes.byteLength} bytes, the manifest says ${s.bytes} (truncated?)`} twice; the file on the server is damaged or does not belong to this manifest`,
-        );
-      }
+      await store.set(shardKey(model, s), bytes).catch((e) => explainQuota(e, total));
+      return;
     }
   };
   const queue = [...missing];
@@ -130,7 +118,7 @@ export async function convertToCache(
   options: { onProgress?: (p: FetchProgress) => void } = {},
 ): Promise<Manifest> {
   const source = await openHuggingFaceCheckpoint(files);
-  const configJson = JSON.parse(await files.readText('config.json')) as Record<string, unknown>;
+  const configJson = parseJsonFile(await files.readText('config.json'), 'config.json') as Record<string, unknown>;
   const tokenizerFiles: string[] = [];
   for (const file of ['tokenizer.json', 'tokenizer_config.json']) {
     if (await files.has(file)) {
@@ -145,12 +133,19 @@ export async function convertToCache(
   return manifest;
 }
 
-/** Reads shard `i` of a cached model, checking it is whole. */
-export function cachedShardReader(store: ShardStore, model: string, manifest: Manifest): (i: number) => Promise<Uint8Array> {
+/**
+ * Reads shard `i` of a cached model, checking its size and (unless `hash` is false) its SHA-256
+ * every time: a disk or another program may have changed it since it was stored.
+ */
+export function cachedShardReader(store: ShardStore, model: string, manifest: Manifest, hash = true): (i: number) => Promise<Uint8Array> {
   return async (i) => {
     const s = manifest.shards[i];
-    const bytes = await store.get(shardKey(model, s));
-    if (bytes?.byteLength !== s.bytes) throw new IntegrityError(`cached ${s.file} of ${model} is missing or damaged; delete the model from the cache and load it again`);
+    const bytes = await store.get(shardKey(model, s), s.bytes);
+    const name = `cached ${s.file} of ${model}`;
+    if (!bytes) throw new IntegrityError(`${name} is missing or not ${s.bytes} bytes; delete the model from the cache (deleteCachedModel) and load it again`);
+    await checkShard(name, s, bytes, hash).catch((err: Error) => {
+      throw new IntegrityError(`${err.message}; delete the model from the cache (deleteCachedModel) and load it again`);
+    });
     return bytes;
   };
 }

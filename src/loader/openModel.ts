@@ -1,11 +1,12 @@
-import type { ModelFiles } from './byteSource.ts';
+import { fileLocation, type ModelFiles } from './byteSource.ts';
 import type { ModelTensorSource } from './tensorSource.ts';
 import { openHuggingFaceCheckpoint } from './huggingFaceCheckpoint.ts';
 import { parseManifest } from './manifest.ts';
 import { ManifestTensorSource } from './manifestSource.ts';
 import { cachedShardReader, convertToCache, fetchModelToCache, readCachedText, type FetchProgress } from './modelCache.ts';
 import type { ShardStore } from './shardStore.ts';
-import { ModelFormatError } from '../errors.ts';
+import { parseJsonFile } from './untrustedJson.ts';
+import { checkShard } from './shardIntegrity.ts';
 
 export interface OpenedModel {
   source: ModelTensorSource;
@@ -20,6 +21,12 @@ export interface OpenOptions {
   cacheKey?: string;
   onProgress?: (p: FetchProgress) => void;
   signal?: AbortSignal;
+  /**
+   * Check each shard's SHA-256 whenever it is read from a local folder or the cache (default
+   * true; sizes are always checked). false is for folders you trust: it saves hashing every byte
+   * of the model on each load (see the README).
+   */
+  verifyShardHashes?: boolean;
 }
 
 /**
@@ -40,12 +47,14 @@ export async function openModel(files: ModelFiles, options: OpenOptions = {}): P
     const source = await openHuggingFaceCheckpoint(files);
     return { source, readTokenizerFile: async (name) => ((await files.has(name)) ? files.readText(name) : undefined) };
   }
+  const hash = options.verifyShardHashes ?? true;
   if (!store) {
-    const { manifest, config } = parseManifest(JSON.parse(await files.readText('manifest.json')), `${files.location}manifest.json`);
+    const manifestFile = fileLocation(files, 'manifest.json');
+    const { manifest, config } = parseManifest(parseJsonFile(await files.readText('manifest.json'), manifestFile), manifestFile);
     const source = new ManifestTensorSource(config, manifest, async (i) => {
       const s = manifest.shards[i];
-      const bytes = await files.download(s.file);
-      if (bytes.byteLength !== s.bytes) throw new ModelFormatError(`${files.location}${s.file}`, `${bytes.byteLength} bytes, the manifest says ${s.bytes}`);
+      const bytes = await files.download(s.file, s.bytes);
+      await checkShard(fileLocation(files, s.file), s, bytes, hash);
       return bytes;
     });
     return { source, readTokenizerFile: async (name) => (manifest.tokenizerFiles.includes(name) ? files.readText(name) : undefined) };
@@ -55,12 +64,12 @@ export async function openModel(files: ModelFiles, options: OpenOptions = {}): P
     : ((await cachedManifest(store, cacheKey)) ?? (await convertToCache(files, cacheKey, store, { onProgress: options.onProgress })));
   const { config } = parseManifest(manifest);
   return {
-    source: new ManifestTensorSource(config, manifest, cachedShardReader(store, cacheKey, manifest)),
+    source: new ManifestTensorSource(config, manifest, cachedShardReader(store, cacheKey, manifest, hash)),
     readTokenizerFile: (name) => readCachedText(store, cacheKey, name),
   };
 }
 
 async function cachedManifest(store: ShardStore, cacheKey: string) {
   const text = await readCachedText(store, cacheKey, 'manifest.json');
-  return text === undefined ? undefined : parseManifest(JSON.parse(text)).manifest;
+  return text === undefined ? undefined : parseManifest(parseJsonFile(text, `cached manifest.json of ${cacheKey}`), `cached manifest.json of ${cacheKey}`).manifest;
 }

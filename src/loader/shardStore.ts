@@ -3,7 +3,11 @@ import { BitNetError } from '../errors.ts';
 
 /** Where verified model files are kept between loads. Keys are `model key` + '\n' + `file name`. */
 export interface ShardStore {
-  get(key: string): Promise<Uint8Array | undefined>;
+  /**
+   * The stored bytes, or undefined if there are none or (given `maxBytes`) more than `maxBytes`:
+   * an entry larger than its manifest says is damaged, and a store on disk does not read it.
+   */
+  get(key: string, maxBytes?: number): Promise<Uint8Array | undefined>;
   set(key: string, bytes: Uint8Array): Promise<void>;
   delete(key: string): Promise<void>;
   keys(): Promise<string[]>;
@@ -40,12 +44,17 @@ export async function explainQuota(err: unknown, neededBytes: number): Promise<n
   );
 }
 
+/** ShardStore.get's answer for stores that hold values in memory or read them whole. */
+function withinSize(bytes: Uint8Array | undefined, maxBytes = Infinity): Uint8Array | undefined {
+  return bytes && bytes.byteLength <= maxBytes ? bytes : undefined;
+}
+
 /** IndexedDB through idb-keyval: one database, one object store of verified files. */
 export function indexedDbStore(dbName = 'bitnet-webgpu', storeName = 'files'): ShardStore {
   let store: UseStore | undefined;
   const s = () => (store ??= createStore(dbName, storeName));
   return {
-    get: (key) => get<Uint8Array>(key, s()),
+    get: async (key, maxBytes) => withinSize(await get<Uint8Array>(key, s()), maxBytes),
     set: (key, bytes) => set(key, bytes, s()),
     delete: (key) => del(key, s()),
     keys: async () => (await keys(s())).map(String),
@@ -56,7 +65,7 @@ export function indexedDbStore(dbName = 'bitnet-webgpu', storeName = 'files'): S
 export function memoryStore(): ShardStore {
   const m = new Map<string, Uint8Array>();
   return {
-    get: async (k) => m.get(k),
+    get: async (k, maxBytes) => withinSize(m.get(k), maxBytes),
     set: async (k, v) => void m.set(k, v),
     delete: async (k) => void m.delete(k),
     keys: async () => [...m.keys()],

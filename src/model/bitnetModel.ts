@@ -12,7 +12,7 @@ import { AttentionKernels, MAX_SPLITS, attentionScratchBytes } from '../kernels/
 import { DenseGemvKernel } from '../kernels/denseGemv.ts';
 import { DenseLinearKernels } from '../kernels/denseLinear.ts';
 import { ArgmaxKernel } from '../kernels/argmax.ts';
-import { SampleKernel, GREEDY, samplingUniform, type SamplingParams } from '../kernels/sample.ts';
+import { SampleKernel, GREEDY, isGreedy, samplingUniform, type SamplingParams } from '../kernels/sample.ts';
 import type { ModelTensorSource } from '../loader/tensorSource.ts';
 import type { BitNetConfig } from './config.ts';
 import { uploadModelWeights, destroyModelWeights, type LinearFormat, type LinearWeights, type ModelWeights, type UploadProgress } from './modelWeights.ts';
@@ -66,11 +66,13 @@ function checkSampling(s: SamplingParams): void {
   const bad = (field: string, rule: string, v: number) => {
     throw new InvalidArgumentError(`sampling.${field} ${rule}, got ${v}`);
   };
+  // the sampler sees float32: a value must keep its meaning there (1e-50 is 0, 0.999999999 is 1)
   if (!(Number.isFinite(s.temperature) && s.temperature >= 0)) bad('temperature', 'must be >= 0', s.temperature);
   if (!(Number.isInteger(s.topK) && s.topK >= 0)) bad('topK', 'must be a non-negative integer', s.topK);
-  if (!(s.topP > 0 && s.topP <= 1)) bad('topP', 'must be in (0, 1]', s.topP);
-  if (!(s.minP >= 0 && s.minP < 1)) bad('minP', 'must be in [0, 1)', s.minP);
-  if (!(Number.isFinite(s.repetitionPenalty) && s.repetitionPenalty > 0)) bad('repetitionPenalty', 'must be > 0', s.repetitionPenalty);
+  if (!(s.topP <= 1 && Math.fround(s.topP) > 0)) bad('topP', 'must be in (0, 1] (and not 0 as a float32)', s.topP);
+  if (!(s.minP >= 0 && Math.fround(s.minP) < 1)) bad('minP', 'must be in [0, 1) (and not 1 as a float32)', s.minP);
+  // beyond these, penalized logits divided by a small temperature approach float32's range
+  if (!(s.repetitionPenalty >= 0.01 && s.repetitionPenalty <= 100)) bad('repetitionPenalty', 'must be in [0.01, 100] (1: off)', s.repetitionPenalty);
   if (!(Number.isInteger(s.seed) && s.seed >= 0 && s.seed < 2 ** 32)) bad('seed', 'must be an integer in [0, 2^32)', s.seed);
 }
 
@@ -273,7 +275,7 @@ export class BitNetModel {
     this.checkTokens(prompt, maxTokens - 1);
     const sampling = options.sampling ?? GREEDY;
     checkSampling(sampling);
-    const output: PassOutput = sampling.temperature === 0 ? 'argmax' : 'sample';
+    const output: PassOutput = isGreedy(sampling) ? 'argmax' : 'sample';
     if (output === 'sample') {
       this.device.queue.writeBuffer(this.buf.samplerParams, 0, samplingUniform(this.config.vocabSize, sampling));
       const seen = new Uint32Array(Math.ceil(this.config.vocabSize / 32));

@@ -59,7 +59,10 @@ async function main(argv: string[]): Promise<void> {
     if (!src || !out) throw new UsageError('convert needs SRC and OUT');
     const shardMb = values['shard-mb'] === undefined ? 32 : Number(values['shard-mb']);
     if (!(shardMb > 0)) throw new UsageError(`--shard-mb must be a positive number, got "${values['shard-mb']}"`);
-    const manifest = await convertCheckpoint(src, out, { shardBytes: Math.round(shardMb * 2 ** 20), force: values.force ?? false, log: (l) => console.error(l) });
+    // Ctrl-C stops between tensors, so the partial output is removed before exiting
+    const interrupted = new AbortController();
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => interrupted.abort());
+    const manifest = await convertCheckpoint(src, out, { shardBytes: Math.round(shardMb * 2 ** 20), force: values.force ?? false, log: (l) => console.error(l), signal: interrupted.signal });
     console.log(JSON.stringify({ out, shards: manifest.shards.length, bytes: manifest.shards.reduce((n, s) => n + s.bytes, 0) }));
     return;
   }

@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, stat, writeFile, readdir } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { convertModel } from '../loader/convert.ts';
 import type { Manifest } from '../loader/manifest.ts';
@@ -7,26 +7,81 @@ import { httpFiles } from '../loader/byteSource.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { directoryFiles } from './fileSource.ts';
 import { locateModel } from './modelLocation.ts';
+import { parseJsonFile } from '../loader/untrustedJson.ts';
+
+const PARTIAL = '.partial-';
+/** What a conversion writes: with --force, only a folder holding nothing else is replaced. */
+const CONVERTER_OUTPUT = /^(manifest\.json|tokenizer\.json|tokenizer_config\.json|shard-\d{5}\.bin)$/;
+
+/** The real path of `p`, or of its nearest existing parent joined with the rest. */
+async function resolveReal(p: string): Promise<string> {
+  const absolute = path.resolve(p);
+  const real = await realpath(absolute).catch(() => undefined);
+  if (real !== undefined) return real;
+  const parent = path.dirname(absolute);
+  return parent === absolute ? absolute : path.join(await resolveReal(parent), path.basename(absolute));
+}
+
+/**
+ * Refuses an OUT that conversion must not replace: the source itself or a folder above it (always),
+ * and without `force` anything but a missing path or an empty folder. With `force`, a file or a
+ * folder holding only converter output is replaced, never a folder holding anything else.
+ */
+async function checkOutput(src: string | undefined, out: string, force: boolean): Promise<void> {
+  if (src !== undefined) {
+    const [realSrc, realOut] = await Promise.all([resolveReal(src), resolveReal(out)]);
+    if (realSrc === realOut || realSrc.startsWith(realOut + path.sep)) {
+      throw new InvalidArgumentError(`${out} is ${src} or a folder above it: replacing it would delete the checkpoint; choose another OUT`);
+    }
+  }
+  const existing = await stat(out).catch(() => undefined);
+  if (!existing) return;
+  const entries = existing.isDirectory() ? await readdir(out) : undefined;
+  if (entries?.length === 0) return;
+  if (!force) throw new InvalidArgumentError(`${out} exists${entries ? ' and is not empty' : ' and is not a folder'}; pass --force to replace it`);
+  const foreign = entries?.filter((name) => !CONVERTER_OUTPUT.test(name)) ?? [];
+  if (foreign.length > 0) {
+    throw new InvalidArgumentError(`${out} holds files convert did not write (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''}); --force replaces only an earlier conversion: remove it yourself or choose another OUT`);
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Deletes `OUT.partial-PID` folders left by conversions that were killed (their process is gone). */
+async function removeAbandonedPartials(out: string): Promise<void> {
+  const prefix = `${path.basename(out)}${PARTIAL}`;
+  for (const name of await readdir(path.dirname(out)).catch(() => [])) {
+    const pid = name.startsWith(prefix) ? Number(name.slice(prefix.length)) : NaN;
+    if (Number.isSafeInteger(pid) && pid > 0 && !processAlive(pid)) await rm(path.join(path.dirname(out), name), { recursive: true, force: true });
+  }
+}
 
 /**
  * Converts a Hugging Face checkpoint (a directory, a repo id or a URL) into our sharded format in
- * `out`. Everything is written to a temporary directory beside it and renamed into place at the
- * end, so a failed conversion leaves nothing half-written.
+ * `out`. Everything is written to `OUT.partial-PID` beside it and renamed into place at the end,
+ * so a failed or cancelled (`signal`) conversion leaves nothing half-written; folders of killed
+ * conversions are removed by the next one. What `out` may already hold: see checkOutput.
  */
 export async function convertCheckpoint(
   src: string,
   out: string,
-  options: { shardBytes?: number; force?: boolean; log?: (line: string) => void } = {},
+  options: { shardBytes?: number; force?: boolean; log?: (line: string) => void; signal?: AbortSignal } = {},
 ): Promise<Manifest> {
-  const exists = await stat(out).then(() => true, () => false);
-  if (exists && !options.force && (await readdir(out).catch(() => [])).length > 0) {
-    throw new InvalidArgumentError(`${out} exists and is not empty; pass --force to replace it`);
-  }
+  out = path.resolve(out);
   const location = await locateModel(src);
+  await checkOutput(location.kind === 'directory' ? location.path : undefined, out, options.force ?? false);
   const files = location.kind === 'directory' ? directoryFiles(location.path) : httpFiles(location.url);
   const source = await openHuggingFaceCheckpoint(files);
-  const configJson = JSON.parse(await files.readText('config.json')) as Record<string, unknown>;
-  const tmp = `${out.replace(/\/+$/, '')}.partial-${process.pid}`;
+  const configJson = parseJsonFile(await files.readText('config.json'), 'config.json') as Record<string, unknown>;
+  await removeAbandonedPartials(out);
+  const tmp = `${out}${PARTIAL}${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   try {
@@ -39,6 +94,7 @@ export async function convertCheckpoint(
     }
     const manifest = await convertModel(source, configJson, tokenizerFiles, (shard, bytes) => writeFile(path.join(tmp, shard.file), bytes), {
       shardBytes: options.shardBytes,
+      signal: options.signal,
       onProgress: ({ done, total }) => options.log?.(`converted ${done}/${total} tensors`),
     });
     await writeFile(path.join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);

@@ -1,11 +1,31 @@
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelFormatError } from '../errors.ts';
 import { BITNET_2B_TEMPLATE, ChatTemplate } from './chatTemplate.ts';
+import { catastrophicBacktracking } from './regexBacktracking.ts';
+import { jsonPreview } from '../loader/untrustedJson.ts';
 
 /** How chat messages become a prompt: the model's template, BitNet-2B's format, or plain text. */
 export type ChatFormat = 'template' | 'bitnet-2b' | 'plain';
 
 type Json = Record<string, unknown>;
+
+/**
+ * Refuses tokenizer.json regular expressions (`{"Regex": ...}` in the normalizer, pre-tokenizer,
+ * post-processor or decoder) that could backtrack catastrophically: see catastrophicBacktracking.
+ */
+function checkRegexes(tokenizerJson: Json): void {
+  const pending: [string, unknown][] = ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder'].map((k) => [k, tokenizerJson[k]]);
+  const seen = new Set<object>();
+  while (pending.length > 0) {
+    const [path, value] = pending.pop()!;
+    if (typeof value !== 'object' || value === null || seen.has(value)) continue;
+    seen.add(value);
+    const regex = (value as Json).Regex;
+    const risk = typeof regex === 'string' ? catastrophicBacktracking(regex) : undefined;
+    if (risk) throw new ModelFormatError('tokenizer.json', `${path}.Regex ${jsonPreview(regex)} is refused: ${risk} can backtrack catastrophically (encoding some texts would block for minutes)`);
+    for (const [k, child] of Object.entries(value)) pending.push([Array.isArray(value) ? `${path}[${k}]` : `${path}.${k}`, child]);
+  }
+}
 
 function tokenText(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
@@ -21,6 +41,11 @@ export class ModelTokenizer {
   readonly chatFormat: ChatFormat;
   /** Ids that end a reply: the tokenizer's eos and, for chat formats, `<|eot_id|>`. */
   readonly stopIds: number[];
+  /**
+   * The most characters one token stands for (its longest vocabulary entry): a text longer than
+   * this times a context's tokens cannot fit it, which is known before the text is tokenized.
+   */
+  readonly maxCharsPerToken: number;
   private readonly tokenizer: Tokenizer;
   private readonly template?: ChatTemplate;
 
@@ -28,8 +53,12 @@ export class ModelTokenizer {
     if (typeof tokenizerJson !== 'object' || tokenizerJson === null) throw new ModelFormatError('tokenizer.json', 'expected a JSON object');
     const config = (tokenizerConfig ?? {}) as Json;
     if (typeof config !== 'object' || Array.isArray(config)) throw new ModelFormatError('tokenizer_config.json', 'expected a JSON object');
+    checkRegexes(tokenizerJson as Json);
     try {
       this.tokenizer = new Tokenizer(tokenizerJson, config);
+      let longest = 1;
+      for (const token of this.tokenizer.get_vocab().keys()) if (typeof token === 'string') longest = Math.max(longest, token.length);
+      this.maxCharsPerToken = longest;
     } catch (err) {
       throw new ModelFormatError('tokenizer.json', `cannot be loaded: ${(err as Error).message}`);
     }
