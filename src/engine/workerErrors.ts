@@ -8,6 +8,7 @@ import {
   GpuLimitError,
   GpuOutOfMemoryError,
   GpuValidationError,
+  IntegrityError,
   InvalidArgumentError,
   ModelFormatError,
   ModelNotFoundError,
@@ -16,7 +17,6 @@ import {
 } from '../errors.ts';
 import { ShaderError } from '../gpu/computeKernel.ts';
 import { FetchError } from '../loader/byteSource.ts';
-import { IntegrityError } from '../loader/modelCache.ts';
 import { StorageQuotaError } from '../loader/shardStore.ts';
 
 /** Fields an error class adds (`code`, ModelFormatError's `file`, FetchError's `url` and `status`...). */
