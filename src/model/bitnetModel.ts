@@ -4,7 +4,7 @@ import { kernelsReady, recordPass, type Dispatch } from '../gpu/computeKernel.ts
 import { ContextOverflowError, DeviceLostError, InvalidArgumentError } from '../errors.ts';
 import { withAllocationErrors } from '../gpu/errorScopes.ts';
 import { activationWordsFor } from '../kernels/ternaryLayout.ts';
-import { TernaryMatmulKernels, defaultGemvLayout, defaultTernaryVariant, gemvSubgroupLanes, type GemvLayout, type TernaryDotVariant } from '../kernels/ternaryMatmul.ts';
+import { TernaryMatmulKernels, defaultGemmLayout, defaultGemvLayout, defaultTernaryVariant, gemvSubgroupLanes, type GemmLayout, type GemvLayout, type TernaryDotVariant } from '../kernels/ternaryMatmul.ts';
 import { NormQuantizeKernel } from '../kernels/normQuantize.ts';
 import { RmsNormKernel } from '../kernels/rmsNorm.ts';
 import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
@@ -28,6 +28,8 @@ export interface BitNetModelOptions {
   variant?: TernaryDotVariant;
   /** GEMV work split; defaults to one invocation per row on CPU adapters, lanes per row on GPUs. */
   gemvLayout?: GemvLayout;
+  /** Prefill GEMM work split; defaults to one invocation per row on CPU adapters, tiles on GPUs. */
+  gemmLayout?: GemmLayout;
   /**
    * 'f32' places the linear layers dequantized to f32: the dense baseline of the benchmarks (the
    * same results and schedule, 16x the weight bytes). Default 'ternary'.
@@ -139,6 +141,7 @@ export class BitNetModel {
     this.kernels = {
       matmul: new TernaryMatmulKernels(device, this.variant, {
         gemvLayout: options.gemvLayout ?? defaultGemvLayout(ctx.caps),
+        gemmLayout: options.gemmLayout ?? defaultGemmLayout(ctx.caps),
         maxCols: Math.max(c.hiddenSize, qDim, c.intermediateSize),
         subgroupLanes: gemvSubgroupLanes(ctx.caps),
       }),
