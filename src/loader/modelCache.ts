@@ -14,12 +14,17 @@ export class IntegrityError extends BitNetError {
   }
 }
 
+/**
+ * `download`: bytes of the model's files in the cache or arrived (the total is every file the
+ * cache will hold, as listCachedModels counts them); `verify`: bytes of shards whose SHA-256 and
+ * size matched (cached shards were checked when stored); `convert`: tensors of a Hugging Face
+ * checkpoint converted into shards.
+ */
 export interface FetchProgress {
-  phase: 'fetch';
-  unit: 'bytes' | 'tensors';
+  phase: 'download' | 'verify' | 'convert';
   done: number;
   total: number;
-  /** The file that just made progress. */
+  /** The file that just made progress, while downloading. */
   file?: string;
 }
 
@@ -67,15 +72,30 @@ export async function fetchModelToCache(
     throw new ModelFormatError(`${files.location}${MANIFEST}`, `not valid JSON (${(cause as Error).message})`);
   }
   const { manifest } = parseManifest(json, `${files.location}${MANIFEST}`);
-  const total = manifest.shards.reduce((n, s) => n + s.bytes, 0);
-  let done = 0;
+  // The small text files come first, so the download's total is every file the cache will hold.
+  const texts: [string, string][] = [];
+  for (const file of manifest.tokenizerFiles) {
+    const text = await files.readText(file).catch(async (err) => {
+      const cached = await readCachedText(store, model, file);
+      if (cached === undefined) throw err;
+      return cached;
+    });
+    texts.push([file, text]);
+  }
+  const shardBytes = manifest.shards.reduce((n, s) => n + s.bytes, 0);
+  const textBytes = [manifestText, ...texts.map(([, text]) => text)].reduce((n, text) => n + new TextEncoder().encode(text).byteLength, 0);
+  const total = shardBytes + textBytes;
+  let done = textBytes;
+  let verified = 0;
   const missing: number[] = [];
   for (const [i, s] of manifest.shards.entries()) {
     const cached = await store.get(shardKey(model, s));
-    if (cached?.byteLength === s.bytes) done += s.bytes;
-    else missing.push(i);
+    if (cached?.byteLength === s.bytes) {
+      done += s.bytes;
+      verified += s.bytes;
+    } else missing.push(i);
   }
-  options.onProgress?.({ phase: 'fetch', unit: 'bytes', done, total });
+  options.onProgress?.({ phase: 'download', done, total });
   const fetchShard = async (i: number) => {
     const s = manifest.shards[i];
     for (let attempt = 1; ; attempt++) {
@@ -83,10 +103,12 @@ export async function fetchModelToCache(
       const bytes = await files.download(s.file, (n) => {
         got += n;
         done += n;
-        options.onProgress?.({ phase: 'fetch', unit: 'bytes', done: Math.min(done, total), total, file: s.file });
+        options.onProgress?.({ phase: 'download', done: Math.min(done, total), total, file: s.file });
       }, options.signal);
       const ok = bytes.byteLength === s.bytes && (await sha256Hex(bytes)) === s.sha256;
       if (ok) {
+        verified += s.bytes;
+        options.onProgress?.({ phase: 'verify', done: verified, total: shardBytes, file: s.file });
         await store.set(shardKey(model, s), bytes).catch((e) => explainQuota(e, total));
         return;
       }
@@ -105,14 +127,7 @@ export async function fetchModelToCache(
   // Let every download finish or fail: good shards are kept, so the next load resumes from them.
   const failed = (await Promise.allSettled(workers)).find((r) => r.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
-  for (const file of manifest.tokenizerFiles) {
-    const text = await files.readText(file).catch(async (err) => {
-      const cached = await readCachedText(store, model, file);
-      if (cached === undefined) throw err;
-      return cached;
-    });
-    await storeText(store, model, file, text);
-  }
+  for (const [file, text] of texts) await storeText(store, model, file, text);
   // Written last: a cached manifest means every shard it lists was stored and verified.
   await storeText(store, model, MANIFEST, manifestText);
   return manifest;
@@ -138,7 +153,7 @@ export async function convertToCache(
     }
   }
   const manifest = await convertModel(source, configJson, tokenizerFiles, (shard, bytes) => store.set(shardKey(model, shard), bytes).catch((e) => explainQuota(e, shard.bytes)), {
-    onProgress: (p) => options.onProgress?.({ phase: 'fetch', unit: 'tensors', done: p.done, total: p.total }),
+    onProgress: (p) => options.onProgress?.({ phase: 'convert', done: p.done, total: p.total }),
   });
   await storeText(store, model, MANIFEST, JSON.stringify(manifest));
   return manifest;
