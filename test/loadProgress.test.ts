@@ -46,6 +46,7 @@ test('a first download: download and verify move one fraction together, sizes re
   assert.equal(got[1].text, 'Downloading the model: 3.4 MB of 5.9 MB');
   assert.equal(got[2].text, 'Downloading the model: 3.4 MB of 5.9 MB (3.1 MB verified)');
   assert.equal(got[2].file, 'shard-00000.bin');
+  assert.equal(got[3].text, 'Verifying the download: 3.1 MB of 5.6 MB');
   assert.ok(got[3].fraction < got[4].fraction, 'verification moves the bar');
   assert.ok(got[4].fraction > 0.5 && got[4].fraction < 0.7, `the download stage ends at ${got[4].fraction}`);
   assert.deepEqual(got.map((p) => p.unit), ['bytes', 'bytes', 'bytes', 'bytes', 'bytes', 'tensors', 'tensors', 'tensors', 'kernels', 'passes']);

@@ -71,10 +71,11 @@ export class LoadProgressReporter {
     switch (p.phase) {
       case 'download':
       case 'verify': {
-        const download = this.counts.get('download');
-        const verified = this.counts.get('verify')?.done ?? 0;
-        const arrived = download ? `${formatBytes(download.done)} of ${formatBytes(download.total)}` : `${formatBytes(p.done)} of ${formatBytes(p.total)}`;
-        return `Downloading the model: ${arrived}${verified > 0 ? ` (${formatBytes(verified)} verified)` : ''}`;
+        // shards are verified while others download; once all have arrived, only checking is left
+        const download = this.counts.get('download') ?? { done: 0, total: 0 };
+        const verify = this.counts.get('verify');
+        if (verify && download.done >= download.total && verify.done < verify.total) return `Verifying the download: ${formatBytes(verify.done)} of ${formatBytes(verify.total)}`;
+        return `Downloading the model: ${formatBytes(download.done)} of ${formatBytes(download.total)}${verify ? ` (${formatBytes(verify.done)} verified)` : ''}`;
       }
       case 'convert':
         return `Converting the checkpoint: ${p.done} of ${p.total} tensors`;
