@@ -31,7 +31,7 @@ async function openPage(context: BrowserContext): Promise<Page> {
   return page;
 }
 
-type LoadResult = { ok: boolean; error?: { name: string; message: string }; progress: { phase: string; done: number; total: number; unit: string }[]; logits?: number[] };
+type LoadResult = { ok: boolean; error?: { name: string; message: string }; progress: { phase: string; done: number; total: number; unit: string; fraction: number }[]; logits?: number[] };
 function load(page: Page, model: string, options: { abortAfterMs?: number; ids?: number[] } = {}): Promise<LoadResult> {
   return page.evaluate(([m, o]) => (window as unknown as { load: (m: string, o: object) => Promise<LoadResult> }).load(m, o), [model, options] as const);
 }
@@ -47,10 +47,14 @@ test('first load fetches every shard once with monotonic progress; a reload fetc
     const first = await load(await openPage(context), MODEL);
     assert.ok(first.ok, JSON.stringify(first.error));
     assert.deepEqual(sortedCount(files.shardRequests()), Object.fromEntries(shardNames.map((n) => [n, 1])));
-    const fetch = first.progress.filter((p) => p.phase === 'fetch');
-    assert.ok(fetch.every((p, i) => i === 0 || p.done >= fetch[i - 1].done), 'fetch progress went backwards');
-    assert.equal(fetch.at(-1)!.done, fetch.at(-1)!.total);
-    assert.ok(first.progress.some((p) => p.phase === 'upload' && p.done === p.total), 'upload progress reached 100%');
+    const download = first.progress.filter((p) => p.phase === 'download');
+    assert.ok(download.every((p, i) => i === 0 || p.done >= download[i - 1].done), 'download progress went backwards');
+    assert.equal(download.at(-1)!.done, download.at(-1)!.total);
+    for (const phase of ['verify', 'upload', 'compile', 'warmup']) {
+      assert.ok(first.progress.some((p) => p.phase === phase && p.done === p.total), `${phase} progress reached 100%`);
+    }
+    assert.ok(first.progress.every((p, i) => i === 0 || p.fraction >= first.progress[i - 1].fraction), 'the overall fraction went backwards');
+    assert.equal(first.progress.at(-1)!.fraction, 1);
     files.requests.length = 0;
     const page = await openPage(context); // a reload: same browser profile, a new page
     const again = await load(page, MODEL);

@@ -8,6 +8,7 @@ import { deleteCachedModel as deleteFromStore, listCachedModels as listStore, ty
 export { Engine } from './engine/engine.ts';
 export type { EngineOptions, EngineTokenizer } from './engine/engine.ts';
 export type * from './engine/types.ts';
+export { formatBytes } from './engine/loadProgress.ts';
 export { createWorkerEngine, type WorkerEngine, type WorkerEngineOptions } from './engine/workerEngine.ts';
 export { createGpuContext, type GpuContext, type GpuCapabilities } from './gpu/context.ts';
 import { resolveModelUrl } from './engine/modelLocation.ts';

@@ -6,7 +6,7 @@ import { ComputeKernel, kernelsReady, submitDispatches, type Dispatch } from '..
 import { QuantizeActivationsKernel } from '../src/kernels/quantizeActivations.ts';
 import { NormQuantizeKernel } from '../src/kernels/normQuantize.ts';
 import { ArgmaxKernel } from '../src/kernels/argmax.ts';
-import { TernaryMatmulKernels, gemvSubgroupLanes, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
+import { TernaryMatmulKernels, gemvSubgroupLanes, type GemmLayout, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
 import { activationWordsFor, fromActivationOrder, packTernary, repackHuggingFaceTernary } from '../src/kernels/ternaryLayout.ts';
 import { uploadTernaryWeights } from '../src/kernels/ternaryWeights.ts';
 import { bitLinearOutput, roundHalfEven, ternaryAccumulators } from './reference/bitlinear.ts';
@@ -35,14 +35,29 @@ function gemvFormsOf(ctx: GpuContext): GemvForm[] {
   return gemvSubgroupLanes(ctx.caps) === undefined ? ['lanes', 'rows'] : ['lanes', 'subgroup', 'rows'];
 }
 
+/** The GEMM forms: 64 x 64 tiles through workgroup memory, a row and 8 tokens per invocation. */
+const GEMM_LAYOUTS: GemmLayout[] = ['tiles', 'rows'];
+
+/** Which GEMV and GEMM a check runs (a case uses one of them: the GEMV for m = 1). */
+interface Forms {
+  gemv: GemvForm;
+  gemm: GemmLayout;
+}
+const DEFAULT_FORMS: Forms = { gemv: 'lanes', gemm: 'tiles' };
+
 const kernelCache = new WeakMap<GPUDevice, Map<string, TernaryMatmulKernels>>();
-function matmulKernels(ctx: GpuContext, variant: TernaryDotVariant, raw: boolean, form: GemvForm = 'lanes'): TernaryMatmulKernels {
+function matmulKernels(ctx: GpuContext, variant: TernaryDotVariant, raw: boolean, forms = DEFAULT_FORMS): TernaryMatmulKernels {
   let byKey = kernelCache.get(ctx.device);
   if (!byKey) kernelCache.set(ctx.device, (byKey = new Map()));
-  const key = `${variant}:${raw}:${form}`;
+  const key = `${variant}:${raw}:${forms.gemv}:${forms.gemm}`;
   let k = byKey.get(key);
   if (!k) {
-    const options = { rawAccumulators: raw, gemvLayout: form === 'rows' ? ('rows' as const) : ('lanes' as const), subgroupLanes: form === 'subgroup' ? gemvSubgroupLanes(ctx.caps) : undefined };
+    const options = {
+      rawAccumulators: raw,
+      gemvLayout: forms.gemv === 'rows' ? ('rows' as const) : ('lanes' as const),
+      subgroupLanes: forms.gemv === 'subgroup' ? gemvSubgroupLanes(ctx.caps) : undefined,
+      gemmLayout: forms.gemm,
+    };
     byKey.set(key, (k = new TernaryMatmulKernels(ctx.device, variant, options)));
   }
   return k;
@@ -60,7 +75,7 @@ function makeInput(c: Case): { w: Int8Array; x: Float32Array; rowScale: Float32A
 }
 
 /** Runs quantize + ternary matmul on the GPU; returns what came back. */
-async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, raw: boolean, packed?: Uint32Array, form: GemvForm = 'lanes') {
+async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, raw: boolean, packed?: Uint32Array, forms = DEFAULT_FORMS) {
   const { device } = ctx;
   const { w, x, rowScale } = makeInput(c);
   const weights = uploadTernaryWeights(device, 'w', packed ?? packTernary(w, c.n, c.k), rowScale, c.n, c.k, c.maxBindingBytes);
@@ -70,7 +85,7 @@ async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, ra
   const y = createStorageBuffer(device, 'y', c.m * c.n * 4);
   const dispatches: Dispatch[] = [
     new QuantizeActivationsKernel(device).prepare({ x: xBuf, xq, xScale, rows: c.m, cols: c.k }),
-    ...matmulKernels(ctx, variant, raw, form).prepare({ weights, xq, xScale, y, m: c.m }),
+    ...matmulKernels(ctx, variant, raw, forms).prepare({ weights, xq, xScale, y, m: c.m }),
   ];
   await kernelsReady(device);
   submitDispatches(device, dispatches);
@@ -81,10 +96,10 @@ async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, ra
   return { w, x, rowScale, weights, gpuQ, gpuScale, out };
 }
 
-async function checkCase(ctx: GpuContext, c: Case, variant: TernaryDotVariant, form: GemvForm = 'lanes'): Promise<void> {
-  const what = `${variant}${c.m === 1 ? `/${form}` : ''} m=${c.m} n=${c.n} k=${c.k}${c.special ? ` ${c.special}` : ''}`;
+async function checkCase(ctx: GpuContext, c: Case, variant: TernaryDotVariant, forms = DEFAULT_FORMS): Promise<void> {
+  const what = `${variant}/${c.m === 1 ? forms.gemv : forms.gemm} m=${c.m} n=${c.n} k=${c.k}${c.special ? ` ${c.special}` : ''}`;
   // Integer accumulators: bit-exact against the CPU, from the activations the GPU quantized.
-  const raw = await runOnGpu(ctx, c, variant, true, undefined, form);
+  const raw = await runOnGpu(ctx, c, variant, true, undefined, forms);
   for (let r = 0; r < c.m; r++) {
     let m = 0;
     for (let i = 0; i < c.k; i++) m = Math.max(m, Math.abs(raw.x[r * c.k + i]));
@@ -98,7 +113,7 @@ async function checkCase(ctx: GpuContext, c: Case, variant: TernaryDotVariant, f
   const acc = ternaryAccumulators(raw.gpuQ, raw.w, c.m, c.n, c.k);
   checkEqualArrays(new Int32Array(raw.out), acc, `${what}: accumulators`);
   // Scaled outputs: float tolerance.
-  const scaled = await runOnGpu(ctx, c, variant, false, undefined, form);
+  const scaled = await runOnGpu(ctx, c, variant, false, undefined, forms);
   checkClose(new Float32Array(scaled.out), bitLinearOutput(acc, scaled.gpuScale, scaled.rowScale, c.m, c.n), `${what}: outputs`, 1e-5, 1e-6);
 }
 
@@ -126,12 +141,12 @@ function variantsOf(ctx: GpuContext): TernaryDotVariant[] {
 
 export const kernelChecks: NamedCheck[] = [
   {
-    name: 'ternary GEMV (every form the adapter has) and GEMM match the CPU reference (accumulators bit-exact) for awkward shapes',
+    name: 'ternary GEMV and GEMM (every form the adapter has) match the CPU reference (accumulators bit-exact) for awkward shapes',
     async run(ctx) {
       for (const variant of variantsOf(ctx)) {
         for (const c of CASES) {
-          if (c.m > 1) await checkCase(ctx, c, variant);
-          else for (const form of gemvFormsOf(ctx)) await checkCase(ctx, c, variant, form);
+          if (c.m > 1) for (const gemm of GEMM_LAYOUTS) await checkCase(ctx, c, variant, { ...DEFAULT_FORMS, gemm });
+          else for (const gemv of gemvFormsOf(ctx)) await checkCase(ctx, c, variant, { ...DEFAULT_FORMS, gemv });
         }
       }
     },
@@ -145,7 +160,7 @@ export const kernelChecks: NamedCheck[] = [
         check(split.weights.parts.length === 15, `expected 15 parts of 7 rows, got ${split.weights.parts.length}`);
         const whole = await runOnGpu(ctx, { ...c, maxBindingBytes: undefined }, variant, false);
         checkEqualArrays(new Float32Array(split.out), new Float32Array(whole.out), `${variant}: split vs whole`);
-        await checkCase(ctx, { ...c, m: 9 }, variant);
+        for (const gemm of GEMM_LAYOUTS) await checkCase(ctx, { ...c, m: 9 }, variant, { ...DEFAULT_FORMS, gemm });
       }
     },
   },

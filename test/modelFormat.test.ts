@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { parseManifest } from '../src/loader/manifest.ts';
 import { openHuggingFaceCheckpoint } from '../src/loader/huggingFaceCheckpoint.ts';
 import { openModel } from '../src/loader/openModel.ts';
-import { fetchModelToCache, listCachedModels, deleteCachedModel } from '../src/loader/modelCache.ts';
+import { fetchModelToCache, listCachedModels, deleteCachedModel, type FetchProgress } from '../src/loader/modelCache.ts';
 import { memoryStore, type ShardStore } from '../src/loader/shardStore.ts';
 import type { ModelFiles } from '../src/loader/byteSource.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
@@ -77,13 +77,20 @@ test('the cache downloads each shard once, resumes, and never keeps a damaged sh
   const { files, manifest } = await converted();
   const store = memoryStore();
   const model = 'https://example.test/model/';
-  // first load: every shard once, progress monotonic up to the total
+  // first load: every shard once; download progress monotonic up to what the cache then holds,
+  // verification up to every shard
   const first = countingFiles(files);
-  const seen: number[] = [];
-  await fetchModelToCache(first.files, model, store, { onProgress: (p) => seen.push(p.done), concurrency: 2 });
+  const seen: FetchProgress[] = [];
+  await fetchModelToCache(first.files, model, store, { onProgress: (p) => seen.push(p), concurrency: 2 });
   for (const s of manifest.shards) assert.equal(first.downloads.get(s.file), 1, s.file);
-  assert.ok(seen.every((v, i) => i === 0 || v >= seen[i - 1]), 'progress went backwards');
-  assert.equal(seen.at(-1), manifest.shards.reduce((n, s) => n + s.bytes, 0));
+  for (const phase of ['download', 'verify'] as const) {
+    const done = seen.filter((p) => p.phase === phase).map((p) => p.done);
+    assert.ok(done.every((v, i) => i === 0 || v >= done[i - 1]), `${phase} progress went backwards`);
+  }
+  const lastDownload = seen.filter((p) => p.phase === 'download').at(-1)!;
+  assert.equal(lastDownload.done, lastDownload.total);
+  assert.equal(lastDownload.total, (await listCachedModels(store))[0].bytes);
+  assert.equal(seen.filter((p) => p.phase === 'verify').at(-1)?.done, manifest.shards.reduce((n, s) => n + s.bytes, 0));
   // second load: no shard downloaded
   const second = countingFiles(files);
   await fetchModelToCache(second.files, model, store);

@@ -10,6 +10,7 @@ import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
 import { ModelTokenizer } from '../tokenizer/modelTokenizer.ts';
 import { TextAssembler } from './textAssembler.ts';
 import { collectChatCompletion, emptyStats } from './chatCompletion.ts';
+import { LoadProgressReporter } from './loadProgress.ts';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -25,6 +26,7 @@ import type {
 export interface EngineOptions {
   /** A Hugging Face repo id, a URL of a checkpoint directory, or (in Node) a directory. */
   model: string | ModelFiles;
+  /** Called as loading goes through its phases (see LoadProgress); the last report has fraction 1. */
   onProgress?: (p: LoadProgress) => void;
   /** KV cache length (default: min(max_position_embeddings, 4096)). */
   contextLength?: number;
@@ -94,18 +96,20 @@ export class Engine {
 
   /**
    * Loads a model from `files` onto `gpu`: our sharded format or a Hugging Face checkpoint, through
-   * `store` (a cache: downloads happen once) when given.
+   * `store` (a cache: downloads happen once) when given. Resolves once every kernel has run, so the
+   * first request does not wait for compilation.
    */
   static async load(
     gpu: GpuContext,
     files: ModelFiles,
     options: Omit<EngineOptions, 'model'> & { modelName: string; store?: ShardStore },
   ): Promise<Engine> {
+    const progress = new LoadProgressReporter((p) => options.onProgress?.(p));
     const opened = await openModel(files, {
       store: options.store,
       cacheKey: options.modelName,
       signal: options.signal,
-      onProgress: (p) => options.onProgress?.(p),
+      onProgress: (p) => progress.update(p),
       verifyShardHashes: options.verifyShardHashes,
     });
     const tokenizerJson = await opened.readTokenizerFile('tokenizer.json');
@@ -120,8 +124,15 @@ export class Engine {
     const model = await BitNetModel.load(gpu, opened.source, {
       contextLength: options.contextLength,
       embeddingFormat: options.embeddingFormat,
-      onProgress: (p) => options.onProgress?.({ phase: 'upload', done: p.done, total: p.total, unit: 'tensors' }),
+      onProgress: (p) => progress.update(p),
     });
+    try {
+      options.signal?.throwIfAborted();
+      await model.warmUp((done, total) => progress.update({ phase: 'warmup', done, total }));
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
     const engine = new Engine(gpu, model, tokenizer, options.modelName, options);
     engine.tokenizerFiles = { json: tokenizerJson, config: tokenizerConfig };
     return engine;

@@ -83,14 +83,32 @@ export interface EngineStats {
 }
 
 /**
- * Where loading is. `fetch`: model files downloaded and verified (bytes; tensors when a Hugging
- * Face checkpoint is converted on the fly); `upload`: tensors placed on the GPU.
+ * The steps of loading, in the order they run; a load reports only those it needs (a cached or
+ * local model has no download, a model in our format no conversion).
+ * - `download`: the model's files arrive (bytes; the total is every file the cache will hold);
+ * - `verify`: downloaded shards pass their SHA-256 check (bytes of shards; concurrent with download);
+ * - `convert`: a Hugging Face checkpoint is converted into shards on the fly (tensors);
+ * - `upload`: tensors are placed on the GPU (tensors);
+ * - `compile`: the GPU kernels are compiled (kernel families);
+ * - `warmup`: each kernel runs once on a dummy prompt, so that the first request does not wait
+ *   for compilation that drivers leave to a kernel's first use (passes).
  */
+export type LoadPhase = 'download' | 'verify' | 'convert' | 'upload' | 'compile' | 'warmup';
+
+/** What `done` and `total` count in each phase. */
+export type LoadUnit = 'bytes' | 'tensors' | 'kernels' | 'passes';
+
+/** One report of loading progress (the shape of WebLLM's initProgressCallback, with the phase's own count). */
 export interface LoadProgress {
-  phase: 'fetch' | 'upload';
+  phase: LoadPhase;
+  /** Progress within the phase: `done` of `total` `unit`s. */
   done: number;
   total: number;
-  unit: 'bytes' | 'tensors';
-  /** The file that just made progress, while fetching. */
+  unit: LoadUnit;
+  /** The whole load, 0..1: never decreases, and is 1 on the last report, just before the engine is ready. */
+  fraction: number;
+  /** The same for people: "Downloading the model: 3.1 MB of 5.9 MB (1.0 MB verified)", "Compiling GPU kernels: 4 of 10". */
+  text: string;
+  /** The file that just made progress, in `download` and `verify`. */
   file?: string;
 }

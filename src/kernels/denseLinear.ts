@@ -20,6 +20,7 @@ export class DenseLinearKernels {
       gemv: new ComputeKernel(device, 'denseLinearGemv', [int8Source, gemvSource]),
       gemm: new ComputeKernel(device, 'denseLinearGemm', [int8Source, gemmSource]),
       gemvRowsPerWorkgroup: 8,
+      gemmTile: { rows: 64, tokens: 64 },
     };
   }
 

@@ -27,15 +27,14 @@ export interface LinearBindings<W extends LinearMatrix> {
   accumulate?: boolean;
 }
 
-/** A format's GEMV (one token) and GEMM (many) with how many rows a GEMV workgroup covers. */
+/** A format's GEMV (one token) and GEMM (many) with how much of the output a workgroup of each covers. */
 export interface LinearKernelPair {
   gemv: ComputeKernel;
   gemm: ComputeKernel;
   gemvRowsPerWorkgroup: number;
+  /** Rows x tokens of a GEMM workgroup. */
+  gemmTile: { rows: number; tokens: number };
 }
-
-/** Tile of the GEMMs (ternaryGemm.wgsl, denseLinearGemm.wgsl): 64 rows x 64 tokens. */
-const GEMM_TILE = 64;
 
 /**
  * The dispatches of y = W xq, one per weight part, for the ternary kernels and the f32 baseline
@@ -59,7 +58,7 @@ export function linearDispatches<W extends LinearMatrix>(
   requireSize('xScale', b.xScale, m * 4);
   requireSize('y', b.y, ((m - 1) * outStride + outOffset + w.rows) * 4);
   const maxDim = device.limits.maxComputeWorkgroupsPerDimension;
-  const tokenTiles = Math.ceil(m / GEMM_TILE);
+  const tokenTiles = Math.ceil(m / kernels.gemmTile.tokens);
   if (m > 1 && tokenTiles > maxDim) throw new InvalidArgumentError(`${w.label}: ${m} tokens exceed one dispatch; split the prompt`);
   const accumulate = b.accumulate ? 1 : 0;
   return parts.map((part) => {
@@ -76,7 +75,7 @@ export function linearDispatches<W extends LinearMatrix>(
     return {
       kernel: kernels.gemm,
       bindGroup: kernels.gemm.bind([uniform, ...part.partBuffers, b.xq, b.xScale, b.y]),
-      workgroups: [Math.ceil(part.rows / GEMM_TILE), tokenTiles, 1] as const,
+      workgroups: [Math.ceil(part.rows / kernels.gemmTile.rows), tokenTiles, 1] as const,
     };
   });
 }

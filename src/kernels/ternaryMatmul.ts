@@ -4,6 +4,7 @@ import gemvRowsSource from '../../shaders/ternaryGemvRows.wgsl?raw';
 import gemvCommonSource from '../../shaders/ternaryGemvCommon.wgsl?raw';
 import gemvLanesSource from '../../shaders/ternaryGemvLanes.wgsl?raw';
 import gemmSource from '../../shaders/ternaryGemm.wgsl?raw';
+import gemmRowsSource from '../../shaders/ternaryGemmRows.wgsl?raw';
 import layoutSource from '../../shaders/ternaryLayout.wgsl?raw';
 import dotAddSubSource from '../../shaders/ternaryDotAddSub.wgsl?raw';
 import dotPackedSource from '../../shaders/ternaryDotPacked.wgsl?raw';
@@ -25,22 +26,31 @@ export type TernaryDotVariant = 'addsub' | 'dot4';
 /** GEMV work split: 32 lanes per row with a reduction (GPUs), or one invocation per row (CPU adapters). */
 export type GemvLayout = 'lanes' | 'rows';
 
+/**
+ * GEMM work split: 64 x 64 tiles staged in workgroup memory (GPUs), or one invocation per row
+ * and a few tokens, without barriers (CPU adapters).
+ */
+export type GemmLayout = 'tiles' | 'rows';
+
 export type TernaryLinearBindings = LinearBindings<TernaryWeights>;
 
 /** Lanes sharing a row in ternaryGemv.wgsl (at most, in ternaryGemvSubgroup.wgsl). */
 const GEMV_LANES = 32;
 /** Invocations per workgroup of both lanes GEMVs; ternaryGemvRows.wgsl has a row per invocation of 64. */
 const GEMV_WORKGROUP: Record<GemvLayout, number> = { lanes: 256, rows: 64 };
+/** Rows x tokens of a workgroup of ternaryGemm.wgsl and of ternaryGemmRows.wgsl (its TOKENS). */
+const GEMM_TILE: Record<GemmLayout, { rows: number; tokens: number }> = { tiles: { rows: 64, tokens: 64 }, rows: { rows: 64, tokens: 8 } };
 
 /**
- * Ternary BitLinear products y = (xq . w) / (s_x * d): a GEMV for one token (decode) and a tiled
- * GEMM for many (prefill), both accumulating exactly in i32.
+ * Ternary BitLinear products y = (xq . w) / (s_x * d): a GEMV for one token (decode) and a GEMM
+ * for many (prefill), both accumulating exactly in i32.
  */
 export class TernaryMatmulKernels {
   private readonly gemv: ComputeKernel;
   private readonly gemm: ComputeKernel;
   private readonly gemvRowsPerWorkgroup: number;
   readonly gemvLayout: GemvLayout;
+  readonly gemmLayout: GemmLayout;
   /** The widest input (columns) the GEMV is compiled for: its loop over a row has a fixed trip count. */
   readonly maxCols: number;
 
@@ -51,11 +61,12 @@ export class TernaryMatmulKernels {
   constructor(
     private readonly device: GPUDevice,
     readonly variant: TernaryDotVariant,
-    options: { rawAccumulators?: boolean; gemvLayout?: GemvLayout; maxCols?: number; subgroupLanes?: number } = {},
+    options: { rawAccumulators?: boolean; gemvLayout?: GemvLayout; gemmLayout?: GemmLayout; maxCols?: number; subgroupLanes?: number } = {},
   ) {
     const dot = variant === 'dot4' ? dotPackedSource : dotAddSubSource;
     const constants = { RAW_ACC: options.rawAccumulators ?? false };
     this.gemvLayout = options.gemvLayout ?? 'lanes';
+    this.gemmLayout = options.gemmLayout ?? 'tiles';
     this.maxCols = options.maxCols ?? 16384;
     const common = [layoutSource, dot, gemvCommonSource];
     const lanes = options.subgroupLanes;
@@ -74,13 +85,16 @@ export class TernaryMatmulKernels {
           : new ComputeKernel(device, `ternaryGemv.subgroup${lanes}.${variant}`, [gemvSubgroupSource, ...common, gemvLanesSource], { ...blocks, LANES: lanes });
       this.gemvRowsPerWorkgroup = GEMV_WORKGROUP.lanes / rowLanes;
     }
-    this.gemm = new ComputeKernel(device, `ternaryGemm.${variant}`, [layoutSource, dot, gemmSource], constants);
+    this.gemm =
+      this.gemmLayout === 'rows'
+        ? new ComputeKernel(device, `ternaryGemm.rows.${variant}`, [layoutSource, dot, gemmRowsSource], constants)
+        : new ComputeKernel(device, `ternaryGemm.${variant}`, [layoutSource, dot, gemmSource], constants);
   }
 
   /** The dispatches (one per weight part) that compute this product; m = 1 uses the GEMV. */
   prepare(b: TernaryLinearBindings): Dispatch[] {
     if (b.weights.cols > this.maxCols) throw new InvalidArgumentError(`${b.weights.label}: ${b.weights.cols} input columns, the kernels were built for at most ${this.maxCols}`);
-    const kernels = { gemv: this.gemv, gemm: this.gemm, gemvRowsPerWorkgroup: this.gemvRowsPerWorkgroup };
+    const kernels = { gemv: this.gemv, gemm: this.gemm, gemvRowsPerWorkgroup: this.gemvRowsPerWorkgroup, gemmTile: GEMM_TILE[this.gemmLayout] };
     const parts = b.weights.parts.map((p) => ({ rowStart: p.rowStart, rows: p.rows, partBuffers: [p.weights, p.rowScale] }));
     return linearDispatches(this.device, kernels, b, parts);
   }
@@ -104,4 +118,9 @@ export function gemvSubgroupLanes(caps: GpuCapabilities): number | undefined {
 /** Row per invocation on CPU adapters, where barriers are expensive; lanes per row on GPUs. */
 export function defaultGemvLayout(caps: GpuCapabilities): GemvLayout {
   return caps.cpuAdapter ? 'rows' : 'lanes';
+}
+
+/** Row per invocation on CPU adapters, where barriers are expensive; tiles on GPUs. */
+export function defaultGemmLayout(caps: GpuCapabilities): GemmLayout {
+  return caps.cpuAdapter ? 'rows' : 'tiles';
 }

@@ -7,12 +7,17 @@ import { explainQuota, type ShardStore } from './shardStore.ts';
 import { convertModel } from './convert.ts';
 import { openHuggingFaceCheckpoint } from './huggingFaceCheckpoint.ts';
 
+/**
+ * `download`: bytes of the model's files in the cache or arrived (the total is every file the
+ * cache will hold, as listCachedModels counts them); `verify`: bytes of shards whose SHA-256 and
+ * size matched (cached shards count as verified here: they are hashed again when read, see
+ * cachedShardReader); `convert`: tensors of a Hugging Face checkpoint converted into shards.
+ */
 export interface FetchProgress {
-  phase: 'fetch';
-  unit: 'bytes' | 'tensors';
+  phase: 'download' | 'verify' | 'convert';
   done: number;
   total: number;
-  /** The file that just made progress. */
+  /** The file that just made progress, while downloading. */
   file?: string;
 }
 
@@ -56,15 +61,30 @@ export async function fetchModelToCache(
     manifestFile = `cached ${MANIFEST} of ${model}`;
   }
   const { manifest } = parseManifest(parseJsonFile(manifestText, manifestFile), manifestFile);
-  const total = manifest.shards.reduce((n, s) => n + s.bytes, 0);
-  let done = 0;
+  // The small text files come first, so the download's total is every file the cache will hold.
+  const texts: [string, string][] = [];
+  for (const file of manifest.tokenizerFiles) {
+    const text = await files.readText(file).catch(async (err) => {
+      const cached = await readCachedText(store, model, file);
+      if (cached === undefined) throw err;
+      return cached;
+    });
+    texts.push([file, text]);
+  }
+  const shardBytes = manifest.shards.reduce((n, s) => n + s.bytes, 0);
+  const textBytes = [manifestText, ...texts.map(([, text]) => text)].reduce((n, text) => n + new TextEncoder().encode(text).byteLength, 0);
+  const total = shardBytes + textBytes;
+  let done = textBytes;
+  let verified = 0;
   const missing: number[] = [];
   for (const [i, s] of manifest.shards.entries()) {
     const cached = await store.get(shardKey(model, s), s.bytes);
-    if (cached?.byteLength === s.bytes) done += s.bytes;
-    else missing.push(i);
+    if (cached?.byteLength === s.bytes) {
+      done += s.bytes;
+      verified += s.bytes;
+    } else missing.push(i);
   }
-  options.onProgress?.({ phase: 'fetch', unit: 'bytes', done, total });
+  options.onProgress?.({ phase: 'download', done, total });
   const fetchShard = async (i: number) => {
     const s = manifest.shards[i];
     for (let attempt = 1; ; attempt++) {
@@ -74,7 +94,7 @@ export async function fetchModelToCache(
         bytes = await files.download(s.file, s.bytes, (n) => {
           got += n;
           done += n;
-          options.onProgress?.({ phase: 'fetch', unit: 'bytes', done: Math.min(done, total), total, file: s.file });
+          options.onProgress?.({ phase: 'download', done: Math.min(done, total), total, file: s.file });
         }, options.signal);
         await checkShard(fileLocation(files, s.file), s, bytes);
       } catch (err) {
@@ -83,6 +103,8 @@ export async function fetchModelToCache(
         if (attempt === 2) throw new IntegrityError(`${err.message} twice; the file on the server is damaged or does not belong to this manifest`);
         continue;
       }
+      verified += s.bytes;
+      options.onProgress?.({ phase: 'verify', done: verified, total: shardBytes, file: s.file });
       await store.set(shardKey(model, s), bytes).catch((e) => explainQuota(e, total));
       return;
     }
@@ -94,14 +116,7 @@ export async function fetchModelToCache(
   // Let every download finish or fail: good shards are kept, so the next load resumes from them.
   const failed = (await Promise.allSettled(workers)).find((r) => r.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;
-  for (const file of manifest.tokenizerFiles) {
-    const text = await files.readText(file).catch(async (err) => {
-      const cached = await readCachedText(store, model, file);
-      if (cached === undefined) throw err;
-      return cached;
-    });
-    await storeText(store, model, file, text);
-  }
+  for (const [file, text] of texts) await storeText(store, model, file, text);
   // Written last: a cached manifest means every shard it lists was stored and verified.
   await storeText(store, model, MANIFEST, manifestText);
   return manifest;
@@ -127,7 +142,7 @@ export async function convertToCache(
     }
   }
   const manifest = await convertModel(source, configJson, tokenizerFiles, (shard, bytes) => store.set(shardKey(model, shard), bytes).catch((e) => explainQuota(e, shard.bytes)), {
-    onProgress: (p) => options.onProgress?.({ phase: 'fetch', unit: 'tensors', done: p.done, total: p.total }),
+    onProgress: (p) => options.onProgress?.({ phase: 'convert', done: p.done, total: p.total }),
   });
   await storeText(store, model, MANIFEST, JSON.stringify(manifest));
   return manifest;

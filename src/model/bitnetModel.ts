@@ -1,21 +1,16 @@
 import type { GpuContext } from '../gpu/context.ts';
 import { createStorageBuffer, createUniformBuffer, readBuffer } from '../gpu/buffers.ts';
-import { kernelsReady, recordPass, type Dispatch } from '../gpu/computeKernel.ts';
+import { recordPass, type Dispatch } from '../gpu/computeKernel.ts';
 import { ContextOverflowError, DeviceLostError, DisposedError, InvalidArgumentError } from '../errors.ts';
 import { withAllocationErrors } from '../gpu/errorScopes.ts';
 import { activationWordsFor } from '../kernels/ternaryLayout.ts';
-import { TernaryMatmulKernels, defaultGemvLayout, defaultTernaryVariant, gemvSubgroupLanes, type GemvLayout, type TernaryDotVariant } from '../kernels/ternaryMatmul.ts';
-import { NormQuantizeKernel } from '../kernels/normQuantize.ts';
-import { RmsNormKernel } from '../kernels/rmsNorm.ts';
-import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
-import { AttentionKernels, MAX_SPLITS, attentionScratchBytes } from '../kernels/attention.ts';
-import { DenseGemvKernel } from '../kernels/denseGemv.ts';
-import { DenseLinearKernels } from '../kernels/denseLinear.ts';
-import { ArgmaxKernel } from '../kernels/argmax.ts';
-import { SampleKernel, GREEDY, isGreedy, samplingUniform, type SamplingParams } from '../kernels/sample.ts';
+import type { GemmLayout, GemvLayout, TernaryDotVariant } from '../kernels/ternaryMatmul.ts';
+import { MAX_SPLITS, attentionScratchBytes } from '../kernels/attention.ts';
+import { GREEDY, isGreedy, samplingUniform, type SamplingParams } from '../kernels/sample.ts';
 import type { ModelTensorSource } from '../loader/tensorSource.ts';
 import type { BitNetConfig } from './config.ts';
-import { uploadModelWeights, destroyModelWeights, type LinearFormat, type LinearWeights, type ModelWeights, type UploadProgress } from './modelWeights.ts';
+import { uploadModelWeights, destroyModelWeights, type LinearFormat, type LinearWeights, type ModelWeights } from './modelWeights.ts';
+import { compileModelKernels, type ModelKernels } from './modelKernels.ts';
 import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
 import { ropeTable } from './ropeTable.ts';
 
@@ -28,6 +23,8 @@ export interface BitNetModelOptions {
   variant?: TernaryDotVariant;
   /** GEMV work split; defaults to one invocation per row on CPU adapters, lanes per row on GPUs. */
   gemvLayout?: GemvLayout;
+  /** Prefill GEMM work split; defaults to one invocation per row on CPU adapters, tiles on GPUs. */
+  gemmLayout?: GemmLayout;
   /**
    * 'f32' places the linear layers dequantized to f32: the dense baseline of the benchmarks (the
    * same results and schedule, 16x the weight bytes). Default 'ternary'.
@@ -39,7 +36,14 @@ export interface BitNetModelOptions {
    * 'bf16' as in the checkpoint.
    */
   embeddingFormat?: EmbeddingFormat;
-  onProgress?: (p: UploadProgress) => void;
+  onProgress?: (p: ModelLoadProgress) => void;
+}
+
+/** Where BitNetModel.load is: `upload`, tensors placed on the GPU; `compile`, kernel families compiled. */
+export interface ModelLoadProgress {
+  phase: 'upload' | 'compile';
+  done: number;
+  total: number;
 }
 
 /**
@@ -76,6 +80,15 @@ function checkSampling(s: SamplingParams): void {
   if (!(Number.isInteger(s.seed) && s.seed >= 0 && s.seed < 2 ** 32)) bad('seed', 'must be an integer in [0, 2^32)', s.seed);
 }
 
+/**
+ * Key spans per head in a decode step's attention: one 64-key tile per workgroup while the cache
+ * allows (a decode step has only kvHeads x splits workgroups, and with 3 splits the 2B-4T shape
+ * left most of an H100 idle: 63 us per layer).
+ */
+function decodeSplitsFor(contextLength: number): number {
+  return Math.min(MAX_SPLITS, Math.max(1, Math.ceil(contextLength / 64)));
+}
+
 /** GPU memory held by a loaded model, in bytes. */
 export interface ModelMemory {
   weights: number;
@@ -98,19 +111,6 @@ export class BitNetModel {
   position = 0;
 
   private readonly device: GPUDevice;
-  private readonly kernels: {
-    matmul: TernaryMatmulKernels;
-    /** Only for the f32 baseline. */
-    denseLinear?: DenseLinearKernels;
-    norm: NormQuantizeKernel;
-    gatedNorm: NormQuantizeKernel;
-    rmsNorm: RmsNormKernel;
-    embed: EmbedLookupKernel;
-    attention: AttentionKernels;
-    lmHead: DenseGemvKernel;
-    argmax: ArgmaxKernel;
-    sample: SampleKernel;
-  };
   private readonly buf: Record<'ids' | 'generated' | 'step' | 'samplerParams' | 'seen' | 'attnScratch' | 'x' | 'qkv' | 'attn' | 'gateUp' | 'xq' | 'xScale' | 'hFinal' | 'logits' | 'ropeCos' | 'ropeSin', GPUBuffer>;
   private readonly kv: { k: GPUBuffer; v: GPUBuffer }[];
   private readonly passes = new Map<string, Dispatch[]>();
@@ -122,38 +122,26 @@ export class BitNetModel {
   private readonly pendingReads = new Set<(info: GPUDeviceLostInfo) => void>();
   private disposed = false;
 
-  private constructor(ctx: GpuContext, readonly weights: ModelWeights, config: BitNetConfig, options: BitNetModelOptions) {
+  private constructor(
+    ctx: GpuContext,
+    readonly weights: ModelWeights,
+    config: BitNetConfig,
+    options: BitNetModelOptions & { contextLength: number },
+    private readonly kernels: ModelKernels,
+  ) {
     const c = (this.config = config);
     const device = (this.device = ctx.device);
     device.lost.then((info) => {
       this.lost = info;
       for (const fail of this.pendingReads) fail(info);
     });
-    this.contextLength = options.contextLength ?? Math.min(c.maxPositionEmbeddings, 4096);
+    this.contextLength = options.contextLength;
     this.prefillChunk = Math.min(options.prefillChunk ?? 256, this.contextLength);
-    this.variant = options.variant ?? defaultTernaryVariant(ctx.caps);
-    // One 64-key tile per workgroup while the cache allows: a decode step has only kvHeads x splits
-    // workgroups, and with 3 splits the 2B-4T shape left most of an H100 idle (63 us per layer).
-    this.decodeSplits = Math.min(MAX_SPLITS, Math.max(1, Math.ceil(this.contextLength / 64)));
+    this.variant = kernels.matmul.variant;
+    this.decodeSplits = decodeSplitsFor(this.contextLength);
     const qDim = c.numHeads * c.headDim;
     const kvDim = c.numKvHeads * c.headDim;
     const T = this.prefillChunk;
-    this.kernels = {
-      matmul: new TernaryMatmulKernels(device, this.variant, {
-        gemvLayout: options.gemvLayout ?? defaultGemvLayout(ctx.caps),
-        maxCols: Math.max(c.hiddenSize, qDim, c.intermediateSize),
-        subgroupLanes: gemvSubgroupLanes(ctx.caps),
-      }),
-      denseLinear: options.linearFormat === 'f32' ? new DenseLinearKernels(device) : undefined,
-      norm: new NormQuantizeKernel(device, false, Math.max(c.hiddenSize, qDim)),
-      gatedNorm: new NormQuantizeKernel(device, true, c.intermediateSize),
-      rmsNorm: new RmsNormKernel(device),
-      embed: new EmbedLookupKernel(device, weights.embedding.format),
-      attention: new AttentionKernels(device, { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim }, this.decodeSplits),
-      lmHead: new DenseGemvKernel(device, options.gemvLayout ?? defaultGemvLayout(ctx.caps), weights.lmHead.format),
-      argmax: new ArgmaxKernel(device),
-      sample: new SampleKernel(device),
-    };
     const rope = ropeTable(c.ropeTheta, c.headDim, this.contextLength);
     const f32 = (label: string, n: number) => createStorageBuffer(device, label, n * 4);
     this.buf = {
@@ -182,7 +170,7 @@ export class BitNetModel {
     this.memory = { weights: weights.bytes, kvCache: 2 * c.numLayers * this.contextLength * kvDim * 4, activations };
   }
 
-  /** Uploads the weights from `source` and allocates the KV cache and working buffers. */
+  /** Uploads the weights from `source`, compiles the kernels and allocates the KV cache and working buffers. */
   static async load(ctx: GpuContext, source: ModelTensorSource, options: BitNetModelOptions = {}): Promise<BitNetModel> {
     const c = source.config;
     const contextLength = options.contextLength ?? Math.min(c.maxPositionEmbeddings, 4096);
@@ -198,12 +186,21 @@ export class BitNetModel {
     let weights: ModelWeights | undefined;
     let model: BitNetModel | undefined;
     const allocated = () => (model ? Object.values(model.memory).reduce((a, b) => a + b, 0) : (weights?.bytes ?? 0));
+    const what = `placing the model on the GPU (context ${contextLength})`;
     try {
-      await withAllocationErrors(ctx.device, `placing the model on the GPU (context ${contextLength})`, allocated, async () => {
-        weights = await uploadModelWeights(ctx.device, source, options.onProgress, { linear: options.linearFormat, embedding: options.embeddingFormat });
-        model = new BitNetModel(ctx, weights, c, { ...options, contextLength });
+      const uploaded = await withAllocationErrors(ctx.device, what, allocated, async () => {
+        weights = await uploadModelWeights(ctx.device, source, (p) => options.onProgress?.({ phase: 'upload', ...p }), { linear: options.linearFormat, embedding: options.embeddingFormat });
+        return weights;
       });
-      await kernelsReady(ctx.device);
+      const kernels = await compileModelKernels(
+        ctx,
+        c,
+        { ...options, embeddingFormat: uploaded.embedding.format, lmHeadFormat: uploaded.lmHead.format, decodeSplits: decodeSplitsFor(contextLength) },
+        (done, total) => options.onProgress?.({ phase: 'compile', done, total }),
+      );
+      await withAllocationErrors(ctx.device, what, allocated, async () => {
+        model = new BitNetModel(ctx, uploaded, c, { ...options, contextLength }, kernels);
+      });
     } catch (err) {
       if (model) model.dispose();
       else if (weights) destroyModelWeights(weights);
@@ -316,6 +313,29 @@ export class BitNetModel {
   /** Greedy decoding through the KV cache (see `stream`). */
   generateGreedy(prompt: readonly number[], maxTokens: number, options: { stopIds?: readonly number[] } = {}): Promise<number[]> {
     return this.generate(prompt, maxTokens, { ...options, sampling: GREEDY });
+  }
+
+  /**
+   * Runs every kernel a request uses once, on dummy tokens: a two-token prompt pass ending in
+   * argmax, then a one-token pass ending in sampling (the decode step's kernels). Some drivers
+   * compile a pipeline only when it first runs (lavapipe: 7 s for the sampler), and Dawn clears
+   * each buffer on its first use; both happen here instead of in the first request. The cache is
+   * empty again afterwards. `onPass(done, total)` follows each pass.
+   */
+  async warmUp(onPass?: (done: number, total: number) => void): Promise<void> {
+    this.reset();
+    const passes: { prompt: number[]; sampling: SamplingParams }[] = [
+      { prompt: [0, 0], sampling: GREEDY },
+      { prompt: [0], sampling: { ...GREEDY, temperature: 1 } },
+    ];
+    try {
+      for (const [i, { prompt, sampling }] of passes.entries()) {
+        await this.generate(prompt, 1, { sampling, stopIds: [] });
+        onPass?.(i + 1, passes.length);
+      }
+    } finally {
+      this.reset();
+    }
   }
 
   /** Frees all GPU memory of the model (weights, KV cache, working buffers). */

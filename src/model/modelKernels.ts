@@ -1,0 +1,79 @@
+// The kernels of a model's passes, compiled one family at a time so loading can report each.
+import type { GpuContext } from '../gpu/context.ts';
+import { kernelsReady } from '../gpu/computeKernel.ts';
+import { TernaryMatmulKernels, defaultGemmLayout, defaultGemvLayout, defaultTernaryVariant, gemvSubgroupLanes, type GemmLayout, type GemvLayout, type TernaryDotVariant } from '../kernels/ternaryMatmul.ts';
+import { DenseLinearKernels } from '../kernels/denseLinear.ts';
+import { NormQuantizeKernel } from '../kernels/normQuantize.ts';
+import { RmsNormKernel } from '../kernels/rmsNorm.ts';
+import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
+import { AttentionKernels } from '../kernels/attention.ts';
+import { DenseGemvKernel } from '../kernels/denseGemv.ts';
+import { ArgmaxKernel } from '../kernels/argmax.ts';
+import { SampleKernel } from '../kernels/sample.ts';
+import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
+import type { LinearFormat } from './modelWeights.ts';
+import type { BitNetConfig } from './config.ts';
+
+export interface ModelKernels {
+  matmul: TernaryMatmulKernels;
+  /** Only for the f32 baseline. */
+  denseLinear?: DenseLinearKernels;
+  norm: NormQuantizeKernel;
+  gatedNorm: NormQuantizeKernel;
+  rmsNorm: RmsNormKernel;
+  embed: EmbedLookupKernel;
+  attention: AttentionKernels;
+  lmHead: DenseGemvKernel;
+  argmax: ArgmaxKernel;
+  sample: SampleKernel;
+}
+
+/** The choices the kernels are compiled for; unset ones take the adapter's defaults. */
+export interface KernelChoices {
+  variant?: TernaryDotVariant;
+  gemvLayout?: GemvLayout;
+  gemmLayout?: GemmLayout;
+  linearFormat?: LinearFormat;
+  embeddingFormat: EmbeddingFormat;
+  lmHeadFormat: EmbeddingFormat;
+  /** Key spans per head in a decode step's attention. */
+  decodeSplits: number;
+}
+
+/**
+ * Compiles every kernel family the model's passes use, waiting for each to be known valid before
+ * the next (browsers compile in the GPU process, Dawn in Node while creating the pipeline), so
+ * `onCompiled(done, total)` follows the real work. Throws the first ShaderError.
+ */
+export async function compileModelKernels(ctx: GpuContext, c: BitNetConfig, choices: KernelChoices, onCompiled?: (done: number, total: number) => void): Promise<ModelKernels> {
+  const { device, caps } = ctx;
+  const qDim = c.numHeads * c.headDim;
+  const gemvLayout = choices.gemvLayout ?? defaultGemvLayout(caps);
+  // In the order a pass first uses them; the f32 baseline's linear kernels only where asked for.
+  const builders: { [K in keyof ModelKernels]: () => ModelKernels[K] } = {
+    embed: () => new EmbedLookupKernel(device, choices.embeddingFormat),
+    norm: () => new NormQuantizeKernel(device, false, Math.max(c.hiddenSize, qDim)),
+    matmul: () =>
+      new TernaryMatmulKernels(device, choices.variant ?? defaultTernaryVariant(caps), {
+        gemvLayout,
+        gemmLayout: choices.gemmLayout ?? defaultGemmLayout(caps),
+        maxCols: Math.max(c.hiddenSize, qDim, c.intermediateSize),
+        subgroupLanes: gemvSubgroupLanes(caps),
+      }),
+    ...(choices.linearFormat === 'f32' ? { denseLinear: () => new DenseLinearKernels(device) } : {}),
+    attention: () => new AttentionKernels(device, { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim }, choices.decodeSplits),
+    gatedNorm: () => new NormQuantizeKernel(device, true, c.intermediateSize),
+    rmsNorm: () => new RmsNormKernel(device),
+    lmHead: () => new DenseGemvKernel(device, gemvLayout, choices.lmHeadFormat),
+    argmax: () => new ArgmaxKernel(device),
+    sample: () => new SampleKernel(device),
+  };
+  const names = Object.keys(builders) as (keyof ModelKernels)[];
+  const kernels = {} as ModelKernels;
+  for (const [i, name] of names.entries()) {
+    Object.assign(kernels, { [name]: builders[name]!() });
+    await kernelsReady(device);
+    onCompiled?.(i + 1, names.length);
+  }
+  return kernels;
+}
