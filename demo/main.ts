@@ -175,6 +175,7 @@ async function loadModel(model: string): Promise<void> {
   ui.progressBar.value = 0;
   ui.progressText.textContent = 'Starting…';
   ui.modelStatus.textContent = `Loading ${name}…`;
+  ui.modeNote.hidden = true;
   updateControls();
   const started = performance.now();
   try {
@@ -204,7 +205,7 @@ async function loadModel(model: string): Promise<void> {
     showError(reason);
     ui.modelStatus.textContent = `${name} is not loaded`;
     ui.modelPanel.open = true;
-    setChatOff(`Chat is off: ${name} could not be loaded. ${reason}`);
+    setChatOff(`Chat is off: ${name} could not be loaded.`);
     void showCache();
   } finally {
     if (loading === attempt) {
@@ -222,7 +223,7 @@ function deviceLost(err: Error): void {
   engine = undefined;
   ui.modelStatus.textContent = 'The GPU device was lost';
   ui.modelPanel.open = true;
-  setChatOff(`Chat is off: the GPU device was lost (${err.message}).`);
+  setChatOff('Chat is off: the GPU device was lost.');
 }
 
 function explain(err: unknown): string {
