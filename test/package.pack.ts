@@ -61,6 +61,8 @@ test("the README's example runs as it is written, from the repository's root", {
   // As a user runs it: the library picks the Vulkan driver (SwiftShader samples 128 tokens slowly).
   const env = { ...process.env, VK_ICD_FILENAMES: undefined };
   const stdout = execFileSync(process.execPath, [path.join(scratch, 'example.mjs')], { cwd: root, env, encoding: 'utf8' });
-  assert.match(stdout, /^upload 1 \d+ tensors$/m);
-  assert.ok(stdout.split('\n').filter((line) => /\w/.test(line) && !line.startsWith('upload ')).length > 5, `little was generated:\n${stdout}`);
+  // progress lines (text and percentage) up to the whole load, then what the model wrote
+  assert.match(stdout, /^Placing the weights on the GPU: 1 of \d+ tensors \d+%$/m);
+  assert.match(stdout, / 100%$/m);
+  assert.ok(stdout.split('\n').filter((line) => /\w/.test(line) && !/ \d+%$/.test(line)).length > 5, `little was generated:\n${stdout}`);
 });
