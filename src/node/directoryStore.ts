@@ -3,7 +3,7 @@ import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/p
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { ShardStore } from '../loader/shardStore.ts';
-import { readRange } from './fileSource.ts';
+import { readRange } from './fileRange.ts';
 
 /** The default cache directory in Node: $BITNET_CACHE, else ~/.cache/bitnet-webgpu. */
 export function defaultCacheDir(): string {

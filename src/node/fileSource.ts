@@ -1,22 +1,8 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_TEXT_FILE_BYTES, textFileTooLarge, wrongSize, type ByteSource, type ModelFiles } from '../loader/byteSource.ts';
 import { ModelFormatError } from '../errors.ts';
-
-/** Bytes per read call: one call may move at most 2 GiB. */
-const READ_CHUNK = 2 ** 30;
-
-/** `length` bytes from `offset` of an open file, or fewer if the file ends first. */
-export async function readRange(handle: FileHandle, offset: number, length: number): Promise<Uint8Array> {
-  const bytes = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(bytes, done, Math.min(length - done, READ_CHUNK), offset + done);
-    if (bytesRead === 0) return bytes.subarray(0, done);
-    done += bytesRead;
-  }
-  return bytes;
-}
+import { readRange } from './fileRange.ts';
 
 /** A file system error on a model's file, as the ModelFormatError a broken model folder gets. */
 function modelFileError(filePath: string, err: unknown): unknown {
