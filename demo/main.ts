@@ -79,7 +79,8 @@ function showProgress(p: LoadProgress): void {
   if (p.phase === 'download') {
     downloadStart ??= { at: performance.now(), done: p.done };
     const rate = (p.done - downloadStart.done) / Math.max((performance.now() - downloadStart.at) / 1000, 1e-3);
-    if (rate > 0 && p.done < p.total) speed = ` · ${formatBytes(rate)}/s, about ${Math.ceil((p.total - p.done) / rate)} s left`;
+    if (rate > 0 && p.done < p.total)
+      speed = ` · ${formatBytes(rate)}/s, about ${Math.ceil((p.total - p.done) / rate)} s left`;
   }
   ui.progressText.textContent = p.text + speed;
 }
@@ -149,12 +150,16 @@ function applyChatFormat(e: WorkerEngine, model: string): void {
   ui.continueMode.checked = plain;
   ui.continueMode.disabled = plain;
   ui.modeNote.hidden = !plain;
-  ui.modeNote.textContent = plain ? `Chat is off: ${modelName(model)} has no chat template, so it continues your text instead.` : '';
+  ui.modeNote.textContent = plain
+    ? `Chat is off: ${modelName(model)} has no chat template, so it continues your text instead.`
+    : '';
   updatePlaceholder();
 }
 
 function updatePlaceholder(): void {
-  ui.prompt.placeholder = ui.continueMode.checked ? 'Start a text for the model to continue (Enter sends)' : 'Type a message (Enter sends, Shift+Enter: new line)';
+  ui.prompt.placeholder = ui.continueMode.checked
+    ? 'Start a text for the model to continue (Enter sends)'
+    : 'Type a message (Enter sends, Shift+Enter: new line)';
 }
 
 async function loadModel(model: string): Promise<void> {
@@ -305,9 +310,19 @@ async function reply(): Promise<void> {
   try {
     const signal = generating.signal;
     if (ui.continueMode.checked) {
-      for await (const chunk of engine.generate({ prompt: continuedText(conversation.slice(0, -1)), ...settings(), signal })) show(chunk.text);
+      for await (const chunk of engine.generate({
+        prompt: continuedText(conversation.slice(0, -1)),
+        ...settings(),
+        signal,
+      }))
+        show(chunk.text);
     } else {
-      const stream = await engine.chat.completions.create({ messages: conversation.slice(0, -1), stream: true, ...settings(), signal });
+      const stream = await engine.chat.completions.create({
+        messages: conversation.slice(0, -1),
+        stream: true,
+        ...settings(),
+        signal,
+      });
       for await (const chunk of stream) show(chunk.choices[0].delta.content ?? '');
     }
     showStats(engine.stats());
@@ -317,7 +332,9 @@ async function reply(): Promise<void> {
   } finally {
     busy.remove();
     li.setAttribute('aria-busy', 'false');
-    ui.replyStatus.textContent = answer.content ? `The model replied: ${answer.content}` : 'The model ended its reply without text.';
+    ui.replyStatus.textContent = answer.content
+      ? `The model replied: ${answer.content}`
+      : 'The model ended its reply without text.';
     generating = undefined;
     updateControls();
   }
@@ -364,7 +381,9 @@ ui.clear.addEventListener('click', () => {
 
 updatePlaceholder();
 if (!('gpu' in navigator) || !navigator.gpu) {
-  showError('WebGPU is not available in this browser, so the model cannot run here.\nUse a recent Chrome or Edge (or Safari 26+) over https or localhost, with hardware acceleration on.');
+  showError(
+    'WebGPU is not available in this browser, so the model cannot run here.\nUse a recent Chrome or Edge (or Safari 26+) over https or localhost, with hardware acceleration on.',
+  );
   ui.load.disabled = true;
 } else {
   void loadModel(DEFAULT_MODEL);

@@ -8,14 +8,30 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 /** Flags for every launch: WebGPU on, and none of Chromium's background connections. */
-const COMMON_FLAGS = ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const COMMON_FLAGS = [
+  '--enable-unsafe-webgpu',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 /**
  * WebGPU on an NVIDIA GPU through Vulkan. Headless modes cannot get that adapter (they ask the
  * driver for VK_EXT_headless_surface, which NVIDIA's lacks), so the browser runs headed on an X
  * server (Xvfb on a machine without a display: tools/withXvfb.sh), with the Vulkan surface off.
  */
-const GPU_FLAGS = ['--ozone-platform=x11', '--enable-features=Vulkan', '--use-vulkan=native', '--disable-vulkan-surface', '--use-gl=angle', '--use-angle=vulkan', '--ignore-gpu-blocklist'];
+const GPU_FLAGS = [
+  '--ozone-platform=x11',
+  '--enable-features=Vulkan',
+  '--use-vulkan=native',
+  '--disable-vulkan-surface',
+  '--use-gl=angle',
+  '--use-angle=vulkan',
+  '--ignore-gpu-blocklist',
+];
 
 /**
  * Chromium with WebGPU: by default headless on SwiftShader (a CPU adapter, as in CI); with
@@ -23,7 +39,9 @@ const GPU_FLAGS = ['--ozone-platform=x11', '--enable-features=Vulkan', '--use-vu
  */
 export async function launchChromium(options: { gpu?: boolean } = {}): Promise<Browser> {
   if (options.gpu && !process.env.DISPLAY) {
-    throw new Error('Chromium on the GPU runs headed and needs an X display: run the command under tools/withXvfb.sh, or set DISPLAY');
+    throw new Error(
+      'Chromium on the GPU runs headed and needs an X display: run the command under tools/withXvfb.sh, or set DISPLAY',
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -33,7 +51,9 @@ export async function launchChromium(options: { gpu?: boolean } = {}): Promise<B
 }
 
 /** A Vite dev server rooted at the repository, on a free localhost port (a secure context). */
-export async function startRepoServer(middleware?: Connect.NextHandleFunction): Promise<{ server: ViteDevServer; url: string }> {
+export async function startRepoServer(
+  middleware?: Connect.NextHandleFunction,
+): Promise<{ server: ViteDevServer; url: string }> {
   const server = await createServer({
     root: repoRoot,
     configFile: false,

@@ -31,10 +31,16 @@ async function runSuite(query: string): Promise<void> {
   await page.close();
 }
 
-test('BitLinear and sampling kernel checks pass in headless Chromium (SwiftShader WebGPU)', { timeout: 600_000 }, () => runSuite('suite=kernels'));
+test('BitLinear and sampling kernel checks pass in headless Chromium (SwiftShader WebGPU)', { timeout: 600_000 }, () =>
+  runSuite('suite=kernels'),
+);
 
 test('whole models match transformers and the CPU reference in headless Chromium', { timeout: 600_000 }, () =>
   runSuite(`suite=models&fixtures=${encodeURIComponent('/test/fixtures/')}`),
 );
 
-test('a lost device and an out-of-memory load give typed errors and the engine recovers, in headless Chromium', { timeout: 600_000 }, () => runSuite('suite=failures'));
+test(
+  'a lost device and an out-of-memory load give typed errors and the engine recovers, in headless Chromium',
+  { timeout: 600_000 },
+  () => runSuite('suite=failures'),
+);

@@ -81,7 +81,11 @@ async function checkPage(name: string, url: string, workerScript: RegExp): Promi
     assert.equal(run.inWorker, kind !== 'main thread', `${name}, ${kind}: inWorker`);
     const workers = workerUrls.slice(started);
     if (kind === 'main thread') assert.deepEqual(workers, [], `${name}: the main-thread engine started a worker`);
-    else assert.ok(workers.length > 0 && workers.every((w) => workerScript.test(w)), `${name}, ${kind}: workers ${workers.join(', ')} (expected ${workerScript})`);
+    else
+      assert.ok(
+        workers.length > 0 && workers.every((w) => workerScript.test(w)),
+        `${name}, ${kind}: workers ${workers.join(', ')} (expected ${workerScript})`,
+      );
   }
   const text = runs.get('main thread')!.text;
   assert.ok(text.trim().length > 0, `${name}: no text was generated`);
@@ -89,10 +93,26 @@ async function checkPage(name: string, url: string, workerScript: RegExp): Promi
     assert.equal(run.text, text, `${name}: the ${kind} engine's greedy text differs from the main thread's`);
     const { overflow, missingModel } = run;
     assert.ok(overflow && missingModel, `${name}, ${kind}: a request too long and a missing model raised no error`);
-    assert.deepEqual({ ...overflow, text: '' }, { name: 'ContextOverflowError', code: 'context-overflow', text: '', classes: ['BitNetError', 'ContextOverflowError'] }, `${name}, ${kind}: a request too long`);
+    assert.deepEqual(
+      { ...overflow, text: '' },
+      {
+        name: 'ContextOverflowError',
+        code: 'context-overflow',
+        text: '',
+        classes: ['BitNetError', 'ContextOverflowError'],
+      },
+      `${name}, ${kind}: a request too long`,
+    );
     assert.match(overflow.text, /^ContextOverflowError: the prompt has \d+ tokens and max_tokens is 100000/);
-    assert.deepEqual({ ...missingModel, text: '' }, { name: 'ModelFormatError', code: 'model-format', text: '', classes: ['BitNetError', 'ModelFormatError'] }, `${name}, ${kind}: a missing model`);
-    assert.match(missingModel.text, /^ModelFormatError: http:\/\/127\.0\.0\.1:\d+\/models\/missing\/: has no config\.json/);
+    assert.deepEqual(
+      { ...missingModel, text: '' },
+      { name: 'ModelFormatError', code: 'model-format', text: '', classes: ['BitNetError', 'ModelFormatError'] },
+      `${name}, ${kind}: a missing model`,
+    );
+    assert.match(
+      missingModel.text,
+      /^ModelFormatError: http:\/\/127\.0\.0\.1:\d+\/models\/missing\/: has no config\.json/,
+    );
   }
   texts.set(name, text);
   assert.deepEqual(pageErrors, []);
@@ -100,10 +120,19 @@ async function checkPage(name: string, url: string, workerScript: RegExp): Promi
 }
 
 test('a Vite app, on the dev server', { timeout: 300_000 }, async () => {
-  const server = await createServer({ root: app, configFile: false, logLevel: 'error', server: { host: '127.0.0.1', port: 0, strictPort: false } });
+  const server = await createServer({
+    root: app,
+    configFile: false,
+    logLevel: 'error',
+    server: { host: '127.0.0.1', port: 0, strictPort: false },
+  });
   try {
     await server.listen();
-    await checkPage('vite dev', server.resolvedUrls!.local[0], /\/node_modules\/bitnet-webgpu\/dist\/worker\.js\?worker_file/);
+    await checkPage(
+      'vite dev',
+      server.resolvedUrls!.local[0],
+      /\/node_modules\/bitnet-webgpu\/dist\/worker\.js\?worker_file/,
+    );
   } finally {
     await server.close();
   }
@@ -111,7 +140,12 @@ test('a Vite app, on the dev server', { timeout: 300_000 }, async () => {
 
 test('a Vite app, built for production (minified) and previewed', { timeout: 300_000 }, async () => {
   await build({ root: app, configFile: false, logLevel: 'error' });
-  const server = await preview({ root: app, configFile: false, logLevel: 'error', preview: { host: '127.0.0.1', port: 0, strictPort: false } });
+  const server = await preview({
+    root: app,
+    configFile: false,
+    logLevel: 'error',
+    preview: { host: '127.0.0.1', port: 0, strictPort: false },
+  });
   try {
     await checkPage('vite build', server.resolvedUrls!.local[0], /\/assets\/worker-[\w-]+\.js$/);
   } finally {
@@ -126,7 +160,11 @@ test('a page with no bundler: plain ES modules and an import map', { timeout: 30
   } finally {
     server.close();
   }
-  assert.deepEqual(new Set(texts.values()).size, 1, `the pages generated different text: ${JSON.stringify(Object.fromEntries(texts))}`);
+  assert.deepEqual(
+    new Set(texts.values()).size,
+    1,
+    `the pages generated different text: ${JSON.stringify(Object.fromEntries(texts))}`,
+  );
 });
 
 /** A consumer as an app writes it: WebGPU types come with the package; misuse must not compile. */
@@ -159,9 +197,21 @@ const engine = await createEngine({ model: './models/en-11m', gpu });
 console.log(engine.gpu.device.limits.maxBufferSize, ModelNotFoundError.name);
 `;
 
-function writeTsconfig(file: string, options: { moduleResolution: 'Bundler' | 'NodeNext'; types: string[]; files: string[] }): void {
+function writeTsconfig(
+  file: string,
+  options: { moduleResolution: 'Bundler' | 'NodeNext'; types: string[]; files: string[] },
+): void {
   const module = options.moduleResolution === 'Bundler' ? 'ESNext' : 'NodeNext';
-  const compilerOptions = { strict: true, skipLibCheck: false, noEmit: true, target: 'ES2022', module, moduleResolution: options.moduleResolution, lib: ['ES2022', 'DOM', 'DOM.Iterable'], types: options.types };
+  const compilerOptions = {
+    strict: true,
+    skipLibCheck: false,
+    noEmit: true,
+    target: 'ES2022',
+    module,
+    moduleResolution: options.moduleResolution,
+    lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+    types: options.types,
+  };
   writeFileSync(path.join(app, file), JSON.stringify({ compilerOptions, files: options.files }));
 }
 
@@ -177,20 +227,28 @@ function typecheck(typescript: string, project: string): string {
   return execFileSync(process.execPath, [tsc, '-v'], { encoding: 'utf8' }).trim();
 }
 
-test("TypeScript consumers compile against the package's declarations: 5.x strict with and without @webgpu/types, and 7", { timeout: 300_000 }, () => {
-  writeFileSync(path.join(app, 'consumer.ts'), BROWSER_CONSUMER);
-  writeFileSync(path.join(app, 'nodeConsumer.ts'), NODE_CONSUMER);
-  writeTsconfig('tsconfig.browser.json', { moduleResolution: 'Bundler', types: [], files: ['consumer.ts'] });
-  writeTsconfig('tsconfig.webgpu-types.json', { moduleResolution: 'Bundler', types: ['@webgpu/types'], files: ['consumer.ts'] });
-  writeTsconfig('tsconfig.node.json', { moduleResolution: 'NodeNext', types: [], files: ['nodeConsumer.ts'] });
-  const ts5 = path.join(repoRoot, 'node_modules/typescript');
-  assert.match(typecheck(ts5, 'tsconfig.browser.json'), /^Version 5\./);
-  typecheck(ts5, 'tsconfig.webgpu-types.json');
-  typecheck(ts5, 'tsconfig.node.json');
-  // TypeScript 7's lib.dom has WebGPU (adding @webgpu/types there clashes with it, package or not)
-  const ts7 = path.join(scratch, 'ts7');
-  mkdirSync(ts7);
-  installScratchProject(ts7, ['typescript@7']);
-  assert.match(typecheck(path.join(ts7, 'node_modules/typescript'), 'tsconfig.browser.json'), /^Version 7\./);
-  typecheck(path.join(ts7, 'node_modules/typescript'), 'tsconfig.node.json');
-});
+test(
+  "TypeScript consumers compile against the package's declarations: 5.x strict with and without @webgpu/types, and 7",
+  { timeout: 300_000 },
+  () => {
+    writeFileSync(path.join(app, 'consumer.ts'), BROWSER_CONSUMER);
+    writeFileSync(path.join(app, 'nodeConsumer.ts'), NODE_CONSUMER);
+    writeTsconfig('tsconfig.browser.json', { moduleResolution: 'Bundler', types: [], files: ['consumer.ts'] });
+    writeTsconfig('tsconfig.webgpu-types.json', {
+      moduleResolution: 'Bundler',
+      types: ['@webgpu/types'],
+      files: ['consumer.ts'],
+    });
+    writeTsconfig('tsconfig.node.json', { moduleResolution: 'NodeNext', types: [], files: ['nodeConsumer.ts'] });
+    const ts5 = path.join(repoRoot, 'node_modules/typescript');
+    assert.match(typecheck(ts5, 'tsconfig.browser.json'), /^Version 5\./);
+    typecheck(ts5, 'tsconfig.webgpu-types.json');
+    typecheck(ts5, 'tsconfig.node.json');
+    // TypeScript 7's lib.dom has WebGPU (adding @webgpu/types there clashes with it, package or not)
+    const ts7 = path.join(scratch, 'ts7');
+    mkdirSync(ts7);
+    installScratchProject(ts7, ['typescript@7']);
+    assert.match(typecheck(path.join(ts7, 'node_modules/typescript'), 'tsconfig.browser.json'), /^Version 7\./);
+    typecheck(path.join(ts7, 'node_modules/typescript'), 'tsconfig.node.json');
+  },
+);

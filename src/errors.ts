@@ -50,7 +50,10 @@ export class ModelNotFoundError extends BitNetError {
   override name = 'ModelNotFoundError';
   readonly path: string;
   constructor(path: string) {
-    super('model-not-found', `not found: ${path} (a model is a directory on disk, a Hugging Face repo id such as org/name, or an http(s) URL)`);
+    super(
+      'model-not-found',
+      `not found: ${path} (a model is a directory on disk, a Hugging Face repo id such as org/name, or an http(s) URL)`,
+    );
     this.path = path;
   }
 }
@@ -92,7 +95,10 @@ export class DeviceLostError extends BitNetError {
   /** GPUDeviceLostReason: 'destroyed' or 'unknown'. */
   readonly reason: string;
   constructor(reason: string, detail: string) {
-    super('device-lost', `the GPU device was lost (${reason}${detail ? `: ${detail}` : ''}); create a new engine (the model reloads from the cache) and send the conversation again`);
+    super(
+      'device-lost',
+      `the GPU device was lost (${reason}${detail ? `: ${detail}` : ''}); create a new engine (the model reloads from the cache) and send the conversation again`,
+    );
     this.reason = reason;
   }
 }

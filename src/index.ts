@@ -3,7 +3,11 @@ import { createGpuContext, type GpuContext } from './gpu/context.ts';
 import { Engine, type EngineOptions } from './engine/engine.ts';
 import { modelFilesFor } from './engine/modelLocation.ts';
 import { indexedDbStore, memoryStore, type ShardStore } from './loader/shardStore.ts';
-import { deleteCachedModel as deleteFromStore, listCachedModels as listStore, type CachedModel } from './loader/modelCache.ts';
+import {
+  deleteCachedModel as deleteFromStore,
+  listCachedModels as listStore,
+  type CachedModel,
+} from './loader/modelCache.ts';
 
 export { Engine } from './engine/engine.ts';
 export type { EngineOptions, EngineTokenizer } from './engine/engine.ts';

@@ -11,11 +11,18 @@ export function checkEqualArrays(actual: ArrayLike<number>, expected: ArrayLike<
 }
 
 /** |a - e| <= abs + rel * |e| element-wise. */
-export function checkClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, rel = 1e-5, abs = 1e-6): void {
+export function checkClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  what: string,
+  rel = 1e-5,
+  abs = 1e-6,
+): void {
   check(actual.length === expected.length, `${what}: length ${actual.length}, expected ${expected.length}`);
   for (let i = 0; i < expected.length; i++) {
     const d = Math.abs(actual[i] - expected[i]);
-    if (!(d <= abs + rel * Math.abs(expected[i]))) throw new Error(`${what}: [${i}] is ${actual[i]}, expected ${expected[i]}`);
+    if (!(d <= abs + rel * Math.abs(expected[i])))
+      throw new Error(`${what}: [${i}] is ${actual[i]}, expected ${expected[i]}`);
   }
 }
 

@@ -14,7 +14,10 @@ const EXACT = ['--embedding', 'bf16'];
 const cases: ExpectedCase[] = JSON.parse(readFileSync(`${MODEL}/expected.json`, 'utf8')).cases;
 
 function cli(...args: string[]) {
-  return run(process.execPath, ['--import', './tools/register.js', 'src/node/cli.ts', ...args], { cwd: root, maxBuffer: 64 << 20 });
+  return run(process.execPath, ['--import', './tools/register.js', 'src/node/cli.ts', ...args], {
+    cwd: root,
+    maxBuffer: 64 << 20,
+  });
 }
 
 test('cli logits prints the last-position logits as JSON', async () => {
@@ -28,16 +31,43 @@ test('cli logits prints the last-position logits as JSON', async () => {
 
 test('cli generate --greedy prints the new token ids, as transformers generates them', async () => {
   const c = cases[2];
-  const { stdout } = await cli('generate', '--model', MODEL, '--ids', c.input_ids.join(','), '--max-tokens', String(c.greedy_new_ids.length), '--greedy', ...EXACT);
+  const { stdout } = await cli(
+    'generate',
+    '--model',
+    MODEL,
+    '--ids',
+    c.input_ids.join(','),
+    '--max-tokens',
+    String(c.greedy_new_ids.length),
+    '--greedy',
+    ...EXACT,
+  );
   assert.deepEqual(JSON.parse(stdout), { ids: c.greedy_new_ids });
 });
 
 test('cli errors name the problem and exit non-zero', async () => {
-  await assert.rejects(cli('logits', '--model', MODEL, '--ids', '1,x'), (e: { code: number; stderr: string }) => e.code === 2 && /--ids must be comma-separated/.test(e.stderr));
-  await assert.rejects(cli('generate', '--model', MODEL, '--ids', '1', '--greedy'), (e: { code: number; stderr: string }) => e.code === 2 && /--max-tokens must be a positive integer/.test(e.stderr));
-  await assert.rejects(cli('logits', '--model', MODEL, '--ids', '1', '--embedding', 'fp8'), (e: { code: number; stderr: string }) => e.code === 2 && /--embedding must be int8 or bf16, got "fp8"/.test(e.stderr));
-  await assert.rejects(cli('logits', '--model', '/nonexistent-model', '--ids', '1'), (e: { code: number; stderr: string }) => e.code === 1 && /^error: not found: \/nonexistent-model /m.test(e.stderr));
-  await assert.rejects(cli('logits', '--model', MODEL, '--ids', '1,99999'), (e: { code: number; stderr: string }) => e.code === 1 && /token id 99999 is outside the vocabulary \(0\.\.1023\)/.test(e.stderr));
+  await assert.rejects(
+    cli('logits', '--model', MODEL, '--ids', '1,x'),
+    (e: { code: number; stderr: string }) => e.code === 2 && /--ids must be comma-separated/.test(e.stderr),
+  );
+  await assert.rejects(
+    cli('generate', '--model', MODEL, '--ids', '1', '--greedy'),
+    (e: { code: number; stderr: string }) => e.code === 2 && /--max-tokens must be a positive integer/.test(e.stderr),
+  );
+  await assert.rejects(
+    cli('logits', '--model', MODEL, '--ids', '1', '--embedding', 'fp8'),
+    (e: { code: number; stderr: string }) =>
+      e.code === 2 && /--embedding must be int8 or bf16, got "fp8"/.test(e.stderr),
+  );
+  await assert.rejects(
+    cli('logits', '--model', '/nonexistent-model', '--ids', '1'),
+    (e: { code: number; stderr: string }) => e.code === 1 && /^error: not found: \/nonexistent-model /m.test(e.stderr),
+  );
+  await assert.rejects(
+    cli('logits', '--model', MODEL, '--ids', '1,99999'),
+    (e: { code: number; stderr: string }) =>
+      e.code === 1 && /token id 99999 is outside the vocabulary \(0\.\.1023\)/.test(e.stderr),
+  );
   await assert.rejects(
     cli('generate', '--model', MODEL, '--ids', '1,2,3', '--max-tokens', '600', '--greedy'),
     (e: { code: number; stderr: string }) => e.code === 1 && /exceed the context of 512/.test(e.stderr),

@@ -6,7 +6,9 @@ for (const o of CONFIG_VARIANTS) {
   const { seed, ...shape } = o;
   test(`configuration ${JSON.stringify(shape)} matches the CPU reference`, async () => {
     const r = await checkConfigVariant(await testGpuContext(), o);
-    console.log(`# seed ${seed}: max ${r.maxDiff.toFixed(4)} mean ${r.meanDiff.toFixed(5)} top1 ${(r.top1Agreement * 100).toFixed(1)}% greedy ${r.greedyCompared}`);
+    console.log(
+      `# seed ${seed}: max ${r.maxDiff.toFixed(4)} mean ${r.meanDiff.toFixed(5)} top1 ${(r.top1Agreement * 100).toFixed(1)}% greedy ${r.greedyCompared}`,
+    );
   });
 }
 

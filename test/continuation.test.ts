@@ -7,8 +7,14 @@ const user = (content: string) => ({ role: 'user' as const, content });
 const model = (content: string) => ({ role: 'assistant' as const, content });
 
 test('continue mode puts a space between a reply and the next typed turn only where the two would touch', () => {
-  assert.equal(continuedText([user('He ate the'), model(' bobble.'), user('Then he said')]), 'He ate the bobble. Then he said');
-  assert.equal(continuedText([user('He ate the'), model(' bobble. '), user('Then he said')]), 'He ate the bobble. Then he said');
+  assert.equal(
+    continuedText([user('He ate the'), model(' bobble.'), user('Then he said')]),
+    'He ate the bobble. Then he said',
+  );
+  assert.equal(
+    continuedText([user('He ate the'), model(' bobble. '), user('Then he said')]),
+    'He ate the bobble. Then he said',
+  );
   assert.equal(continuedText([user('He ate the'), model(' bobble'), user(' and then')]), 'He ate the bobble and then');
   assert.equal(continuedText([user('He ate the'), model(' bobble'), user(', slowly')]), 'He ate the bobble, slowly');
   assert.equal(continuedText([user('He ate the'), model(' bobble.\n'), user('Then')]), 'He ate the bobble.\nThen');

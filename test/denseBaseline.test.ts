@@ -12,7 +12,11 @@ import { check, checkClose } from './check.ts';
 import { testGpuContext } from './gpuContext.ts';
 import { randomTernary, seededRandom } from './random.ts';
 
-for (const [m, n, k] of [[1, 70, 200], [70, 130, 300], [3, 64, 64]]) {
+for (const [m, n, k] of [
+  [1, 70, 200],
+  [70, 130, 300],
+  [3, 64, 64],
+]) {
   test(`dense f32 linear layer, ${m} tokens x ${n} rows x ${k} columns, matches the CPU (GEMV for 1 token, GEMM for more)`, async () => {
     const { device } = await testGpuContext();
     const rand = seededRandom(m * 1000 + n + k);
@@ -24,7 +28,16 @@ for (const [m, n, k] of [[1, 70, 200], [70, 130, 300], [3, 64, 64]]) {
     const y = createStorageBuffer(device, 'y', m * n * 4);
     const kernels = new DenseLinearKernels(device);
     await kernelsReady(device);
-    submitDispatches(device, kernels.prepare({ weights, xq: createStorageBuffer(device, 'xq', toActivationOrder(xq, m, k)), xScale: createStorageBuffer(device, 'xs', xScale), y, m }));
+    submitDispatches(
+      device,
+      kernels.prepare({
+        weights,
+        xq: createStorageBuffer(device, 'xq', toActivationOrder(xq, m, k)),
+        xScale: createStorageBuffer(device, 'xs', xScale),
+        y,
+        m,
+      }),
+    );
     const expected = new Float32Array(m * n);
     for (let t = 0; t < m; t++) {
       for (let r = 0; r < n; r++) {

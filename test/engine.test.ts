@@ -41,7 +41,9 @@ test('the same seed gives the same text; another seed gives another', async () =
 });
 
 test('greedy generation follows transformers on the default model and ends with "length"', async () => {
-  const expected = JSON.parse(readFileSync(new URL('./fixtures/bitnet-b1.58-en-11m/expected.json', import.meta.url), 'utf8')).cases[0];
+  const expected = JSON.parse(
+    readFileSync(new URL('./fixtures/bitnet-b1.58-en-11m/expected.json', import.meta.url), 'utf8'),
+  ).cases[0];
   assert.deepEqual(engine.tokenizer.encode(expected.prompt), expected.input_ids);
   const r = await collect({ prompt: expected.prompt, max_tokens: 12, temperature: 0, stop_token_ids: [] });
   for (let i = 0; i < 12; i++) {
@@ -59,7 +61,10 @@ test('a stop string split across tokens stops generation and is not emitted', as
   const pieces = free.tokens.map((t) => engine.tokenizer.decode([t]));
   const offset = pieces[0].length + pieces[1].length;
   const i = 2;
-  assert.ok(pieces[i].length >= 2 && pieces[i + 1].length >= 1, `token pieces too short: ${JSON.stringify(pieces.slice(0, 5))}`);
+  assert.ok(
+    pieces[i].length >= 2 && pieces[i + 1].length >= 1,
+    `token pieces too short: ${JSON.stringify(pieces.slice(0, 5))}`,
+  );
   const stop = pieces[i].slice(1) + pieces[i + 1].slice(0, 1);
   const at = free.text.indexOf(stop);
   assert.ok(at >= 0 && at <= offset + 1);
@@ -88,7 +93,15 @@ test('the text assembler holds back partial stop strings and incomplete characte
 
 test('abort mid-stream ends promptly with finish_reason "abort", and the engine keeps working', async () => {
   const controller = new AbortController();
-  const stream = await engine.chat.completions.create({ messages: [{ role: 'user', content: 'She looked at the' }], stream: true, max_tokens: 200, temperature: 0.8, seed: 3, stop_token_ids: [], signal: controller.signal });
+  const stream = await engine.chat.completions.create({
+    messages: [{ role: 'user', content: 'She looked at the' }],
+    stream: true,
+    max_tokens: 200,
+    temperature: 0.8,
+    seed: 3,
+    stop_token_ids: [],
+    signal: controller.signal,
+  });
   let chunks = 0;
   let finish = null;
   const t0 = performance.now();
@@ -103,13 +116,22 @@ test('abort mid-stream ends promptly with finish_reason "abort", and the engine 
   }
   assert.equal(finish, 'abort');
   assert.ok(chunks <= 6, `aborted after 4 chunks but ${chunks} came`);
-  assert.ok(performance.now() - tAbort < (tAbort - t0), 'abort took longer than the generation before it');
-  const after = await engine.chat.completions.create({ messages: [{ role: 'user', content: 'It was' }], max_tokens: 5, temperature: 0 });
+  assert.ok(performance.now() - tAbort < tAbort - t0, 'abort took longer than the generation before it');
+  const after = await engine.chat.completions.create({
+    messages: [{ role: 'user', content: 'It was' }],
+    max_tokens: 5,
+    temperature: 0,
+  });
   assert.equal(after.choices[0].message.content.length > 0, true);
 });
 
 test('streamed chunks concatenate to the non-streamed answer', async () => {
-  const request = { messages: [{ role: 'user' as const, content: 'The city' }], max_tokens: 20, temperature: 0.7, seed: 9 };
+  const request = {
+    messages: [{ role: 'user' as const, content: 'The city' }],
+    max_tokens: 20,
+    temperature: 0.7,
+    seed: 9,
+  };
   const whole = await engine.chat.completions.create(request);
   let text = '';
   let usage;
@@ -129,7 +151,11 @@ test('streamed chunks concatenate to the non-streamed answer', async () => {
 test('a continued conversation reuses the cached prefix and gives the tokens of a fresh run', async () => {
   const turn1 = [{ role: 'user' as const, content: 'The jury said that the city' }];
   const first = await engine.chat.completions.create({ messages: turn1, max_tokens: 8, temperature: 0 });
-  const turn2 = [...turn1, { role: 'assistant' as const, content: first.choices[0].message.content }, { role: 'user' as const, content: 'and the county' }];
+  const turn2 = [
+    ...turn1,
+    { role: 'assistant' as const, content: first.choices[0].message.content },
+    { role: 'user' as const, content: 'and the county' },
+  ];
   const continued = await engine.chat.completions.create({ messages: turn2, max_tokens: 10, temperature: 0 });
   const stats = engine.stats();
   assert.ok(stats.cachedTokens >= engine.tokenizer.encodeChat(turn1).length, `reused ${stats.cachedTokens} tokens`);
@@ -152,7 +178,11 @@ test('after dispose() a request fails with DisposedError before any GPU call (We
   gpu.device.addEventListener('uncapturederror', onError);
   try {
     for (const temperature of [1, 0]) {
-      await assert.rejects(collect({ prompt: 'The city', max_tokens: 3, temperature }, disposed), { name: 'DisposedError', code: 'disposed', message: /^the model was disposed/ });
+      await assert.rejects(collect({ prompt: 'The city', max_tokens: 3, temperature }, disposed), {
+        name: 'DisposedError',
+        code: 'disposed',
+        message: /^the model was disposed/,
+      });
     }
     // uncaptured errors are delivered asynchronously: give them a chance to arrive
     await gpu.device.queue.onSubmittedWorkDone();
@@ -169,46 +199,84 @@ test('a stream that is never read does not block the next request', { timeout: 6
   assert.equal(r.tokens.length > 0, true);
 });
 
-test('a stream read once and then forgotten is cancelled after the idle time, and later requests run', { timeout: 60_000 }, async () => {
-  const forgotten = engine.generate({ prompt: 'The city', max_tokens: 100, temperature: 0, stop_token_ids: [] })[Symbol.asyncIterator]();
-  assert.equal((await forgotten.next()).done, false); // it holds the engine's turn now
-  const t0 = performance.now();
-  const later = await collect({ prompt: 'The city', max_tokens: 3, temperature: 0 });
-  assert.equal(later.tokens.length, 3);
-  assert.ok(performance.now() - t0 >= STREAM_IDLE_MS * 0.9, 'the later request ran while the forgotten one held the turn');
-  assert.deepEqual((await forgotten.next()).value, { token: null, text: '', finishReason: 'abort' });
-  assert.equal((await forgotten.next()).done, true);
-  // the cache stays consistent: the same request again gives the same tokens
-  assert.deepEqual((await collect({ prompt: 'The city', max_tokens: 3, temperature: 0 })).tokens, later.tokens);
-});
+test(
+  'a stream read once and then forgotten is cancelled after the idle time, and later requests run',
+  { timeout: 60_000 },
+  async () => {
+    const forgotten = engine
+      .generate({ prompt: 'The city', max_tokens: 100, temperature: 0, stop_token_ids: [] })
+      [Symbol.asyncIterator]();
+    assert.equal((await forgotten.next()).done, false); // it holds the engine's turn now
+    const t0 = performance.now();
+    const later = await collect({ prompt: 'The city', max_tokens: 3, temperature: 0 });
+    assert.equal(later.tokens.length, 3);
+    assert.ok(
+      performance.now() - t0 >= STREAM_IDLE_MS * 0.9,
+      'the later request ran while the forgotten one held the turn',
+    );
+    assert.deepEqual((await forgotten.next()).value, { token: null, text: '', finishReason: 'abort' });
+    assert.equal((await forgotten.next()).done, true);
+    // the cache stays consistent: the same request again gives the same tokens
+    assert.deepEqual((await collect({ prompt: 'The city', max_tokens: 3, temperature: 0 })).tokens, later.tokens);
+  },
+);
 
 test('sampling settings as the GPU sees them: tiny temperatures are greedy, a huge top_k is no limit, values float32 cannot hold are refused', async () => {
   const prompt = 'The old house';
   const greedy = await collect({ prompt, max_tokens: 4, temperature: 0, stop_token_ids: [] });
-  for (const temperature of [1e-45, 1e-50]) assert.deepEqual((await collect({ prompt, max_tokens: 4, temperature, stop_token_ids: [] })).tokens, greedy.tokens, `temperature ${temperature}`);
+  for (const temperature of [1e-45, 1e-50])
+    assert.deepEqual(
+      (await collect({ prompt, max_tokens: 4, temperature, stop_token_ids: [] })).tokens,
+      greedy.tokens,
+      `temperature ${temperature}`,
+    );
   const sampled = { prompt, max_tokens: 4, temperature: 1, seed: 4, stop_token_ids: [] };
-  assert.deepEqual((await collect({ ...sampled, top_k: 2 ** 32 + 1 })).tokens, (await collect({ ...sampled, top_k: 0 })).tokens);
-  await assert.rejects(collect({ ...sampled, top_p: 1e-50 }), { name: 'InvalidArgumentError', message: /sampling\.topP must be in \(0, 1\] \(and not 0 as a float32\), got 1e-50/ });
-  await assert.rejects(collect({ ...sampled, repetition_penalty: 1e-50 }), { name: 'InvalidArgumentError', message: /sampling\.repetitionPenalty must be in \[0\.01, 100\]/ });
+  assert.deepEqual(
+    (await collect({ ...sampled, top_k: 2 ** 32 + 1 })).tokens,
+    (await collect({ ...sampled, top_k: 0 })).tokens,
+  );
+  await assert.rejects(collect({ ...sampled, top_p: 1e-50 }), {
+    name: 'InvalidArgumentError',
+    message: /sampling\.topP must be in \(0, 1\] \(and not 0 as a float32\), got 1e-50/,
+  });
+  await assert.rejects(collect({ ...sampled, repetition_penalty: 1e-50 }), {
+    name: 'InvalidArgumentError',
+    message: /sampling\.repetitionPenalty must be in \[0\.01, 100\]/,
+  });
 });
 
 test('a 10 MB message or prompt is refused as too long for the context before it is tokenized', async () => {
   const huge = 'word '.repeat(2 * 2 ** 20);
-  for (const run of [() => engine.chat.completions.create({ messages: [{ role: 'user', content: huge }] }), async () => engine.generate({ prompt: huge })]) {
+  for (const run of [
+    () => engine.chat.completions.create({ messages: [{ role: 'user', content: huge }] }),
+    async () => engine.generate({ prompt: huge }),
+  ]) {
     const t0 = performance.now();
-    await assert.rejects(run, { name: 'ContextOverflowError', message: /have 10485760 characters|has 10485760 characters: more than the 512-token context can take/ });
+    await assert.rejects(run, {
+      name: 'ContextOverflowError',
+      message: /have 10485760 characters|has 10485760 characters: more than the 512-token context can take/,
+    });
     assert.ok(performance.now() - t0 < 1000, `${performance.now() - t0} ms`);
   }
 });
 
 test('requests beyond the context and bad settings get clear errors', async () => {
-  await assert.rejects(collect({ prompt: 'x', max_tokens: 10_000 }), { name: 'ContextOverflowError', message: /exceed the context of 512 tokens/ });
-  await assert.rejects(collect({ prompt: 'x', max_tokens: 5, top_p: 0 }), { name: 'InvalidArgumentError', message: /sampling\.topP must be in \(0, 1\]/ });
-  await assert.rejects(engine.chat.completions.create({ messages: [] }), { name: 'InvalidArgumentError', message: /messages must be a non-empty array/ });
+  await assert.rejects(collect({ prompt: 'x', max_tokens: 10_000 }), {
+    name: 'ContextOverflowError',
+    message: /exceed the context of 512 tokens/,
+  });
+  await assert.rejects(collect({ prompt: 'x', max_tokens: 5, top_p: 0 }), {
+    name: 'InvalidArgumentError',
+    message: /sampling\.topP must be in \(0, 1\]/,
+  });
+  await assert.rejects(engine.chat.completions.create({ messages: [] }), {
+    name: 'InvalidArgumentError',
+    message: /messages must be a non-empty array/,
+  });
   assert.throws(() => engine.generate({}), { name: 'InvalidArgumentError' });
 });
 
-test("chat templates render exactly what the template defines", () => {
+test('chat templates render exactly what the template defines', () => {
   const special = { bos_token: '<|begin_of_text|>', eos_token: '<|end_of_text|>' };
   const messages = [
     { role: 'system' as const, content: 'Be brief.' },
@@ -232,7 +300,12 @@ test("chat templates render exactly what the template defines", () => {
 
 test('a reply whose first token is a stop token is empty, not an error', async () => {
   const first = await collect({ prompt: 'The old house', max_tokens: 1, temperature: 0 });
-  const stopped = await collect({ prompt: 'The old house', max_tokens: 8, temperature: 0, stop_token_ids: [first.tokens[0]] });
+  const stopped = await collect({
+    prompt: 'The old house',
+    max_tokens: 8,
+    temperature: 0,
+    stop_token_ids: [first.tokens[0]],
+  });
   assert.deepEqual(stopped, { text: '', tokens: [], finish: 'stop' });
   assert.equal(engine.tokenizer.decode([]), '');
 });

@@ -17,7 +17,14 @@ import { Engine } from '../src/engine/engine.ts';
 import { directoryFiles } from '../src/node/fileSource.ts';
 import { writeModelFolder } from './modelFolders.ts';
 import { testGpuContext } from './gpuContext.ts';
-import { memoryFiles, safetensorsWithHeader, syntheticCheckpoint, syntheticConverted, writeSafetensors, type SyntheticOptions } from './syntheticCheckpoint.ts';
+import {
+  memoryFiles,
+  safetensorsWithHeader,
+  syntheticCheckpoint,
+  syntheticConverted,
+  writeSafetensors,
+  type SyntheticOptions,
+} from './syntheticCheckpoint.ts';
 
 const RUNS = { numRuns: 300, seed: 20261123 };
 
@@ -45,22 +52,43 @@ function guardedSource(bytes: Uint8Array): ByteSource {
     name: inner.name,
     size: inner.size,
     read(offset, length) {
-      assert.ok(offset >= 0 && length >= 0 && offset + length <= bytes.byteLength, `read ${offset}+${length} of a ${bytes.byteLength}-byte file`);
+      assert.ok(
+        offset >= 0 && length >= 0 && offset + length <= bytes.byteLength,
+        `read ${offset}+${length} of a ${bytes.byteLength}-byte file`,
+      );
       return inner.read(offset, length);
     },
   };
 }
 
-const TINY: SyntheticOptions = { hidden: 64, intermediate: 96, layers: 1, heads: 2, kvHeads: 1, vocab: 50, tied: true, mode: 'bitlinear', seed: 1 };
+const TINY: SyntheticOptions = {
+  hidden: 64,
+  intermediate: 96,
+  layers: 1,
+  heads: 2,
+  kvHeads: 1,
+  vocab: 50,
+  tied: true,
+  mode: 'bitlinear',
+  seed: 1,
+};
 const validConfig = syntheticCheckpoint(TINY).config;
 
 /** A JSON value with the valid one's keys, some replaced by random JSON. */
 const mutatedObject = (valid: Record<string, unknown>) =>
-  fc.record(Object.fromEntries(Object.keys(valid).map((k) => [k, fc.oneof(fc.constant(valid[k]), fc.jsonValue())])), { requiredKeys: [] });
+  fc.record(Object.fromEntries(Object.keys(valid).map((k) => [k, fc.oneof(fc.constant(valid[k]), fc.jsonValue())])), {
+    requiredKeys: [],
+  });
 
 test('config.json: random and mutated configs give a config or a ModelFormatError', () => {
-  fc.assert(fc.property(fc.jsonValue(), (v) => onlyTypedErrors(() => parseBitNetConfig(v))), RUNS);
-  fc.assert(fc.property(mutatedObject(validConfig), (v) => onlyTypedErrors(() => parseBitNetConfig(v))), RUNS);
+  fc.assert(
+    fc.property(fc.jsonValue(), (v) => onlyTypedErrors(() => parseBitNetConfig(v))),
+    RUNS,
+  );
+  fc.assert(
+    fc.property(mutatedObject(validConfig), (v) => onlyTypedErrors(() => parseBitNetConfig(v))),
+    RUNS,
+  );
 });
 
 test('manifest.json: random and mutated manifests give a manifest or a ModelFormatError', async () => {
@@ -72,11 +100,19 @@ test('manifest.json: random and mutated manifests give a manifest or a ModelForm
     tensors: [{ name: 'model.norm.weight', kind: 'vector', rows: 64, cols: 1, shard: 0, offset: 0, bytes: 256 }],
     shards: [{ file: 'shard-00000.bin', bytes: 256, sha256: 'a'.repeat(64) }],
   };
-  fc.assert(fc.property(fc.jsonValue(), (v) => onlyTypedErrors(() => parseManifest(v))), RUNS);
-  fc.assert(fc.property(mutatedObject(manifest), (v) => onlyTypedErrors(() => parseManifest(v))), RUNS);
+  fc.assert(
+    fc.property(fc.jsonValue(), (v) => onlyTypedErrors(() => parseManifest(v))),
+    RUNS,
+  );
+  fc.assert(
+    fc.property(mutatedObject(manifest), (v) => onlyTypedErrors(() => parseManifest(v))),
+    RUNS,
+  );
   const tensor = manifest.tensors[0];
   fc.assert(
-    fc.property(mutatedObject(tensor), mutatedObject(manifest.shards[0]), (t, s) => onlyTypedErrors(() => parseManifest({ ...manifest, tensors: [t], shards: [s] }))),
+    fc.property(mutatedObject(tensor), mutatedObject(manifest.shards[0]), (t, s) =>
+      onlyTypedErrors(() => parseManifest({ ...manifest, tensors: [t], shards: [s] })),
+    ),
     RUNS,
   );
 });
@@ -86,40 +122,77 @@ test('safetensors: random bytes, mutated headers and flipped bytes never escape 
     { name: 'a', dtype: 'F32', shape: [2, 3], data: new Uint8Array(24) },
     { name: 'b', dtype: 'U8', shape: [5], data: new Uint8Array(5) },
   ]);
-  await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), (bytes) => onlyTypedErrorsAsync(() => readSafetensorsHeader(guardedSource(bytes)))), RUNS);
   await fc.assert(
-    fc.asyncProperty(fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 6 }), async (flips) => {
-      const bytes = valid.slice();
-      for (const [at, x] of flips) bytes[at] ^= x;
-      await onlyTypedErrorsAsync(() => readSafetensorsHeader(guardedSource(bytes)));
-    }),
+    fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), (bytes) =>
+      onlyTypedErrorsAsync(() => readSafetensorsHeader(guardedSource(bytes))),
+    ),
+    RUNS,
+  );
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 6 }),
+      async (flips) => {
+        const bytes = valid.slice();
+        for (const [at, x] of flips) bytes[at] ^= x;
+        await onlyTypedErrorsAsync(() => readSafetensorsHeader(guardedSource(bytes)));
+      },
+    ),
     RUNS,
   );
   const headerJson = (entries: unknown) => safetensorsWithHeader(JSON.stringify(entries), 64);
-  const entry = fc.record({ dtype: fc.oneof(fc.constantFrom('F32', 'BF16', 'U8', 'I8', 'F16', 'F64'), fc.jsonValue()), shape: fc.oneof(fc.array(fc.integer({ min: -2, max: 70 }), { maxLength: 3 }), fc.jsonValue()), data_offsets: fc.oneof(fc.tuple(fc.integer({ min: -4, max: 80 }), fc.integer({ min: -4, max: 80 })), fc.jsonValue()) });
-  await fc.assert(fc.asyncProperty(fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(entry, fc.jsonValue()), { maxKeys: 4 }), (h) => onlyTypedErrorsAsync(() => readSafetensorsHeader(guardedSource(headerJson(h))))), RUNS);
+  const entry = fc.record({
+    dtype: fc.oneof(fc.constantFrom('F32', 'BF16', 'U8', 'I8', 'F16', 'F64'), fc.jsonValue()),
+    shape: fc.oneof(fc.array(fc.integer({ min: -2, max: 70 }), { maxLength: 3 }), fc.jsonValue()),
+    data_offsets: fc.oneof(
+      fc.tuple(fc.integer({ min: -4, max: 80 }), fc.integer({ min: -4, max: 80 })),
+      fc.jsonValue(),
+    ),
+  });
+  await fc.assert(
+    fc.asyncProperty(fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(entry, fc.jsonValue()), { maxKeys: 4 }), (h) =>
+      onlyTypedErrorsAsync(() => readSafetensorsHeader(guardedSource(headerJson(h)))),
+    ),
+    RUNS,
+  );
 });
 
 test('model.safetensors.index.json: mutated indexes give tensors or a ModelFormatError', async () => {
   const { bytes } = syntheticCheckpoint({ ...TINY, seed: 2, shards: 2 });
   const shardNames = ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'];
   await fc.assert(
-    fc.asyncProperty(fc.oneof(fc.jsonValue(), fc.record({ weight_map: fc.dictionary(fc.string({ maxLength: 30 }), fc.oneof(fc.constantFrom(...shardNames, '../x.safetensors', 'missing.safetensors'), fc.jsonValue()), { maxKeys: 5 }) })), async (index) => {
-      const m = new Map(bytes);
-      m.set('model.safetensors.index.json', new TextEncoder().encode(JSON.stringify(index)));
-      await onlyTypedErrorsAsync(() => readCheckpointTensors(memoryFiles('fuzz', m)));
-    }),
+    fc.asyncProperty(
+      fc.oneof(
+        fc.jsonValue(),
+        fc.record({
+          weight_map: fc.dictionary(
+            fc.string({ maxLength: 30 }),
+            fc.oneof(fc.constantFrom(...shardNames, '../x.safetensors', 'missing.safetensors'), fc.jsonValue()),
+            { maxKeys: 5 },
+          ),
+        }),
+      ),
+      async (index) => {
+        const m = new Map(bytes);
+        m.set('model.safetensors.index.json', new TextEncoder().encode(JSON.stringify(index)));
+        await onlyTypedErrorsAsync(() => readCheckpointTensors(memoryFiles('fuzz', m)));
+      },
+    ),
     RUNS,
   );
 });
 
 test('tokenizer files: random JSON gives a tokenizer or a ModelFormatError', () => {
-  fc.assert(fc.property(fc.jsonValue(), fc.jsonValue(), (t, c) => onlyTypedErrors(() => new ModelTokenizer(t, c, 100))), { ...RUNS, numRuns: 200 });
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.jsonValue(), (t, c) => onlyTypedErrors(() => new ModelTokenizer(t, c, 100))),
+    { ...RUNS, numRuns: 200 },
+  );
 });
 
 /** JSON text nesting `depth` lists or objects around a number. */
 function nestedJson(depth: number, kind: 'list' | 'object'): string {
-  return kind === 'list' ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+  return kind === 'list'
+    ? `${'['.repeat(depth)}1${']'.repeat(depth)}`
+    : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 }
 
 /** The same nesting as a JavaScript value, built without recursion. */
@@ -156,12 +229,20 @@ async function fieldCases(): Promise<FieldCase[]> {
   const converted = (await syntheticConverted(TINY)).files;
   const served = new URL('../public/models/bitnet-b1.58-en-11m/', import.meta.url);
   const manifest = JSON.parse(readFileSync(new URL('manifest.json', served), 'utf8'));
-  const withTokenizer = new Map<string, Uint8Array | string>(['manifest.json', 'tokenizer.json', 'tokenizer_config.json', ...manifest.shards.map((s: { file: string }) => s.file)].map((f) => [f, readFileSync(new URL(f, served))]));
+  const withTokenizer = new Map<string, Uint8Array | string>(
+    [
+      'manifest.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      ...manifest.shards.map((s: { file: string }) => s.file),
+    ].map((f) => [f, readFileSync(new URL(f, served))]),
+  );
   const header = (bytes: Uint8Array) => {
     const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
     return { json: JSON.parse(text(bytes.subarray(8, 8 + length))), dataBytes: bytes.byteLength - 8 - length };
   };
-  const replaced = (base: Map<string, Uint8Array | string>, file: string, content: Uint8Array | string) => new Map(base).set(file, content);
+  const replaced = (base: Map<string, Uint8Array | string>, file: string, content: Uint8Array | string) =>
+    new Map(base).set(file, content);
   const { json: st, dataBytes } = header(hf.get('model.safetensors')!);
   const firstTensor = Object.keys(st).find((k) => k !== '__metadata__')!;
   const index = JSON.parse(text(sharded.get('model.safetensors.index.json')!));
@@ -169,43 +250,88 @@ async function fieldCases(): Promise<FieldCase[]> {
   const tokenizerJson = JSON.parse(readFileSync(new URL('tokenizer.json', served), 'utf8'));
   const tokenizerConfig = JSON.parse(readFileSync(new URL('tokenizer_config.json', served), 'utf8'));
   const cases: FieldCase[] = [
-    { file: 'config.json', field: 'model_type', files: (v) => replaced(hf, 'config.json', withHole(validConfig, ['model_type']).replace(HOLE, v)) },
+    {
+      file: 'config.json',
+      field: 'model_type',
+      files: (v) => replaced(hf, 'config.json', withHole(validConfig, ['model_type']).replace(HOLE, v)),
+    },
     ...['dtype', 'shape', 'data_offsets'].map((field) => ({
       file: 'model.safetensors',
       field,
-      files: (v: string) => replaced(hf, 'model.safetensors', safetensorsWithHeader(withHole(st, [firstTensor, field]).replace(HOLE, v), dataBytes)),
+      files: (v: string) =>
+        replaced(
+          hf,
+          'model.safetensors',
+          safetensorsWithHeader(withHole(st, [firstTensor, field]).replace(HOLE, v), dataBytes),
+        ),
     })),
-    { file: 'model.safetensors.index.json', field: 'weight_map', files: (v) => replaced(sharded, 'model.safetensors.index.json', withHole(index, ['weight_map', Object.keys(index.weight_map)[0]]).replace(HOLE, v)) },
+    {
+      file: 'model.safetensors.index.json',
+      field: 'weight_map',
+      files: (v) =>
+        replaced(
+          sharded,
+          'model.safetensors.index.json',
+          withHole(index, ['weight_map', Object.keys(index.weight_map)[0]]).replace(HOLE, v),
+        ),
+    },
     ...[['format'], ['version'], ['shards', 0, 'file']].map((path) => ({
       file: 'manifest.json',
       field: path.join('.'),
       files: (v: string) => replaced(converted, 'manifest.json', withHole(manifestJson, path).replace(HOLE, v)),
     })),
-    { file: 'tokenizer.json', field: 'pre_tokenizer', engine: true, files: (v) => replaced(withTokenizer, 'tokenizer.json', withHole(tokenizerJson, ['pre_tokenizer']).replace(HOLE, v)) },
-    { file: 'tokenizer_config.json', field: 'chat_template', engine: true, files: (v) => replaced(withTokenizer, 'tokenizer_config.json', withHole(tokenizerConfig, ['chat_template']).replace(HOLE, v)) },
+    {
+      file: 'tokenizer.json',
+      field: 'pre_tokenizer',
+      engine: true,
+      files: (v) =>
+        replaced(withTokenizer, 'tokenizer.json', withHole(tokenizerJson, ['pre_tokenizer']).replace(HOLE, v)),
+    },
+    {
+      file: 'tokenizer_config.json',
+      field: 'chat_template',
+      engine: true,
+      files: (v) =>
+        replaced(withTokenizer, 'tokenizer_config.json', withHole(tokenizerConfig, ['chat_template']).replace(HOLE, v)),
+    },
   ];
   return cases;
 }
 
 function modelFilesOf(files: Map<string, Uint8Array | string>, where: 'memory' | 'folder'): ModelFiles {
   if (where === 'folder') return directoryFiles(writeModelFolder(files));
-  return memoryFiles('memory/', new Map([...files].map(([name, v]) => [name, typeof v === 'string' ? new TextEncoder().encode(v) : v])));
+  return memoryFiles(
+    'memory/',
+    new Map([...files].map(([name, v]) => [name, typeof v === 'string' ? new TextEncoder().encode(v) : v])),
+  );
 }
 
 test('deeply nested JSON (up to 10^5 levels) in any field of any model file: a ModelFormatError naming the file, in well under a second', async () => {
   const cases = await fieldCases();
   const gpu = await testGpuContext();
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom(...cases), fc.integer({ min: MAX_JSON_DEPTH + 1, max: 100_000 }), fc.constantFrom('list', 'object' as const), fc.constantFrom('memory', 'folder' as const), async (c, depth, kind, where) => {
-      const files = modelFilesOf(c.files(nestedJson(depth, kind)), where);
-      const t0 = performance.now();
-      await assert.rejects(c.engine ? Engine.load(gpu, files, { modelName: 'fuzz' }) : openModel(files), (e: Error) => {
-        assert.equal(e.name, 'ModelFormatError', `${c.file} ${c.field}: ${e.name}: ${e.message.slice(0, 200)}`);
-        assert.match(e.message, new RegExp(`${c.file.replace('.', '\\.')}.*: nests more than ${MAX_JSON_DEPTH} levels deep`));
-        return true;
-      });
-      assert.ok(performance.now() - t0 < 1000, `${c.file} ${c.field}: ${performance.now() - t0} ms`);
-    }),
+    fc.asyncProperty(
+      fc.constantFrom(...cases),
+      fc.integer({ min: MAX_JSON_DEPTH + 1, max: 100_000 }),
+      fc.constantFrom('list', 'object' as const),
+      fc.constantFrom('memory', 'folder' as const),
+      async (c, depth, kind, where) => {
+        const files = modelFilesOf(c.files(nestedJson(depth, kind)), where);
+        const t0 = performance.now();
+        await assert.rejects(
+          c.engine ? Engine.load(gpu, files, { modelName: 'fuzz' }) : openModel(files),
+          (e: Error) => {
+            assert.equal(e.name, 'ModelFormatError', `${c.file} ${c.field}: ${e.name}: ${e.message.slice(0, 200)}`);
+            assert.match(
+              e.message,
+              new RegExp(`${c.file.replace('.', '\\.')}.*: nests more than ${MAX_JSON_DEPTH} levels deep`),
+            );
+            return true;
+          },
+        );
+        assert.ok(performance.now() - t0 < 1000, `${c.file} ${c.field}: ${performance.now() - t0} ms`);
+      },
+    ),
     { numRuns: 40, seed: 20261124 },
   );
 });
@@ -217,15 +343,20 @@ test('wide values (10^5-element lists, 10^6-character strings) in model files: a
     fc.integer({ min: 1000, max: 1_000_000 }).map((n) => JSON.stringify('x'.repeat(n))),
   );
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom(...cases), wide, fc.constantFrom('memory', 'folder' as const), async (c, value, where) => {
-      await assert.rejects(openModel(modelFilesOf(c.files(value), where)), (e: Error) => {
-        assert.equal(e.name, 'ModelFormatError', `${c.file} ${c.field}: ${e.name}: ${e.message.slice(0, 200)}`);
-        assert.match(e.message, new RegExp(c.file.replace('.', '\\.')));
-        assert.match(e.message, new RegExp(c.field.split('.')[0]));
-        assert.ok(e.message.length < 500, `a ${e.message.length}-character message`);
-        return true;
-      });
-    }),
+    fc.asyncProperty(
+      fc.constantFrom(...cases),
+      wide,
+      fc.constantFrom('memory', 'folder' as const),
+      async (c, value, where) => {
+        await assert.rejects(openModel(modelFilesOf(c.files(value), where)), (e: Error) => {
+          assert.equal(e.name, 'ModelFormatError', `${c.file} ${c.field}: ${e.name}: ${e.message.slice(0, 200)}`);
+          assert.match(e.message, new RegExp(c.file.replace('.', '\\.')));
+          assert.match(e.message, new RegExp(c.field.split('.')[0]));
+          assert.ok(e.message.length < 500, `a ${e.message.length}-character message`);
+          return true;
+        });
+      },
+    ),
     { numRuns: 40, seed: 20261125 },
   );
 });
@@ -233,16 +364,38 @@ test('wide values (10^5-element lists, 10^6-character strings) in model files: a
 test('deep values handed to the parsers directly are described without recursing through them', () => {
   const deep = nestedValue(100_000);
   for (const field of ['model_type', 'hidden_act', 'rope_theta', 'eos_token_id']) {
-    assert.throws(() => parseBitNetConfig({ ...validConfig, [field]: deep }), { name: 'ModelFormatError', message: new RegExp(`config\\.json: .*${field.split('_')[0]}.*\\[\\[\\[\\[…\\]\\]\\]\\]`) });
+    assert.throws(() => parseBitNetConfig({ ...validConfig, [field]: deep }), {
+      name: 'ModelFormatError',
+      message: new RegExp(`config\\.json: .*${field.split('_')[0]}.*\\[\\[\\[\\[…\\]\\]\\]\\]`),
+    });
   }
-  const manifest = { format: 'bitnet-webgpu', version: 1, config: validConfig, tokenizerFiles: [], tensors: [], shards: [] };
-  assert.throws(() => parseManifest({ ...manifest, format: deep }), { name: 'ModelFormatError', message: /format is \[\[\[\[…\]\]\]\], expected/ });
-  assert.throws(() => parseManifest({ ...manifest, shards: [{ file: deep, bytes: 1, sha256: 'a'.repeat(64) }] }), { name: 'ModelFormatError', message: /shards\[0\]\.file \[\[\[\[…\]\]\]\] is not a plain file name/ });
+  const manifest = {
+    format: 'bitnet-webgpu',
+    version: 1,
+    config: validConfig,
+    tokenizerFiles: [],
+    tensors: [],
+    shards: [],
+  };
+  assert.throws(() => parseManifest({ ...manifest, format: deep }), {
+    name: 'ModelFormatError',
+    message: /format is \[\[\[\[…\]\]\]\], expected/,
+  });
+  assert.throws(() => parseManifest({ ...manifest, shards: [{ file: deep, bytes: 1, sha256: 'a'.repeat(64) }] }), {
+    name: 'ModelFormatError',
+    message: /shards\[0\]\.file \[\[\[\[…\]\]\]\] is not a plain file name/,
+  });
 });
 
 test('config.json: any counts up to 2^53 give a config within the limits, whose tensor plan stays small, or a ModelFormatError', () => {
   const count = fc.oneof(fc.integer({ min: 1, max: 4096 }), fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }));
-  const counts = fc.record({ num_hidden_layers: count, vocab_size: count, max_position_embeddings: count, intermediate_size: count, hidden_size: fc.constantFrom(64, 2 ** 17, 2 ** 40) });
+  const counts = fc.record({
+    num_hidden_layers: count,
+    vocab_size: count,
+    max_position_embeddings: count,
+    intermediate_size: count,
+    hidden_size: fc.constantFrom(64, 2 ** 17, 2 ** 40),
+  });
   fc.assert(
     fc.property(counts, (patch) => {
       let config;
@@ -252,7 +405,11 @@ test('config.json: any counts up to 2^53 give a config within the limits, whose 
         assert.equal((err as Error).name, 'ModelFormatError');
         return;
       }
-      assert.ok(config.numLayers <= CONFIG_LIMITS.num_hidden_layers && config.vocabSize <= CONFIG_LIMITS.vocab_size && config.maxPositionEmbeddings <= CONFIG_LIMITS.max_position_embeddings);
+      assert.ok(
+        config.numLayers <= CONFIG_LIMITS.num_hidden_layers &&
+          config.vocabSize <= CONFIG_LIMITS.vocab_size &&
+          config.maxPositionEmbeddings <= CONFIG_LIMITS.max_position_embeddings,
+      );
       assert.ok(tensorPlan(config).length <= MAX_TENSORS);
     }),
     RUNS,

@@ -8,10 +8,26 @@ import { testGpuContext } from './gpuContext.ts';
 const FIXTURES = new URL('fixtures/', import.meta.url).pathname;
 const root = new URL('..', import.meta.url).pathname;
 
-const GOLDEN: { name: string; dir: string; expected: string; defaultKernelsOnly?: boolean; embeddingFormat?: 'bf16' }[] = [
+const GOLDEN: {
+  name: string;
+  dir: string;
+  expected: string;
+  defaultKernelsOnly?: boolean;
+  embeddingFormat?: 'bf16';
+}[] = [
   // seeded random weights, from test/fixtures/tiny-a (embedding table as in the checkpoint: see FixtureSet)
-  { name: 'tiny-a/packed', dir: `${FIXTURES}tiny-a/packed`, expected: `${FIXTURES}tiny-a/packed/expected.json`, embeddingFormat: 'bf16' },
-  { name: 'tiny-a/bf16', dir: `${FIXTURES}tiny-a/bf16`, expected: `${FIXTURES}tiny-a/bf16/expected.json`, embeddingFormat: 'bf16' },
+  {
+    name: 'tiny-a/packed',
+    dir: `${FIXTURES}tiny-a/packed`,
+    expected: `${FIXTURES}tiny-a/packed/expected.json`,
+    embeddingFormat: 'bf16',
+  },
+  {
+    name: 'tiny-a/bf16',
+    dir: `${FIXTURES}tiny-a/bf16`,
+    expected: `${FIXTURES}tiny-a/bf16/expected.json`,
+    embeddingFormat: 'bf16',
+  },
   // the embedded default model (tools/train) as shipped, converted to our shards, against
   // transformers' output on the Hugging Face export, written at training time; with the default
   // int8 embedding table
@@ -28,7 +44,14 @@ for (const g of GOLDEN) {
   test(`${g.name}: logits and greedy tokens match transformers`, async () => {
     const expected = JSON.parse(readFileSync(g.expected, 'utf8'));
     const ctx = await testGpuContext();
-    const choices = g.defaultKernelsOnly ? [{ variant: defaultTernaryVariant(ctx.caps), gemvLayout: defaultGemvLayout(ctx.caps) }] : kernelChoices(ctx);
-    await checkFixture(ctx, { name: g.name, files: directoryFiles(g.dir), expected, embeddingFormat: g.embeddingFormat }, (l) => console.log(`# ${l}`), choices);
+    const choices = g.defaultKernelsOnly
+      ? [{ variant: defaultTernaryVariant(ctx.caps), gemvLayout: defaultGemvLayout(ctx.caps) }]
+      : kernelChoices(ctx);
+    await checkFixture(
+      ctx,
+      { name: g.name, files: directoryFiles(g.dir), expected, embeddingFormat: g.embeddingFormat },
+      (l) => console.log(`# ${l}`),
+      choices,
+    );
   });
 }

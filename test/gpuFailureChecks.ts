@@ -40,7 +40,12 @@ export async function checkDeviceLossMidGeneration(env: GpuFailureEnv): Promise<
 
   let tokensAfterLoss = -1;
   const lost = await rejection(async () => {
-    for await (const chunk of await engine.chat.completions.create({ messages, max_tokens: 200, temperature: 0, stream: true })) {
+    for await (const chunk of await engine.chat.completions.create({
+      messages,
+      max_tokens: 200,
+      temperature: 0,
+      stream: true,
+    })) {
       if (tokensAfterLoss >= 0) tokensAfterLoss++;
       else if (chunk.choices[0].delta.content) {
         gpu.device.destroy();
@@ -48,17 +53,29 @@ export async function checkDeviceLossMidGeneration(env: GpuFailureEnv): Promise<
       }
     }
   });
-  check(lost.name === 'DeviceLostError' && (lost as { code?: string }).code === 'device-lost', `expected DeviceLostError, got ${lost.name}: ${lost.message}`);
+  check(
+    lost.name === 'DeviceLostError' && (lost as { code?: string }).code === 'device-lost',
+    `expected DeviceLostError, got ${lost.name}: ${lost.message}`,
+  );
   check(/create a new engine/.test(lost.message), `the message says what to do: ${lost.message}`);
-  check(tokensAfterLoss >= 0 && tokensAfterLoss < 10, `tokens delivered after the loss: ${tokensAfterLoss} (only steps already read back may arrive)`);
+  check(
+    tokensAfterLoss >= 0 && tokensAfterLoss < 10,
+    `tokens delivered after the loss: ${tokensAfterLoss} (only steps already read back may arrive)`,
+  );
   const again = await rejection(() => reply(engine, messages));
-  check(again.name === 'DeviceLostError', `a request after the loss fails fast with DeviceLostError, got ${again.name}: ${again.message}`);
+  check(
+    again.name === 'DeviceLostError',
+    `a request after the loss fails fast with DeviceLostError, got ${again.name}: ${again.message}`,
+  );
 
   const recovered = await env.loadEngine(await env.newGpu());
   try {
     check(JSON.stringify(messages) === JSON.stringify(kept), 'the conversation is untouched');
     const after = await reply(recovered, messages);
-    check(after === before, `the new engine continues the conversation as before the loss: ${JSON.stringify(after)} vs ${JSON.stringify(before)}`);
+    check(
+      after === before,
+      `the new engine continues the conversation as before the loss: ${JSON.stringify(after)} vs ${JSON.stringify(before)}`,
+    );
   } finally {
     recovered.dispose();
   }
@@ -87,11 +104,17 @@ export async function checkOutOfMemoryDuringLoad(env: GpuFailureEnv): Promise<vo
   };
   const err = await rejection(() => env.loadEngine(gpu));
   device.createBuffer = createBuffer;
-  check(err.name === 'GpuOutOfMemoryError' && /ran out of memory/.test(err.message), `expected GpuOutOfMemoryError, got ${err.name}: ${err.message}`);
+  check(
+    err.name === 'GpuOutOfMemoryError' && /ran out of memory/.test(err.message),
+    `expected GpuOutOfMemoryError, got ${err.name}: ${err.message}`,
+  );
   check(live.size === 0, `buffers left behind after the failed load: ${[...live].map((b) => b.label).join(', ')}`);
   const engine = await env.loadEngine(gpu);
   try {
-    check((await reply(engine, [{ role: 'user', content: 'Hello' }])).length > 0, 'the device still loads and runs the model');
+    check(
+      (await reply(engine, [{ role: 'user', content: 'Hello' }])).length > 0,
+      'the device still loads and runs the model',
+    );
   } finally {
     engine.dispose();
   }

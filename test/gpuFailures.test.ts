@@ -12,6 +12,8 @@ const env: GpuFailureEnv = {
   loadEngine: (gpu) => createEngine({ model: MODEL, gpu }),
 };
 
-test('a device lost mid-generation ends the stream with DeviceLostError; a new engine continues the conversation', () => checkDeviceLossMidGeneration(env));
+test('a device lost mid-generation ends the stream with DeviceLostError; a new engine continues the conversation', () =>
+  checkDeviceLossMidGeneration(env));
 
-test('an allocation the GPU cannot serve fails the load with GpuOutOfMemoryError and leaves nothing behind', () => checkOutOfMemoryDuringLoad(env));
+test('an allocation the GPU cannot serve fails the load with GpuOutOfMemoryError and leaves nothing behind', () =>
+  checkOutOfMemoryDuringLoad(env));

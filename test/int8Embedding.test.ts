@@ -22,7 +22,11 @@ async function run(device: GPUDevice, dispatches: Dispatch[]): Promise<void> {
   submitDispatches(device, dispatches);
 }
 
-for (const [rows, cols, tokens] of [[300, 96, 1], [517, 200, 3], [64, 256, 2]]) {
+for (const [rows, cols, tokens] of [
+  [300, 96, 1],
+  [517, 200, 3],
+  [64, 256, 2],
+]) {
   test(`int8 lm_head and embedding lookup, ${rows} x ${cols}, ${tokens} tokens, match the CPU on the quantized values`, async () => {
     const { device, caps } = await testGpuContext();
     const rand = seededRandom(rows + cols);
@@ -35,25 +39,48 @@ for (const [rows, cols, tokens] of [[300, 96, 1], [517, 200, 3], [64, 256, 2]]) 
       const r = Math.floor(i / cols);
       const c = i % cols;
       const block = r * q.blocksPerRow + Math.floor(c / INT8_BLOCK);
-      check(Math.abs(dequantized(q, r, c) - bf16[i]) <= (q.scales[block] / 2) * (1 + 1e-5), `quantization error at ${r},${c} exceeds half a step`);
+      check(
+        Math.abs(dequantized(q, r, c) - bf16[i]) <= (q.scales[block] / 2) * (1 + 1e-5),
+        `quantization error at ${r},${c} exceeds half a step`,
+      );
     }
     const weights = uploadInt8Weights(device, 'lm_head', words, rows, cols);
     const h = randomNormalish(rand, tokens * cols, 1);
     const y = createStorageBuffer(device, 'y', tokens * rows * 4);
     for (const layout of ['lanes', 'rows'] as const) {
-      await run(device, new DenseGemvKernel(device, layout, 'int8').prepare(weights, createStorageBuffer(device, 'h', h), y, tokens));
+      await run(
+        device,
+        new DenseGemvKernel(device, layout, 'int8').prepare(weights, createStorageBuffer(device, 'h', h), y, tokens),
+      );
       const expected = new Float32Array(tokens * rows);
-      for (let m = 0; m < tokens; m++) for (let r = 0; r < rows; r++) {
-        let acc = 0;
-        for (let c = 0; c < cols; c++) acc += dequantized(q, r, c) * h[m * cols + c];
-        expected[m * rows + r] = acc;
-      }
-      checkClose(new Float32Array(await readBuffer(device, y)), expected, `lm_head (${layout}, ${caps.adapterName})`, 1e-4, 1e-5);
+      for (let m = 0; m < tokens; m++)
+        for (let r = 0; r < rows; r++) {
+          let acc = 0;
+          for (let c = 0; c < cols; c++) acc += dequantized(q, r, c) * h[m * cols + c];
+          expected[m * rows + r] = acc;
+        }
+      checkClose(
+        new Float32Array(await readBuffer(device, y)),
+        expected,
+        `lm_head (${layout}, ${caps.adapterName})`,
+        1e-4,
+        1e-5,
+      );
     }
     const ids = [rows - 1, 0, 7].slice(0, tokens);
     const x = createStorageBuffer(device, 'x', tokens * cols * 4);
-    await run(device, new EmbedLookupKernel(device, 'int8').prepare(weights, createStorageBuffer(device, 'ids', new Uint32Array(ids)), x, tokens));
-    const rowsExpected = Float32Array.from({ length: tokens * cols }, (_, i) => dequantized(q, ids[Math.floor(i / cols)], i % cols));
+    await run(
+      device,
+      new EmbedLookupKernel(device, 'int8').prepare(
+        weights,
+        createStorageBuffer(device, 'ids', new Uint32Array(ids)),
+        x,
+        tokens,
+      ),
+    );
+    const rowsExpected = Float32Array.from({ length: tokens * cols }, (_, i) =>
+      dequantized(q, ids[Math.floor(i / cols)], i % cols),
+    );
     checkClose(new Float32Array(await readBuffer(device, x)), rowsExpected, 'embedding rows', 1e-6, 1e-7);
   });
 }

@@ -6,8 +6,18 @@ import { ComputeKernel, kernelsReady, submitDispatches, type Dispatch } from '..
 import { QuantizeActivationsKernel } from '../src/kernels/quantizeActivations.ts';
 import { NormQuantizeKernel } from '../src/kernels/normQuantize.ts';
 import { ArgmaxKernel } from '../src/kernels/argmax.ts';
-import { TernaryMatmulKernels, gemvSubgroupLanes, type GemmLayout, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
-import { activationWordsFor, fromActivationOrder, packTernary, repackHuggingFaceTernary } from '../src/kernels/ternaryLayout.ts';
+import {
+  TernaryMatmulKernels,
+  gemvSubgroupLanes,
+  type GemmLayout,
+  type TernaryDotVariant,
+} from '../src/kernels/ternaryMatmul.ts';
+import {
+  activationWordsFor,
+  fromActivationOrder,
+  packTernary,
+  repackHuggingFaceTernary,
+} from '../src/kernels/ternaryLayout.ts';
 import { uploadTernaryWeights } from '../src/kernels/ternaryWeights.ts';
 import { bitLinearOutput, roundHalfEven, ternaryAccumulators } from './reference/bitlinear.ts';
 import { check, checkClose, checkEqualArrays, checkRejects } from './check.ts';
@@ -46,7 +56,12 @@ interface Forms {
 const DEFAULT_FORMS: Forms = { gemv: 'lanes', gemm: 'tiles' };
 
 const kernelCache = new WeakMap<GPUDevice, Map<string, TernaryMatmulKernels>>();
-function matmulKernels(ctx: GpuContext, variant: TernaryDotVariant, raw: boolean, forms = DEFAULT_FORMS): TernaryMatmulKernels {
+function matmulKernels(
+  ctx: GpuContext,
+  variant: TernaryDotVariant,
+  raw: boolean,
+  forms = DEFAULT_FORMS,
+): TernaryMatmulKernels {
   let byKey = kernelCache.get(ctx.device);
   if (!byKey) kernelCache.set(ctx.device, (byKey = new Map()));
   const key = `${variant}:${raw}:${forms.gemv}:${forms.gemm}`;
@@ -75,10 +90,25 @@ function makeInput(c: Case): { w: Int8Array; x: Float32Array; rowScale: Float32A
 }
 
 /** Runs quantize + ternary matmul on the GPU; returns what came back. */
-async function runOnGpu(ctx: GpuContext, c: Case, variant: TernaryDotVariant, raw: boolean, packed?: Uint32Array, forms = DEFAULT_FORMS) {
+async function runOnGpu(
+  ctx: GpuContext,
+  c: Case,
+  variant: TernaryDotVariant,
+  raw: boolean,
+  packed?: Uint32Array,
+  forms = DEFAULT_FORMS,
+) {
   const { device } = ctx;
   const { w, x, rowScale } = makeInput(c);
-  const weights = uploadTernaryWeights(device, 'w', packed ?? packTernary(w, c.n, c.k), rowScale, c.n, c.k, c.maxBindingBytes);
+  const weights = uploadTernaryWeights(
+    device,
+    'w',
+    packed ?? packTernary(w, c.n, c.k),
+    rowScale,
+    c.n,
+    c.k,
+    c.maxBindingBytes,
+  );
   const xBuf = createStorageBuffer(device, 'x', x);
   const xq = createStorageBuffer(device, 'xq', c.m * activationWordsFor(c.k) * 4);
   const xScale = createStorageBuffer(device, 'xScale', c.m * 4);
@@ -107,14 +137,23 @@ async function checkCase(ctx: GpuContext, c: Case, variant: TernaryDotVariant, f
     checkClose([raw.gpuScale[r]], [127 / Math.max(m, Math.fround(1e-5))], `${what}: scale of row ${r}`, 1e-6, 0);
     for (let i = 0; i < c.k; i++) {
       const expected = Math.min(127, Math.max(-128, roundHalfEven(Math.fround(raw.x[r * c.k + i] * raw.gpuScale[r]))));
-      check(raw.gpuQ[r * c.k + i] === expected, `${what}: q[${r},${i}] = ${raw.gpuQ[r * c.k + i]}, expected ${expected}`);
+      check(
+        raw.gpuQ[r * c.k + i] === expected,
+        `${what}: q[${r},${i}] = ${raw.gpuQ[r * c.k + i]}, expected ${expected}`,
+      );
     }
   }
   const acc = ternaryAccumulators(raw.gpuQ, raw.w, c.m, c.n, c.k);
   checkEqualArrays(new Int32Array(raw.out), acc, `${what}: accumulators`);
   // Scaled outputs: float tolerance.
   const scaled = await runOnGpu(ctx, c, variant, false, undefined, forms);
-  checkClose(new Float32Array(scaled.out), bitLinearOutput(acc, scaled.gpuScale, scaled.rowScale, c.m, c.n), `${what}: outputs`, 1e-5, 1e-6);
+  checkClose(
+    new Float32Array(scaled.out),
+    bitLinearOutput(acc, scaled.gpuScale, scaled.rowScale, c.m, c.n),
+    `${what}: outputs`,
+    1e-5,
+    1e-6,
+  );
 }
 
 const CASES: Case[] = [
@@ -172,7 +211,8 @@ export const kernelChecks: NamedCheck[] = [
       const hf = new Uint8Array((c.n / 4) * c.k);
       const quarter = c.n / 4;
       for (let r = 0; r < c.n; r++) {
-        for (let col = 0; col < c.k; col++) hf[(r % quarter) * c.k + col] |= (w[r * c.k + col] + 1) << (2 * Math.floor(r / quarter));
+        for (let col = 0; col < c.k; col++)
+          hf[(r % quarter) * c.k + col] |= (w[r * c.k + col] + 1) << (2 * Math.floor(r / quarter));
       }
       const viaHf = await runOnGpu(ctx, c, 'addsub', true, repackHuggingFaceTernary(hf, c.n, c.k));
       const direct = await runOnGpu(ctx, c, 'addsub', true);
@@ -203,11 +243,16 @@ export const kernelChecks: NamedCheck[] = [
         const generated = createStorageBuffer(device, 'generated', 32);
         const step = createUniformBuffer(device, 'step', new Uint32Array([0, genIndex, 0, 0]));
         await kernelsReady(device);
-        submitDispatches(device, [kernel.prepare(step, createStorageBuffer(device, 'logits', logits), c.n, c.offset, ids, generated)]);
+        submitDispatches(device, [
+          kernel.prepare(step, createStorageBuffer(device, 'logits', logits), c.n, c.offset, ids, generated),
+        ]);
         const expected = Math.min(...c.peaks);
         const id = new Uint32Array(await readBuffer(device, ids))[0];
         const recorded = new Uint32Array(await readBuffer(device, generated))[genIndex];
-        check(id === expected && recorded === expected, `argmax of ${c.n} logits at offset ${c.offset} with peaks at ${c.peaks}: got ${id} (history ${recorded}), expected ${expected}`);
+        check(
+          id === expected && recorded === expected,
+          `argmax of ${c.n} logits at offset ${c.offset} with peaks at ${c.peaks}: got ${id} (history ${recorded}), expected ${expected}`,
+        );
       }
     },
   },
@@ -217,23 +262,94 @@ export const kernelChecks: NamedCheck[] = [
       const { device } = ctx;
       const kernels = matmulKernels(ctx, 'addsub', false);
       const quant = new QuantizeActivationsKernel(device);
-      await checkRejects(() => uploadTernaryWeights(device, 'layer.q', new Uint32Array(0), new Float32Array(0), 4, 0), 'InvalidArgumentError', /layer\.q.*positive integer rows and cols.*4 x 0/);
-      await checkRejects(() => uploadTernaryWeights(device, 'layer.k', new Uint32Array(10), new Float32Array(4), 4, 64), 'InvalidArgumentError', /layer\.k: packed weights hold 10 words.*needs 16/);
-      await checkRejects(() => uploadTernaryWeights(device, 'layer.v', new Uint32Array(16), new Float32Array(3), 4, 64), 'InvalidArgumentError', /3 row scales for 4 rows/);
-      await checkRejects(() => uploadTernaryWeights(device, 'big', new Uint32Array(16), new Float32Array(4), 4, 64, 8), 'GpuLimitError', /big: one row \(16 bytes\) exceeds the storage binding limit of 8 bytes/);
-      const weights = uploadTernaryWeights(device, 'w', packTernary(new Int8Array(4 * 64), 4, 64), new Float32Array(4).fill(1), 4, 64);
+      await checkRejects(
+        () => uploadTernaryWeights(device, 'layer.q', new Uint32Array(0), new Float32Array(0), 4, 0),
+        'InvalidArgumentError',
+        /layer\.q.*positive integer rows and cols.*4 x 0/,
+      );
+      await checkRejects(
+        () => uploadTernaryWeights(device, 'layer.k', new Uint32Array(10), new Float32Array(4), 4, 64),
+        'InvalidArgumentError',
+        /layer\.k: packed weights hold 10 words.*needs 16/,
+      );
+      await checkRejects(
+        () => uploadTernaryWeights(device, 'layer.v', new Uint32Array(16), new Float32Array(3), 4, 64),
+        'InvalidArgumentError',
+        /3 row scales for 4 rows/,
+      );
+      await checkRejects(
+        () => uploadTernaryWeights(device, 'big', new Uint32Array(16), new Float32Array(4), 4, 64, 8),
+        'GpuLimitError',
+        /big: one row \(16 bytes\) exceeds the storage binding limit of 8 bytes/,
+      );
+      const weights = uploadTernaryWeights(
+        device,
+        'w',
+        packTernary(new Int8Array(4 * 64), 4, 64),
+        new Float32Array(4).fill(1),
+        4,
+        64,
+      );
       const small = createStorageBuffer(device, 'small', 8);
       const ok = createStorageBuffer(device, 'ok', 4096);
-      await checkRejects(() => kernels.prepare({ weights, xq: small, xScale: ok, y: ok, m: 1 }), 'InvalidArgumentError', /buffer xq \(small\) holds 8 bytes, 64 are needed/);
-      await checkRejects(() => kernels.prepare({ weights, xq: ok, xScale: ok, y: ok, m: 0 }), 'InvalidArgumentError', /token count must be a positive integer/);
-      await checkRejects(() => kernels.prepare({ weights, xq: ok, xScale: ok, y: ok, m: 1, outStride: 4, outOffset: 2 }), 'InvalidArgumentError', /4 output rows at offset 2/);
-      await checkRejects(() => new TernaryMatmulKernels(device, 'addsub', { maxCols: 32 }).prepare({ weights, xq: ok, xScale: ok, y: ok, m: 1 }), 'InvalidArgumentError', /w: 64 input columns, the kernels were built for at most 32/);
+      await checkRejects(
+        () => kernels.prepare({ weights, xq: small, xScale: ok, y: ok, m: 1 }),
+        'InvalidArgumentError',
+        /buffer xq \(small\) holds 8 bytes, 64 are needed/,
+      );
+      await checkRejects(
+        () => kernels.prepare({ weights, xq: ok, xScale: ok, y: ok, m: 0 }),
+        'InvalidArgumentError',
+        /token count must be a positive integer/,
+      );
+      await checkRejects(
+        () => kernels.prepare({ weights, xq: ok, xScale: ok, y: ok, m: 1, outStride: 4, outOffset: 2 }),
+        'InvalidArgumentError',
+        /4 output rows at offset 2/,
+      );
+      await checkRejects(
+        () =>
+          new TernaryMatmulKernels(device, 'addsub', { maxCols: 32 }).prepare({
+            weights,
+            xq: ok,
+            xScale: ok,
+            y: ok,
+            m: 1,
+          }),
+        'InvalidArgumentError',
+        /w: 64 input columns, the kernels were built for at most 32/,
+      );
       for (const subgroupLanes of [3, 64, 0]) {
-        await checkRejects(() => new TernaryMatmulKernels(device, 'addsub', { subgroupLanes }), 'InvalidArgumentError', new RegExp(`subgroupLanes must be a power of two in 1\\.\\.32, got ${subgroupLanes}`));
+        await checkRejects(
+          () => new TernaryMatmulKernels(device, 'addsub', { subgroupLanes }),
+          'InvalidArgumentError',
+          new RegExp(`subgroupLanes must be a power of two in 1\\.\\.32, got ${subgroupLanes}`),
+        );
       }
-      await checkRejects(() => new NormQuantizeKernel(device, false, 32).prepare({ x: ok, weight: ok, xq: ok, xScale: ok, rows: 1, cols: 64, eps: 1e-5 }), 'InvalidArgumentError', /normQuantize: 64 columns, compiled for at most 32/);
-      await checkRejects(() => quant.prepare({ x: ok, xq: ok, xScale: ok, rows: 1, cols: 0 }), 'InvalidArgumentError', /cols=0/);
-      await checkRejects(() => quant.prepare({ x: small, xq: ok, xScale: ok, rows: 1, cols: 64 }), 'InvalidArgumentError', /buffer x \(small\) holds 8 bytes, 256 are needed/);
+      await checkRejects(
+        () =>
+          new NormQuantizeKernel(device, false, 32).prepare({
+            x: ok,
+            weight: ok,
+            xq: ok,
+            xScale: ok,
+            rows: 1,
+            cols: 64,
+            eps: 1e-5,
+          }),
+        'InvalidArgumentError',
+        /normQuantize: 64 columns, compiled for at most 32/,
+      );
+      await checkRejects(
+        () => quant.prepare({ x: ok, xq: ok, xScale: ok, rows: 1, cols: 0 }),
+        'InvalidArgumentError',
+        /cols=0/,
+      );
+      await checkRejects(
+        () => quant.prepare({ x: small, xq: ok, xScale: ok, rows: 1, cols: 64 }),
+        'InvalidArgumentError',
+        /buffer x \(small\) holds 8 bytes, 256 are needed/,
+      );
       // An invalid shader is reported as a typed error naming the kernel, not only on the console.
       new ComputeKernel(device, 'brokenKernel', ['@compute @workgroup_size(1) fn main() { let x: u32 = -1.5; }']);
       await checkRejects(() => kernelsReady(device), 'ShaderError', /kernel brokenKernel is invalid on this adapter/);

@@ -16,7 +16,10 @@ before(async () => {
 after(() => engine?.dispose());
 
 function checkFractions(list: LoadProgress[]): void {
-  assert.ok(list.every((p, i) => p.fraction >= 0 && p.fraction <= 1 && (i === 0 || p.fraction >= list[i - 1].fraction)), `fractions: ${list.map((p) => p.fraction.toFixed(3))}`);
+  assert.ok(
+    list.every((p, i) => p.fraction >= 0 && p.fraction <= 1 && (i === 0 || p.fraction >= list[i - 1].fraction)),
+    `fractions: ${list.map((p) => p.fraction.toFixed(3))}`,
+  );
   assert.equal(list.at(-1)!.fraction, 1);
 }
 
@@ -25,8 +28,14 @@ test('a local model reports upload, compile and warm-up, each to its total, with
   const units = { upload: 'tensors', compile: 'kernels', warmup: 'passes' };
   for (const [phase, unit] of Object.entries(units)) {
     const mine = reports.filter((p) => p.phase === phase);
-    assert.ok(mine.every((p) => p.unit === unit && p.text.includes(`${p.done} of ${p.total}`)), `${phase}: ${JSON.stringify(mine[0])}`);
-    assert.ok(mine.at(-1)!.total > 0 && mine.at(-1)!.done === mine.at(-1)!.total, `${phase} ends at ${mine.at(-1)!.done} of ${mine.at(-1)!.total}`);
+    assert.ok(
+      mine.every((p) => p.unit === unit && p.text.includes(`${p.done} of ${p.total}`)),
+      `${phase}: ${JSON.stringify(mine[0])}`,
+    );
+    assert.ok(
+      mine.at(-1)!.total > 0 && mine.at(-1)!.done === mine.at(-1)!.total,
+      `${phase} ends at ${mine.at(-1)!.done} of ${mine.at(-1)!.total}`,
+    );
   }
   checkFractions(reports);
 });
@@ -49,7 +58,10 @@ test('a first download: download and verify move one fraction together, sizes re
   assert.equal(got[3].text, 'Verifying the download: 3.1 MB of 5.6 MB');
   assert.ok(got[3].fraction < got[4].fraction, 'verification moves the bar');
   assert.ok(got[4].fraction > 0.5 && got[4].fraction < 0.7, `the download stage ends at ${got[4].fraction}`);
-  assert.deepEqual(got.map((p) => p.unit), ['bytes', 'bytes', 'bytes', 'bytes', 'bytes', 'tensors', 'tensors', 'tensors', 'kernels', 'passes']);
+  assert.deepEqual(
+    got.map((p) => p.unit),
+    ['bytes', 'bytes', 'bytes', 'bytes', 'bytes', 'tensors', 'tensors', 'tensors', 'kernels', 'passes'],
+  );
   checkFractions(got);
   assert.deepEqual([999, 1000, 812_345, 1_190_000_000].map(formatBytes), ['999 B', '1 kB', '812 kB', '1.19 GB']);
 });

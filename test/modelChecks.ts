@@ -38,7 +38,12 @@ export const TRANSFORMERS_TOLERANCE: Tolerance = { maxDiff: 1.5, meanDiff: 0.25 
 /** Against our own CPU reference (same math, float32): only int8 rounding flips (from float summation order) differ; bugs give mean >= 1.9. */
 export const REFERENCE_TOLERANCE: Tolerance = { maxDiff: 0.5, meanDiff: 0.1 };
 
-export async function checkGoldenCase(model: BitNetModel, c: ExpectedCase, what: string, tol = TRANSFORMERS_TOLERANCE): Promise<GoldenReport> {
+export async function checkGoldenCase(
+  model: BitNetModel,
+  c: ExpectedCase,
+  what: string,
+  tol = TRANSFORMERS_TOLERANCE,
+): Promise<GoldenReport> {
   const V = model.config.vocabSize;
   model.reset();
   const all = await model.logits(c.input_ids, 'all');
@@ -63,15 +68,23 @@ export async function checkGoldenCase(model: BitNetModel, c: ExpectedCase, what:
     maxDiff <= tol.maxDiff && meanDiff <= tol.meanDiff,
     `${what}: last logits differ from the expected ones: max |diff| ${maxDiff.toFixed(3)} (<= ${tol.maxDiff}), mean ${meanDiff.toFixed(3)} (<= ${tol.meanDiff})`,
   );
-  check(top1Agreement >= 0.9, `${what}: top-1 agrees with the expected one at ${(top1Agreement * 100).toFixed(1)}% of positions (>= 90%)`);
+  check(
+    top1Agreement >= 0.9,
+    `${what}: top-1 agrees with the expected one at ${(top1Agreement * 100).toFixed(1)}% of positions (>= 90%)`,
+  );
 
   model.reset();
   // Tokens after the first near-tie are not compared, so they are not generated either.
   const tie = c.greedy_top2_margin.findIndex((m) => m < 0.3);
-  const generated = await model.generateGreedy(c.input_ids, tie < 0 ? c.greedy_new_ids.length : tie + 1, { stopIds: [] });
+  const generated = await model.generateGreedy(c.input_ids, tie < 0 ? c.greedy_new_ids.length : tie + 1, {
+    stopIds: [],
+  });
   let compared = 0;
   for (let i = 0; i < c.greedy_new_ids.length; i++) {
-    check(generated[i] === c.greedy_new_ids[i], `${what}: greedy token ${i} is ${generated[i]}, expected ${c.greedy_new_ids[i]} (ours: ${generated}, theirs: ${c.greedy_new_ids})`);
+    check(
+      generated[i] === c.greedy_new_ids[i],
+      `${what}: greedy token ${i} is ${generated[i]}, expected ${c.greedy_new_ids[i]} (ours: ${generated}, theirs: ${c.greedy_new_ids})`,
+    );
     compared++;
     if (c.greedy_top2_margin[i] < 0.3) break; // past a near-tie either choice is right
   }
@@ -98,8 +111,14 @@ export interface KernelChoice {
 /** Every dot-product variant the adapter has, each with one of the GEMV layouts (both layouts get covered). */
 export function kernelChoices(ctx: GpuContext): KernelChoice[] {
   return ctx.caps.dot4I8Packed
-    ? [{ variant: 'dot4', gemvLayout: 'rows' }, { variant: 'addsub', gemvLayout: 'lanes' }]
-    : [{ variant: 'addsub', gemvLayout: 'rows' }, { variant: 'addsub', gemvLayout: 'lanes' }];
+    ? [
+        { variant: 'dot4', gemvLayout: 'rows' },
+        { variant: 'addsub', gemvLayout: 'lanes' },
+      ]
+    : [
+        { variant: 'addsub', gemvLayout: 'rows' },
+        { variant: 'addsub', gemvLayout: 'lanes' },
+      ];
 }
 
 export async function checkFixture(
@@ -111,11 +130,18 @@ export async function checkFixture(
   const { source } = await openModel(fixture.files);
   for (const { variant, gemvLayout } of choices) {
     // A chunk smaller than the longest prompt makes prefill run in several passes.
-    const model = await BitNetModel.load(ctx, source, { variant, gemvLayout, prefillChunk: 128, embeddingFormat: fixture.embeddingFormat });
+    const model = await BitNetModel.load(ctx, source, {
+      variant,
+      gemvLayout,
+      prefillChunk: 128,
+      embeddingFormat: fixture.embeddingFormat,
+    });
     try {
       for (const [i, c] of fixture.expected.cases.entries()) {
         const r = await checkGoldenCase(model, c, `${fixture.name} case ${i} (${variant}, ${gemvLayout})`);
-        log(`${fixture.name} case ${i} ${variant}/${gemvLayout}: max ${r.maxDiff.toFixed(3)} mean ${r.meanDiff.toFixed(4)} top1 ${(r.top1Agreement * 100).toFixed(1)}% greedy ${r.greedyCompared}/${c.greedy_new_ids.length}`);
+        log(
+          `${fixture.name} case ${i} ${variant}/${gemvLayout}: max ${r.maxDiff.toFixed(3)} mean ${r.meanDiff.toFixed(4)} top1 ${(r.top1Agreement * 100).toFixed(1)}% greedy ${r.greedyCompared}/${c.greedy_new_ids.length}`,
+        );
       }
     } finally {
       model.dispose();
@@ -127,11 +153,51 @@ export async function checkFixture(
 export const CONFIG_VARIANTS: SyntheticOptions[] = [
   // untied lm_head, GQA 4:1, f32 scales, top-level rope_theta, odd vocab, autobitlinear scales, 3 layers
   // (a 1024-token context splits each decode step's attention over up to 16 key spans of 64)
-  { hidden: 128, intermediate: 200, layers: 3, heads: 8, kvHeads: 2, vocab: 517, tied: false, mode: 'autobitlinear', scaleDtype: 'F32', ropeTheta: 10000, ropeThetaAt: 'top', maxPositions: 1024, seed: 101 },
+  {
+    hidden: 128,
+    intermediate: 200,
+    layers: 3,
+    heads: 8,
+    kvHeads: 2,
+    vocab: 517,
+    tied: false,
+    mode: 'autobitlinear',
+    scaleDtype: 'F32',
+    ropeTheta: 10000,
+    ropeThetaAt: 'top',
+    maxPositions: 1024,
+    seed: 101,
+  },
   // plain multi-head attention, explicit head_dim (heads * head_dim != hidden), sharded checkpoint, other eps
-  { hidden: 96, intermediate: 160, layers: 2, heads: 4, kvHeads: 4, headDim: 32, vocab: 300, tied: true, mode: 'bitlinear', ropeTheta: 500000, ropeThetaAt: 'rope_parameters', eps: 1e-6, shards: 3, seed: 102 },
+  {
+    hidden: 96,
+    intermediate: 160,
+    layers: 2,
+    heads: 4,
+    kvHeads: 4,
+    headDim: 32,
+    vocab: 300,
+    tied: true,
+    mode: 'bitlinear',
+    ropeTheta: 500000,
+    ropeThetaAt: 'rope_parameters',
+    eps: 1e-6,
+    shards: 3,
+    seed: 102,
+  },
   // bf16 master weights quantized at load, untied, GQA 3:1, head_dim 64
-  { hidden: 192, intermediate: 320, layers: 2, heads: 3, kvHeads: 1, vocab: 411, tied: false, mode: 'online', ropeTheta: 1e6, seed: 103 },
+  {
+    hidden: 192,
+    intermediate: 320,
+    layers: 2,
+    heads: 3,
+    kvHeads: 1,
+    vocab: 411,
+    tied: false,
+    mode: 'online',
+    ropeTheta: 1e6,
+    seed: 103,
+  },
 ];
 
 export async function checkConfigVariant(ctx: GpuContext, o: SyntheticOptions): Promise<GoldenReport> {
@@ -141,7 +207,10 @@ export async function checkConfigVariant(ctx: GpuContext, o: SyntheticOptions): 
   const prompt = Array.from({ length: 150 }, () => Math.floor(rand() * o.vocab));
   const expected = referenceExpectations(ref, prompt, 12);
   // the reference keeps the table in bf16, and random weights amplify int8 rounding (see FixtureSet)
-  const model = await BitNetModel.load(ctx, await openHuggingFaceCheckpoint(files), { prefillChunk: 16, embeddingFormat: 'bf16' });
+  const model = await BitNetModel.load(ctx, await openHuggingFaceCheckpoint(files), {
+    prefillChunk: 16,
+    embeddingFormat: 'bf16',
+  });
   try {
     return await checkGoldenCase(model, expected, `synthetic seed ${o.seed}`, REFERENCE_TOLERANCE);
   } finally {
@@ -154,8 +223,21 @@ export async function checkConfigVariant(ctx: GpuContext, o: SyntheticOptions): 
  * the same tokens fed one at a time must give the same logits as one pass over all of them.
  */
 export async function checkDecodeMatchesPrefill(ctx: GpuContext): Promise<{ maxDiff: number; meanDiff: number }> {
-  const o: SyntheticOptions = { hidden: 128, intermediate: 160, layers: 2, heads: 4, kvHeads: 2, vocab: 97, tied: true, mode: 'bitlinear', maxPositions: 1024, seed: 77 };
-  const model = await BitNetModel.load(ctx, await openHuggingFaceCheckpoint(syntheticCheckpoint(o).files), { prefillChunk: 64 });
+  const o: SyntheticOptions = {
+    hidden: 128,
+    intermediate: 160,
+    layers: 2,
+    heads: 4,
+    kvHeads: 2,
+    vocab: 97,
+    tied: true,
+    mode: 'bitlinear',
+    maxPositions: 1024,
+    seed: 77,
+  };
+  const model = await BitNetModel.load(ctx, await openHuggingFaceCheckpoint(syntheticCheckpoint(o).files), {
+    prefillChunk: 64,
+  });
   try {
     const rand = seededRandom(9);
     const ids = Array.from({ length: 300 }, () => Math.floor(rand() * o.vocab));
@@ -163,7 +245,10 @@ export async function checkDecodeMatchesPrefill(ctx: GpuContext): Promise<{ maxD
     // 'last' runs the earlier chunks without an lm_head: same numbers as the last row of 'all'
     model.reset();
     const last = await model.logits(ids, 'last');
-    check(last.every((v, i) => v === all[(ids.length - 1) * o.vocab + i]), "logits 'last' over 5 chunks differ from the last row of 'all'");
+    check(
+      last.every((v, i) => v === all[(ids.length - 1) * o.vocab + i]),
+      "logits 'last' over 5 chunks differ from the last row of 'all'",
+    );
     model.reset();
     let max = 0;
     let sum = 0;
@@ -176,7 +261,10 @@ export async function checkDecodeMatchesPrefill(ctx: GpuContext): Promise<{ maxD
       }
     }
     const meanDiff = sum / (ids.length * o.vocab);
-    check(max <= REFERENCE_TOLERANCE.maxDiff && meanDiff <= REFERENCE_TOLERANCE.meanDiff, `decode vs prefill logits: max |diff| ${max}, mean ${meanDiff}`);
+    check(
+      max <= REFERENCE_TOLERANCE.maxDiff && meanDiff <= REFERENCE_TOLERANCE.meanDiff,
+      `decode vs prefill logits: max |diff| ${max}, mean ${meanDiff}`,
+    );
     return { maxDiff: max, meanDiff };
   } finally {
     model.dispose();

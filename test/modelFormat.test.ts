@@ -4,19 +4,37 @@ import assert from 'node:assert/strict';
 import { parseManifest } from '../src/loader/manifest.ts';
 import { openHuggingFaceCheckpoint } from '../src/loader/huggingFaceCheckpoint.ts';
 import { openModel } from '../src/loader/openModel.ts';
-import { fetchModelToCache, listCachedModels, deleteCachedModel, type FetchProgress } from '../src/loader/modelCache.ts';
+import {
+  fetchModelToCache,
+  listCachedModels,
+  deleteCachedModel,
+  type FetchProgress,
+} from '../src/loader/modelCache.ts';
 import { memoryStore, type ShardStore } from '../src/loader/shardStore.ts';
 import type { ModelFiles } from '../src/loader/byteSource.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
 import { memoryFiles, syntheticCheckpoint, syntheticConverted, type SyntheticOptions } from './syntheticCheckpoint.ts';
 import { testGpuContext } from './gpuContext.ts';
 
-const SHAPE: SyntheticOptions = { hidden: 128, intermediate: 192, layers: 3, heads: 4, kvHeads: 2, vocab: 300, tied: false, mode: 'bitlinear', seed: 31 };
+const SHAPE: SyntheticOptions = {
+  hidden: 128,
+  intermediate: 192,
+  layers: 3,
+  heads: 4,
+  kvHeads: 2,
+  vocab: 300,
+  tied: false,
+  mode: 'bitlinear',
+  seed: 31,
+};
 
 const converted = () => syntheticConverted(SHAPE);
 
 /** Files that count downloads per file and can serve a damaged copy. */
-function countingFiles(files: Map<string, Uint8Array>, damage: (file: string, attempt: number, bytes: Uint8Array) => Uint8Array = (_, __, b) => b) {
+function countingFiles(
+  files: Map<string, Uint8Array>,
+  damage: (file: string, attempt: number, bytes: Uint8Array) => Uint8Array = (_, __, b) => b,
+) {
   const base = memoryFiles('https://example.test/model/', files);
   const downloads = new Map<string, number>();
   const wrapped: ModelFiles = {
@@ -53,7 +71,10 @@ test('malformed manifests are refused with the field named', async () => {
   const { manifest } = await converted();
   const bad = (patch: object) => () => parseManifest({ ...structuredClone(manifest), ...patch });
   assert.throws(bad({ format: 'gguf' }), { name: 'ModelFormatError', message: /manifest\.json: format is "gguf"/ });
-  assert.throws(bad({ version: 99 }), { name: 'ModelFormatError', message: /version 99 is not supported .*convert the model again/ });
+  assert.throws(bad({ version: 99 }), {
+    name: 'ModelFormatError',
+    message: /version 99 is not supported .*convert the model again/,
+  });
   assert.throws(() => parseManifest('nope'), { name: 'ModelFormatError', message: /expected a JSON object/ });
   const t = structuredClone(manifest.tensors);
   t[2].bytes += 4;
@@ -63,14 +84,27 @@ test('malformed manifests are refused with the field named', async () => {
   assert.throws(bad({ tensors: t2 }), { message: /lie outside shard 0/ });
   const s = structuredClone(manifest.shards);
   s[0].file = '../../etc/passwd';
-  assert.throws(bad({ shards: s }), { message: /shards\[0\]\.file "\.\.\/\.\.\/etc\/passwd" is not a plain file name/ });
-  for (const file of ['.', '..']) assert.throws(bad({ shards: [{ ...s[0], file }] }), { message: /shards\[0\]\.file "\.+" is not a plain file name/ });
-  assert.throws(bad({ shards: [{ ...manifest.shards[0], bytes: 2 ** 40 }] }), { message: /shards\[0\]\.bytes must be a positive integer up to 4294967296/ });
+  assert.throws(bad({ shards: s }), {
+    message: /shards\[0\]\.file "\.\.\/\.\.\/etc\/passwd" is not a plain file name/,
+  });
+  for (const file of ['.', '..'])
+    assert.throws(bad({ shards: [{ ...s[0], file }] }), {
+      message: /shards\[0\]\.file "\.+" is not a plain file name/,
+    });
+  assert.throws(bad({ shards: [{ ...manifest.shards[0], bytes: 2 ** 40 }] }), {
+    message: /shards\[0\]\.bytes must be a positive integer up to 4294967296/,
+  });
   // a manifest that lacks a tensor the config needs: refused before any upload
-  const missing = { ...structuredClone(manifest), tensors: manifest.tensors.filter((x) => x.name !== 'model.layers.2.mlp.down_proj') };
+  const missing = {
+    ...structuredClone(manifest),
+    tensors: manifest.tensors.filter((x) => x.name !== 'model.layers.2.mlp.down_proj'),
+  };
   const files = new Map([['manifest.json', new TextEncoder().encode(JSON.stringify(missing))]]);
   const { source } = await openModel(memoryFiles('m/', files));
-  await assert.rejects(BitNetModel.load(await testGpuContext(), source), { name: 'ModelFormatError', message: /tensor model\.layers\.2\.mlp\.down_proj is missing/ });
+  await assert.rejects(BitNetModel.load(await testGpuContext(), source), {
+    name: 'ModelFormatError',
+    message: /tensor model\.layers\.2\.mlp\.down_proj is missing/,
+  });
 });
 
 test('the cache downloads each shard once, resumes, and never keeps a damaged shard', async () => {
@@ -85,12 +119,18 @@ test('the cache downloads each shard once, resumes, and never keeps a damaged sh
   for (const s of manifest.shards) assert.equal(first.downloads.get(s.file), 1, s.file);
   for (const phase of ['download', 'verify'] as const) {
     const done = seen.filter((p) => p.phase === phase).map((p) => p.done);
-    assert.ok(done.every((v, i) => i === 0 || v >= done[i - 1]), `${phase} progress went backwards`);
+    assert.ok(
+      done.every((v, i) => i === 0 || v >= done[i - 1]),
+      `${phase} progress went backwards`,
+    );
   }
   const lastDownload = seen.filter((p) => p.phase === 'download').at(-1)!;
   assert.equal(lastDownload.done, lastDownload.total);
   assert.equal(lastDownload.total, (await listCachedModels(store))[0].bytes);
-  assert.equal(seen.filter((p) => p.phase === 'verify').at(-1)?.done, manifest.shards.reduce((n, s) => n + s.bytes, 0));
+  assert.equal(
+    seen.filter((p) => p.phase === 'verify').at(-1)?.done,
+    manifest.shards.reduce((n, s) => n + s.bytes, 0),
+  );
   // second load: no shard downloaded
   const second = countingFiles(files);
   await fetchModelToCache(second.files, model, store);
@@ -114,7 +154,10 @@ test('the cache downloads each shard once, resumes, and never keeps a damaged sh
   // always truncated: a clear error, no manifest cached (the model is never served half-written)
   const broken = memoryStore();
   const truncated = countingFiles(files, (file, _a, bytes) => (file === victim.file ? bytes.subarray(0, 100) : bytes));
-  await assert.rejects(fetchModelToCache(truncated.files, model, broken), { name: 'IntegrityError', message: new RegExp(`${victim.file}: 100 bytes, the manifest says ${victim.bytes} \\(truncated\\?\\) twice`) });
+  await assert.rejects(fetchModelToCache(truncated.files, model, broken), {
+    name: 'IntegrityError',
+    message: new RegExp(`${victim.file}: 100 bytes, the manifest says ${victim.bytes} \\(truncated\\?\\) twice`),
+  });
   assert.equal((await listCachedModels(broken))[0]?.complete, false);
   // ... and once the server is fixed, only that shard is fetched
   const fixed = countingFiles(files);
@@ -124,7 +167,11 @@ test('the cache downloads each shard once, resumes, and never keeps a damaged sh
 
 test('a full disk gives an error that says how much space is needed and how to free it', async () => {
   const { files } = await converted();
-  const full: ShardStore = { ...memoryStore(), set: async () => Promise.reject(Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' })) };
+  const full: ShardStore = {
+    ...memoryStore(),
+    set: async () =>
+      Promise.reject(Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' })),
+  };
   await assert.rejects(fetchModelToCache(countingFiles(files).files, 'm', full), {
     name: 'StorageQuotaError',
     message: /not enough storage to cache the model: it needs \d+ MB\..*deleting cached models/,
@@ -137,9 +184,18 @@ test('cached models are listed with their sizes and can be deleted', async () =>
   await fetchModelToCache(countingFiles(files).files, 'a', store);
   await fetchModelToCache(countingFiles(files).files, 'b', store);
   const listed = await listCachedModels(store);
-  assert.deepEqual(listed.map((m) => [m.model, m.complete]), [['a', true], ['b', true]]);
+  assert.deepEqual(
+    listed.map((m) => [m.model, m.complete]),
+    [
+      ['a', true],
+      ['b', true],
+    ],
+  );
   const shardBytes = manifest.shards.reduce((n, s) => n + s.bytes, 0);
   assert.ok(listed[0].bytes >= shardBytes, `${listed[0].bytes} < ${shardBytes}`);
   await deleteCachedModel(store, 'a');
-  assert.deepEqual((await listCachedModels(store)).map((m) => m.model), ['b']);
+  assert.deepEqual(
+    (await listCachedModels(store)).map((m) => m.model),
+    ['b'],
+  );
 });

@@ -20,10 +20,12 @@ let base: string;
 const cacheDir = mkdtempSync(path.join(tmpdir(), 'bitnet-cache-'));
 
 before(async () => {
-  server = createServer((req, res) => files.handle(req, res, () => {
-    res.statusCode = 404;
-    res.end();
-  }));
+  server = createServer((req, res) =>
+    files.handle(req, res, () => {
+      res.statusCode = 404;
+      res.end();
+    }),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 });
@@ -36,7 +38,8 @@ async function firstTokens(model: string): Promise<number[]> {
   const engine = await createEngine({ model, gpu: await testGpuContext(), store: directoryStore(cacheDir) });
   try {
     const out: number[] = [];
-    for await (const c of engine.generate({ prompt: 'The jury said that', max_tokens: 3, temperature: 0 })) if (c.token !== null) out.push(c.token);
+    for await (const c of engine.generate({ prompt: 'The jury said that', max_tokens: 3, temperature: 0 }))
+      if (c.token !== null) out.push(c.token);
     return out;
   } finally {
     engine.dispose();
@@ -48,24 +51,35 @@ test('a Hugging Face checkpoint URL is converted into the cache directory once',
   files.requests.length = 0;
   const first = await firstTokens(url);
   assert.ok(files.requests.some((r) => r.startsWith('GET') && r.includes('model.safetensors')));
-  assert.ok(readdirSync(cacheDir).some((f) => f.includes('shard-00000.bin')), 'shards written to the cache directory');
+  assert.ok(
+    readdirSync(cacheDir).some((f) => f.includes('shard-00000.bin')),
+    'shards written to the cache directory',
+  );
   files.requests.length = 0;
   assert.deepEqual(await firstTokens(url), first);
-  assert.deepEqual(files.requests.filter((r) => r.startsWith('GET') && r.includes('safetensors')), [], 'no weights fetched the second time');
+  assert.deepEqual(
+    files.requests.filter((r) => r.startsWith('GET') && r.includes('safetensors')),
+    [],
+    'no weights fetched the second time',
+  );
 });
 
 test('a converted model URL downloads each shard once into the cache directory', async () => {
   const url = `${base}/served/en-11m/`;
   files.requests.length = 0;
   const first = await firstTokens(url);
-  const shards = JSON.parse(readFileSync(new URL('../public/models/bitnet-b1.58-en-11m/manifest.json', import.meta.url), 'utf8')).shards.length;
+  const shards = JSON.parse(
+    readFileSync(new URL('../public/models/bitnet-b1.58-en-11m/manifest.json', import.meta.url), 'utf8'),
+  ).shards.length;
   assert.equal(files.shardRequests().length, shards);
   files.requests.length = 0;
   assert.deepEqual(await firstTokens(url), first);
   assert.deepEqual(files.shardRequests(), []);
 });
 
-const shardNames: string[] = JSON.parse(readFileSync(new URL('../public/models/bitnet-b1.58-en-11m/manifest.json', import.meta.url), 'utf8')).shards.map((s: { file: string }) => s.file);
+const shardNames: string[] = JSON.parse(
+  readFileSync(new URL('../public/models/bitnet-b1.58-en-11m/manifest.json', import.meta.url), 'utf8'),
+).shards.map((s: { file: string }) => s.file);
 
 async function loadInto(model: string, dir: string): Promise<void> {
   (await createEngine({ model, gpu: await testGpuContext(), store: directoryStore(dir) })).dispose();
@@ -81,38 +95,57 @@ async function readThroughCache(model: string, dir: string): Promise<void> {
   }
 }
 
-test('shard bodies longer than the manifest says, or endless, are cut off there and refused; an endless text file at 64 MiB', { timeout: 60_000 }, async () => {
-  const url = `${base}/served/en-11m/`;
-  try {
-    for (const mode of ['oversize', 'endless'] as const) {
-      files.faults.set(shardNames[1], { mode });
-      files.endlessBytesSent = 0;
-      const dir = temporaryDirectory();
-      await assert.rejects(loadInto(url, dir), {
-        name: 'IntegrityError',
-        message: new RegExp(`${shardNames[1]}: more than the \\d+ bytes the manifest says \\(reading stopped there\\) twice`),
+test(
+  'shard bodies longer than the manifest says, or endless, are cut off there and refused; an endless text file at 64 MiB',
+  { timeout: 60_000 },
+  async () => {
+    const url = `${base}/served/en-11m/`;
+    try {
+      for (const mode of ['oversize', 'endless'] as const) {
+        files.faults.set(shardNames[1], { mode });
+        files.endlessBytesSent = 0;
+        const dir = temporaryDirectory();
+        await assert.rejects(loadInto(url, dir), {
+          name: 'IntegrityError',
+          message: new RegExp(
+            `${shardNames[1]}: more than the \\d+ bytes the manifest says \\(reading stopped there\\) twice`,
+          ),
+        });
+        assert.ok(!readdirSync(dir).some((f) => f.includes(shardNames[1])), 'the refused shard was cached');
+        assert.ok(files.endlessBytesSent < 32 * 2 ** 20, `${files.endlessBytesSent} bytes sent of the endless body`);
+      }
+      files.faults.clear();
+      files.faults.set('tokenizer.json', { mode: 'endless' });
+      await assert.rejects(loadInto(url, temporaryDirectory()), {
+        name: 'ModelFormatError',
+        message: /tokenizer\.json: larger than 67108864 bytes/,
       });
-      assert.ok(!readdirSync(dir).some((f) => f.includes(shardNames[1])), 'the refused shard was cached');
-      assert.ok(files.endlessBytesSent < 32 * 2 ** 20, `${files.endlessBytesSent} bytes sent of the endless body`);
+    } finally {
+      files.faults.clear();
     }
-    files.faults.clear();
-    files.faults.set('tokenizer.json', { mode: 'endless' });
-    await assert.rejects(loadInto(url, temporaryDirectory()), { name: 'ModelFormatError', message: /tokenizer\.json: larger than 67108864 bytes/ });
-  } finally {
-    files.faults.clear();
-  }
-});
+  },
+);
 
 test('a model URL too long for a file name is cached under its hash, listed and deleted like any other', async () => {
   const url = `${base}/served/${'a-long-mirror-path-'.repeat(12)}/en-11m/`;
   const dir = temporaryDirectory();
   await readThroughCache(url, dir);
-  assert.ok(readdirSync(dir).some((f) => f.startsWith('#')), 'hashed names written');
+  assert.ok(
+    readdirSync(dir).some((f) => f.startsWith('#')),
+    'hashed names written',
+  );
   files.requests.length = 0;
   await readThroughCache(url, dir);
-  assert.equal(files.requests.filter((r) => r.startsWith('GET') && r.includes('shard-')).length, 0, 'shards came from the cache');
+  assert.equal(
+    files.requests.filter((r) => r.startsWith('GET') && r.includes('shard-')).length,
+    0,
+    'shards came from the cache',
+  );
   const store = directoryStore(dir);
-  assert.deepEqual((await listCachedModels(store)).map((m) => [m.model, m.complete]), [[url, true]]);
+  assert.deepEqual(
+    (await listCachedModels(store)).map((m) => [m.model, m.complete]),
+    [[url, true]],
+  );
   await deleteCachedModel(url, store);
   assert.deepEqual(readdirSync(dir), []);
 });
@@ -121,9 +154,15 @@ test('a damaged cache: a cached manifest that is not JSON, a shard with a change
   const hfUrl = `${base}/hf/test-org/en-11m/resolve/main/`;
   const hfDir = temporaryDirectory();
   await readThroughCache(hfUrl, hfDir);
-  const cachedManifest = path.join(hfDir, readdirSync(hfDir).find((f) => f.endsWith('manifest.json'))!);
+  const cachedManifest = path.join(
+    hfDir,
+    readdirSync(hfDir).find((f) => f.endsWith('manifest.json'))!,
+  );
   writeFileSync(cachedManifest, '{"format":');
-  await assert.rejects(readThroughCache(hfUrl, hfDir), { name: 'ModelFormatError', message: /^cached manifest\.json of http:.*: not valid JSON/ });
+  await assert.rejects(readThroughCache(hfUrl, hfDir), {
+    name: 'ModelFormatError',
+    message: /^cached manifest\.json of http:.*: not valid JSON/,
+  });
   // grown past any text file (100 MiB, sparse): not read, so the checkpoint is converted again
   truncateSync(cachedManifest, 100 * 2 ** 20);
   await readThroughCache(hfUrl, hfDir);
@@ -132,11 +171,19 @@ test('a damaged cache: a cached manifest that is not JSON, a shard with a change
   const url = `${base}/served/en-11m/`;
   const dir = temporaryDirectory();
   await readThroughCache(url, dir);
-  const cachedShard = path.join(dir, readdirSync(dir).find((f) => f.includes(shardNames[2]))!);
+  const cachedShard = path.join(
+    dir,
+    readdirSync(dir).find((f) => f.includes(shardNames[2]))!,
+  );
   const bytes = readFileSync(cachedShard);
   bytes[100] ^= 1;
   writeFileSync(cachedShard, bytes);
-  await assert.rejects(readThroughCache(url, dir), { name: 'IntegrityError', message: new RegExp(`^cached ${shardNames[2]} of ${url}: SHA-256 does not match the manifest; delete the model from the cache`) });
+  await assert.rejects(readThroughCache(url, dir), {
+    name: 'IntegrityError',
+    message: new RegExp(
+      `^cached ${shardNames[2]} of ${url}: SHA-256 does not match the manifest; delete the model from the cache`,
+    ),
+  });
   // 3 GiB (sparse): not read, fetched again from the server
   truncateSync(cachedShard, 3 * 2 ** 30);
   files.requests.length = 0;

@@ -28,8 +28,20 @@ after(() => {
 });
 
 test('the npm tarball holds the builds and declarations, and no sources, tests or models', () => {
-  for (const file of ['dist/node.js', 'dist/index.js', 'dist/worker.js', 'dist/types/index.d.ts', 'types-ts5/index.d.ts']) assert.ok(files.includes(file), `${file} is not in the package: ${files.join(', ')}`);
-  assert.ok(!files.some((f) => f.startsWith('demo/') || f.startsWith('test/') || f.startsWith('public/') || f.startsWith('src/')), 'no sources, demo, tests or models in the package');
+  for (const file of [
+    'dist/node.js',
+    'dist/index.js',
+    'dist/worker.js',
+    'dist/types/index.d.ts',
+    'types-ts5/index.d.ts',
+  ])
+    assert.ok(files.includes(file), `${file} is not in the package: ${files.join(', ')}`);
+  assert.ok(
+    !files.some(
+      (f) => f.startsWith('demo/') || f.startsWith('test/') || f.startsWith('public/') || f.startsWith('src/'),
+    ),
+    'no sources, demo, tests or models in the package',
+  );
 });
 
 test('the npm tarball installs into a fresh project and generates in Node', { timeout: 600_000 }, () => {
@@ -60,9 +72,16 @@ test("the README's example runs as it is written, from the repository's root", {
   // the script resolves the package from its own directory; the model's path is relative to cwd.
   // As a user runs it: the library picks the Vulkan driver (SwiftShader samples 128 tokens slowly).
   const env = { ...process.env, VK_ICD_FILENAMES: undefined };
-  const stdout = execFileSync(process.execPath, [path.join(scratch, 'example.mjs')], { cwd: root, env, encoding: 'utf8' });
+  const stdout = execFileSync(process.execPath, [path.join(scratch, 'example.mjs')], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+  });
   // progress lines (text and percentage) up to the whole load, then what the model wrote
   assert.match(stdout, /^Placing the weights on the GPU: 1 of \d+ tensors \d+%$/m);
   assert.match(stdout, / 100%$/m);
-  assert.ok(stdout.split('\n').filter((line) => /\w/.test(line) && !/ \d+%$/.test(line)).length > 5, `little was generated:\n${stdout}`);
+  assert.ok(
+    stdout.split('\n').filter((line) => /\w/.test(line) && !/ \d+%$/.test(line)).length > 5,
+    `little was generated:\n${stdout}`,
+  );
 });

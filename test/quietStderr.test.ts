@@ -48,7 +48,17 @@ test('a Node engine on lavapipe prints nothing on stderr but what the program wr
 });
 
 test('a CLI call on lavapipe prints its JSON and nothing on stderr', { timeout: 120_000 }, () => {
-  const { stdout, stderr } = runOnLavapipe(['src/node/cli.ts', 'generate', '--model', 'public/models/bitnet-b1.58-en-11m', '--ids', '1,2,3', '--max-tokens', '2', '--greedy']);
+  const { stdout, stderr } = runOnLavapipe([
+    'src/node/cli.ts',
+    'generate',
+    '--model',
+    'public/models/bitnet-b1.58-en-11m',
+    '--ids',
+    '1,2,3',
+    '--max-tokens',
+    '2',
+    '--greedy',
+  ]);
   assert.match(stdout, /^\{"ids":\[\d+(,\d+)?\]\}\n$/);
   assert.equal(stderr, '');
 });

@@ -11,7 +11,13 @@ import type { NamedCheck } from './kernelChecks.ts';
 const V = 1000;
 
 /** Draws `n` tokens at steps 0..n-1 (the step index feeds the random number). */
-async function draw(ctx: GpuContext, logits: Float32Array, s: SamplingParams, n: number, seen: number[] = []): Promise<Uint32Array> {
+async function draw(
+  ctx: GpuContext,
+  logits: Float32Array,
+  s: SamplingParams,
+  n: number,
+  seen: number[] = [],
+): Promise<Uint32Array> {
   const { device } = ctx;
   const kernel = new SampleKernel(device);
   const params = createUniformBuffer(device, 'params', samplingUniform(V, s));
@@ -43,7 +49,8 @@ function testLogits(seed: number): Float32Array {
 /** Probabilities after penalty and temperature, sorted descending: [id, p][]. */
 function ranked(logits: Float32Array, s: SamplingParams, seen: number[] = []): [number, number][] {
   const adj = Array.from(logits, (l, i) => {
-    const v = seen.includes(i) && s.repetitionPenalty !== 1 ? (l > 0 ? l / s.repetitionPenalty : l * s.repetitionPenalty) : l;
+    const v =
+      seen.includes(i) && s.repetitionPenalty !== 1 ? (l > 0 ? l / s.repetitionPenalty : l * s.repetitionPenalty) : l;
     return v / s.temperature;
   });
   const m = Math.max(...adj);
@@ -63,7 +70,10 @@ export const samplingChecks: NamedCheck[] = [
       const r = ranked(logits, BASE);
       const topK = new Set(r.slice(0, 5).map(([i]) => i));
       const kDraws = await draw(ctx, logits, { ...BASE, topK: 5 }, N);
-      check(kDraws.every((id) => topK.has(id)), `top-k 5 drew outside the top 5: ${[...kDraws].filter((id) => !topK.has(id))}`);
+      check(
+        kDraws.every((id) => topK.has(id)),
+        `top-k 5 drew outside the top 5: ${[...kDraws].filter((id) => !topK.has(id))}`,
+      );
       check(new Set(kDraws).size > 1, 'top-k 5 drew a single token 300 times');
       // nucleus: the smallest prefix of the ranking with mass >= 0.6
       let mass = 0;
@@ -74,12 +84,21 @@ export const samplingChecks: NamedCheck[] = [
         if (mass >= 0.6) break;
       }
       const pDraws = await draw(ctx, logits, { ...BASE, topP: 0.6 }, N);
-      check(pDraws.every((id) => nucleus.has(id)), `top-p 0.6 drew outside the nucleus of ${nucleus.size}`);
+      check(
+        pDraws.every((id) => nucleus.has(id)),
+        `top-p 0.6 drew outside the nucleus of ${nucleus.size}`,
+      );
       const minP = new Set(r.filter(([, p]) => p >= 0.3 * r[0][1]).map(([i]) => i));
       const mDraws = await draw(ctx, logits, { ...BASE, minP: 0.3 }, N);
-      check(mDraws.every((id) => minP.has(id)), 'min-p 0.3 drew a token below 0.3 x the top probability');
+      check(
+        mDraws.every((id) => minP.has(id)),
+        'min-p 0.3 drew a token below 0.3 x the top probability',
+      );
       const one = await draw(ctx, logits, { ...BASE, topK: 1 }, 20);
-      check(one.every((id) => id === r[0][0]), 'top-k 1 must always give the argmax');
+      check(
+        one.every((id) => id === r[0][0]),
+        'top-k 1 must always give the argmax',
+      );
     },
   },
   {
@@ -93,7 +112,10 @@ export const samplingChecks: NamedCheck[] = [
         for (const [id, p] of r.slice(0, 4)) {
           const f = draws.filter((d) => d === id).length / draws.length;
           // 2000 draws: a binomial standard deviation is at most ~0.011
-          check(Math.abs(f - p) < 0.05, `temperature ${temperature}: token ${id} drawn ${(f * 100).toFixed(1)}%, expected ${(p * 100).toFixed(1)}%`);
+          check(
+            Math.abs(f - p) < 0.05,
+            `temperature ${temperature}: token ${id} drawn ${(f * 100).toFixed(1)}%, expected ${(p * 100).toFixed(1)}%`,
+          );
         }
       }
     },
@@ -105,14 +127,26 @@ export const samplingChecks: NamedCheck[] = [
       const a = await draw(ctx, logits, { ...BASE, seed: 5 }, 50);
       const b = await draw(ctx, logits, { ...BASE, seed: 5 }, 50);
       const c = await draw(ctx, logits, { ...BASE, seed: 6 }, 50);
-      check(a.every((v, i) => v === b[i]), 'the same seed gave different tokens');
-      check(a.some((v, i) => v !== c[i]), 'different seeds gave the same 50 tokens');
+      check(
+        a.every((v, i) => v === b[i]),
+        'the same seed gave different tokens',
+      );
+      check(
+        a.some((v, i) => v !== c[i]),
+        'different seeds gave the same 50 tokens',
+      );
       const top = ranked(logits, BASE)[0][0];
       const greedy = { ...BASE, topK: 1 };
-      check((await draw(ctx, logits, greedy, 5)).every((id) => id === top), 'without penalty top-k 1 gives the top token');
+      check(
+        (await draw(ctx, logits, greedy, 5)).every((id) => id === top),
+        'without penalty top-k 1 gives the top token',
+      );
       const penalized = await draw(ctx, logits, { ...greedy, repetitionPenalty: 100 }, 5, [top]);
       const expected = ranked(logits, { ...greedy, repetitionPenalty: 100 }, [top])[0][0];
-      check(expected !== top && penalized.every((id) => id === expected), `penalty 100 on token ${top}: drew ${penalized}, expected ${expected}`);
+      check(
+        expected !== top && penalized.every((id) => id === expected),
+        `penalty 100 on token ${top}: drew ${penalized}, expected ${expected}`,
+      );
     },
   },
 ];

@@ -113,9 +113,15 @@ function packHuggingFace(w: Int8Array, rows: number, cols: number): Uint8Array {
   return packed;
 }
 
-export function syntheticCheckpoint(o: SyntheticOptions): { files: ModelFiles; bytes: Map<string, Uint8Array>; ref: RefModel; config: Record<string, unknown> } {
+export function syntheticCheckpoint(o: SyntheticOptions): {
+  files: ModelFiles;
+  bytes: Map<string, Uint8Array>;
+  ref: RefModel;
+  config: Record<string, unknown>;
+} {
   const rand = seededRandom(o.seed);
-  const normal = (n: number, scale: number) => Float32Array.from({ length: n }, () => (rand() + rand() + rand() - 1.5) * 2 * scale);
+  const normal = (n: number, scale: number) =>
+    Float32Array.from({ length: n }, () => (rand() + rand() + rand() - 1.5) * 2 * scale);
   const headDim = o.headDim ?? o.hidden / o.heads;
   const tensors: Tensor[] = [];
   const addFloat = (name: string, values: Float32Array, shape: number[]): Float32Array => {
@@ -130,17 +136,32 @@ export function syntheticCheckpoint(o: SyntheticOptions): { files: ModelFiles; b
       return { rows, cols, w: q.w, divisor: q.divisor };
     }
     const w = Int8Array.from({ length: rows * cols }, () => Math.floor(rand() * 3) - 1);
-    tensors.push({ name: `${name}.weight`, dtype: 'U8', shape: [Math.ceil(rows / 4), cols], data: packHuggingFace(w, rows, cols) });
+    tensors.push({
+      name: `${name}.weight`,
+      dtype: 'U8',
+      shape: [Math.ceil(rows / 4), cols],
+      data: packHuggingFace(w, rows, cols),
+    });
     let scale = 0.5 + rand() * 2;
     if (o.scaleDtype === 'F32') {
-      tensors.push({ name: `${name}.weight_scale`, dtype: 'F32', shape: [1], data: new Uint8Array(new Float32Array([scale]).buffer) });
+      tensors.push({
+        name: `${name}.weight_scale`,
+        dtype: 'F32',
+        shape: [1],
+        data: new Uint8Array(new Float32Array([scale]).buffer),
+      });
       scale = Math.fround(scale);
     } else {
       scale = addFloat(`${name}.weight_scale`, new Float32Array([scale]), [1])[0];
     }
     return { rows, cols, w, divisor: o.mode === 'bitlinear' ? scale : Math.fround(1 / scale) };
   };
-  const norm = (name: string, n: number) => addFloat(name, Float32Array.from({ length: n }, () => 0.6 + rand() * 0.8), [n]);
+  const norm = (name: string, n: number) =>
+    addFloat(
+      name,
+      Float32Array.from({ length: n }, () => 0.6 + rand() * 0.8),
+      [n],
+    );
 
   const embed = addFloat('model.embed_tokens.weight', normal(o.vocab * o.hidden, 1), [o.vocab, o.hidden]);
   const qDim = o.heads * headDim;
@@ -204,16 +225,33 @@ export function syntheticCheckpoint(o: SyntheticOptions): { files: ModelFiles; b
       for (const t of mine) weightMap[t.name] = name;
       files.set(name, writeSafetensors(mine));
     }
-    files.set('model.safetensors.index.json', new TextEncoder().encode(JSON.stringify({ metadata: {}, weight_map: weightMap })));
+    files.set(
+      'model.safetensors.index.json',
+      new TextEncoder().encode(JSON.stringify({ metadata: {}, weight_map: weightMap })),
+    );
   }
-  return { files: memoryFiles(`synthetic-${o.seed}`, files), bytes: files, ref: { config: parseBitNetConfig(config), embed, lmHead, finalNorm, layers }, config };
+  return {
+    files: memoryFiles(`synthetic-${o.seed}`, files),
+    bytes: files,
+    ref: { config: parseBitNetConfig(config), embed, lmHead, finalNorm, layers },
+    config,
+  };
 }
 
 /** The synthetic checkpoint converted into our shards, in memory as a server would hold them. */
-export async function syntheticConverted(o: SyntheticOptions, shardBytes = 64 * 1024): Promise<{ files: Map<string, Uint8Array>; manifest: Manifest }> {
+export async function syntheticConverted(
+  o: SyntheticOptions,
+  shardBytes = 64 * 1024,
+): Promise<{ files: Map<string, Uint8Array>; manifest: Manifest }> {
   const { files: hf, config } = syntheticCheckpoint(o);
   const out = new Map<string, Uint8Array>();
-  const manifest = await convertModel(await openHuggingFaceCheckpoint(hf), config, [], async (s, bytes) => void out.set(s.file, bytes.slice()), { shardBytes });
+  const manifest = await convertModel(
+    await openHuggingFaceCheckpoint(hf),
+    config,
+    [],
+    async (s, bytes) => void out.set(s.file, bytes.slice()),
+    { shardBytes },
+  );
   out.set('manifest.json', new TextEncoder().encode(JSON.stringify(manifest)));
   return { files: out, manifest };
 }

@@ -13,5 +13,8 @@ for (const c of kernelChecks) {
 test('the subgroup GEMV is available on this driver, with lanes of its smallest subgroup size', async () => {
   const { caps } = await testGpuContext();
   const lanes = gemvSubgroupLanes(caps);
-  check(lanes !== undefined && lanes === Math.min(32, caps.subgroupMinSize), `subgroup GEMV lanes ${lanes} on ${caps.adapterName} (subgroups ${caps.subgroups}, subgroup_id ${caps.subgroupId}, smallest size ${caps.subgroupMinSize})`);
+  check(
+    lanes !== undefined && lanes === Math.min(32, caps.subgroupMinSize),
+    `subgroup GEMV lanes ${lanes} on ${caps.adapterName} (subgroups ${caps.subgroups}, subgroup_id ${caps.subgroupId}, smallest size ${caps.subgroupMinSize})`,
+  );
 });

@@ -5,18 +5,33 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { ModelTokenizer } from '../src/tokenizer/modelTokenizer.ts';
 
-const embedded = JSON.parse(readFileSync(new URL('../public/models/bitnet-b1.58-en-11m/tokenizer.json', import.meta.url), 'utf8'));
+const embedded = JSON.parse(
+  readFileSync(new URL('../public/models/bitnet-b1.58-en-11m/tokenizer.json', import.meta.url), 'utf8'),
+);
 const GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-const LLAMA3 = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-const DEEPSEEK = "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const LLAMA3 =
+  "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+const DEEPSEEK =
+  '[!"#$%&\'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+';
 
 /** The embedded tokenizer with Llama 3's layout: a Split on `regex`, then byte-level mapping. */
-function splitTokenizer(regex: string, at: 'pre_tokenizer' | 'normalizer' | 'decoder' = 'pre_tokenizer'): Record<string, unknown> {
+function splitTokenizer(
+  regex: string,
+  at: 'pre_tokenizer' | 'normalizer' | 'decoder' = 'pre_tokenizer',
+): Record<string, unknown> {
   const split = { type: 'Split', pattern: { Regex: regex }, behavior: 'Isolated', invert: false };
   const t = structuredClone(embedded);
-  if (at === 'pre_tokenizer') t.pre_tokenizer = { type: 'Sequence', pretokenizers: [split, { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false }] };
+  if (at === 'pre_tokenizer')
+    t.pre_tokenizer = {
+      type: 'Sequence',
+      pretokenizers: [split, { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false }],
+    };
   if (at === 'normalizer') t.normalizer = { type: 'Replace', pattern: { Regex: regex }, content: ' ' };
-  if (at === 'decoder') t.decoder = { type: 'Sequence', decoders: [{ type: 'Replace', pattern: { Regex: regex }, content: ' ' }, t.decoder] };
+  if (at === 'decoder')
+    t.decoder = {
+      type: 'Sequence',
+      decoders: [{ type: 'Replace', pattern: { Regex: regex }, content: ' ' }, t.decoder],
+    };
   return t;
 }
 
@@ -38,7 +53,9 @@ test('patterns that can backtrack catastrophically are refused at load, naming t
       const t0 = performance.now();
       assert.throws(() => new ModelTokenizer(splitTokenizer(regex, at), {}, 4096), {
         name: 'ModelFormatError',
-        message: new RegExp(`^tokenizer\\.json: ${at}\\.[\\w.\\[\\]]*pattern\\.Regex ".*" is refused: .* can backtrack catastrophically`),
+        message: new RegExp(
+          `^tokenizer\\.json: ${at}\\.[\\w.\\[\\]]*pattern\\.Regex ".*" is refused: .* can backtrack catastrophically`,
+        ),
       });
       assert.ok(performance.now() - t0 < 1000);
     }

@@ -44,7 +44,9 @@ const samples: Record<string, BitNetError> = {
 };
 
 test('every error class the package exports sets its own name and is known to the worker boundary', () => {
-  const exported = Object.entries(library).filter(([, value]) => typeof value === 'function' && value.prototype instanceof Error);
+  const exported = Object.entries(library).filter(
+    ([, value]) => typeof value === 'function' && value.prototype instanceof Error,
+  );
   assert.deepEqual(exported.map(([key]) => key).sort(), Object.keys(samples).sort());
   assert.deepEqual([...ERROR_CLASSES.keys()].sort(), Object.keys(samples).sort());
   for (const [key, value] of exported) {
@@ -66,9 +68,17 @@ test('an error from the worker comes back as the same class with its name, code,
     assert.equal(String(revived), String(original));
   }
   const modelFormat = reviveError(serializeError(samples.ModelFormatError));
-  assert.ok(modelFormat instanceof ModelFormatError && modelFormat.file === 'config.json' && modelFormat.code === 'model-format');
+  assert.ok(
+    modelFormat instanceof ModelFormatError &&
+      modelFormat.file === 'config.json' &&
+      modelFormat.code === 'model-format',
+  );
   const fetchFailed = reviveError(serializeError(samples.FetchError));
-  assert.ok(fetchFailed instanceof FetchError && fetchFailed.status === 404 && fetchFailed.url === 'https://example.com/m/config.json');
+  assert.ok(
+    fetchFailed instanceof FetchError &&
+      fetchFailed.status === 404 &&
+      fetchFailed.url === 'https://example.com/m/config.json',
+  );
   // errors that are not the library's keep their name and message
   const other = reviveError(serializeError(new TypeError('x is not a function')));
   assert.ok(!(other instanceof BitNetError));

@@ -14,9 +14,13 @@ const browser = await launchChromium({ gpu: args.includes('--gpu') });
 let failed = false;
 try {
   const page = await browser.newPage();
-  const ended = new Promise<BenchResult | { error: string }>((resolve) => void page.exposeFunction('reportEnd', resolve));
+  const ended = new Promise<BenchResult | { error: string }>(
+    (resolve) => void page.exposeFunction('reportEnd', resolve),
+  );
   await page.exposeFunction('reportRow', (row: BenchRow) => console.log(JSON.stringify(row)));
-  await page.exposeFunction('reportAnatomy', (a: StepAnatomy) => console.log(json ? JSON.stringify({ anatomy: a }) : stepAnatomyLines(a).join('\n')));
+  await page.exposeFunction('reportAnatomy', (a: StepAnatomy) =>
+    console.log(json ? JSON.stringify({ anatomy: a }) : stepAnatomyLines(a).join('\n')),
+  );
   page.on('pageerror', (e) => console.error(`# page error: ${e.message}`));
   await page.goto(`${url}/tools/bench/bench.html?args=${encodeURIComponent(JSON.stringify(args))}`);
   const result = await ended;

@@ -14,7 +14,9 @@ function option(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
-const shapes = option('shapes', '2560x2560,640x2560,6912x2560,2560x6912').split(',').map((s) => s.split('x').map(Number) as [number, number]);
+const shapes = option('shapes', '2560x2560,640x2560,6912x2560,2560x6912')
+  .split(',')
+  .map((s) => s.split('x').map(Number) as [number, number]);
 const ms = option('m', '1,512').split(',').map(Number);
 const iters = Number(option('iters', '100'));
 // the GEMV's loop over a row is unrolled for this many columns (the model: for each row width it has)
@@ -43,10 +45,14 @@ async function timeDispatches(dispatches: Dispatch[], reps: number): Promise<num
 const results: object[] = [];
 for (const [n, k] of shapes) {
   const words = new Uint32Array(n * blocksFor(k) * 4);
-  for (let i = 0; i < words.length; i++) words[i] = (Math.random() * 2 ** 32) >>> 0 & 0xaaaaaaaa; // codes 0 or 2
+  for (let i = 0; i < words.length; i++) words[i] = ((Math.random() * 2 ** 32) >>> 0) & 0xaaaaaaaa; // codes 0 or 2
   const weights = uploadTernaryWeights(device, `w${n}x${k}`, words, new Float32Array(n).fill(1), n, k);
   for (const m of ms) {
-    const x = createStorageBuffer(device, 'x', new Float32Array(m * k).map(() => Math.random() - 0.5));
+    const x = createStorageBuffer(
+      device,
+      'x',
+      new Float32Array(m * k).map(() => Math.random() - 0.5),
+    );
     const xq = createStorageBuffer(device, 'xq', m * activationWordsFor(k) * 4);
     const xScale = createStorageBuffer(device, 'xScale', m * 4);
     const y = createStorageBuffer(device, 'y', m * n * 4);
@@ -54,7 +60,10 @@ for (const [n, k] of shapes) {
     // the GEMV summing through workgroup memory, and in subgroups where the adapter allows
     const forms = m === 1 && lanes !== undefined ? [undefined, lanes] : [undefined];
     for (const [variant, subgroupLanes] of variants.flatMap((v) => forms.map((f) => [v, f] as const))) {
-      const dispatches = new TernaryMatmulKernels(device, variant, { subgroupLanes, maxCols: Math.max(k, maxCols) }).prepare({ weights, xq, xScale, y, m });
+      const dispatches = new TernaryMatmulKernels(device, variant, {
+        subgroupLanes,
+        maxCols: Math.max(k, maxCols),
+      }).prepare({ weights, xq, xScale, y, m });
       const name = subgroupLanes ? `${variant}, subgroup` : variant;
       await timeDispatches(dispatches, 5); // warm-up
       const ms1 = await timeDispatches(dispatches, 1);

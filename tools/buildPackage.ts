@@ -11,7 +11,29 @@ const dependencies = ['@huggingface/*', 'idb-keyval'];
 const common: BuildOptions = { bundle: true, format: 'esm', sourcemap: true, plugins: [rawText], logLevel: 'warning' };
 
 await Promise.all([
-  build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'browser', target: 'es2022', external: dependencies }),
-  build({ ...common, entryPoints: ['src/engine/worker.ts'], outfile: 'dist/worker.js', platform: 'browser', target: 'es2022', minify: true }),
-  build({ ...common, entryPoints: ['src/node/index.ts'], outfile: 'dist/node.js', platform: 'node', target: 'node20', external: [...dependencies, 'webgpu'], sourcemap: false }),
+  build({
+    ...common,
+    entryPoints: ['src/index.ts'],
+    outfile: 'dist/index.js',
+    platform: 'browser',
+    target: 'es2022',
+    external: dependencies,
+  }),
+  build({
+    ...common,
+    entryPoints: ['src/engine/worker.ts'],
+    outfile: 'dist/worker.js',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+  }),
+  build({
+    ...common,
+    entryPoints: ['src/node/index.ts'],
+    outfile: 'dist/node.js',
+    platform: 'node',
+    target: 'node20',
+    external: [...dependencies, 'webgpu'],
+    sourcemap: false,
+  }),
 ]);

@@ -28,7 +28,11 @@ try {
     await page.getByTestId('prompt').fill(prompts[t % prompts.length]);
     await page.getByTestId('prompt').press('Enter');
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=message-assistant]').length === n, t + 1);
-    await page.waitForFunction(() => (document.querySelector('[data-testid=send]') as HTMLButtonElement).disabled === false, undefined, { timeout: 300_000 });
+    await page.waitForFunction(
+      () => (document.querySelector('[data-testid=send]') as HTMLButtonElement).disabled === false,
+      undefined,
+      { timeout: 300_000 },
+    );
     console.log(`turn ${t + 1}: ${await page.getByTestId('stats').textContent()}`);
   }
   const replies = await page.getByTestId('message-assistant').locator('.body').allTextContents();

@@ -39,6 +39,14 @@ for (let w = 0; w < windows; w++) {
     nll += Math.log(sum) + max - row[chunk[t + 1]];
   }
 }
-console.log(JSON.stringify({ model: modelDir, embedding: embeddingFormat, windows, tokens: windows * seq, perplexity: Number(Math.exp(nll / (windows * seq)).toFixed(3)) }));
+console.log(
+  JSON.stringify({
+    model: modelDir,
+    embedding: embeddingFormat,
+    windows,
+    tokens: windows * seq,
+    perplexity: Number(Math.exp(nll / (windows * seq)).toFixed(3)),
+  }),
+);
 engine.dispose();
 process.exit(0);

@@ -57,7 +57,9 @@ for (const d of dispatches) {
 }
 const whole = await time((p) => dispatches.forEach((d) => recordDispatch(p, d)));
 console.log(`${shape.name}, m=${m}, ${dispatches.length} dispatches on ${ctx.caps.adapterName}`);
-console.log(`sum of per-dispatch times: ${(total / 1000).toFixed(3)} ms; one whole pass (submit + wait): ${whole.toFixed(3)} ms`);
+console.log(
+  `sum of per-dispatch times: ${(total / 1000).toFixed(3)} ms; one whole pass (submit + wait): ${whole.toFixed(3)} ms`,
+);
 console.log('| kernel | dispatches | total us | us each |\n|---|---|---|---|');
 for (const [k, v] of [...byKernel].sort((a, b) => b[1].us - a[1].us)) {
   console.log(`| ${k} | ${v.count} | ${v.us.toFixed(1)} | ${(v.us / v.count).toFixed(2)} |`);

@@ -8,7 +8,11 @@ import { httpFiles } from '../../src/loader/byteSource.ts';
 import { defaultGemvLayout, defaultTernaryVariant } from '../../src/kernels/ternaryMatmul.ts';
 import { createEngine } from '../../src/index.ts';
 import { memoryStore } from '../../src/loader/shardStore.ts';
-import { checkDeviceLossMidGeneration, checkOutOfMemoryDuringLoad, type GpuFailureEnv } from '../../test/gpuFailureChecks.ts';
+import {
+  checkDeviceLossMidGeneration,
+  checkOutOfMemoryDuringLoad,
+  type GpuFailureEnv,
+} from '../../test/gpuFailureChecks.ts';
 
 interface CheckResult {
   name: string;
@@ -31,7 +35,12 @@ function modelChecks(fixturesUrl: string): NamedCheck[] {
       const base = `${fixturesUrl}tiny-a/${variant}/`;
       const expected = await (await fetch(`${base}expected.json`)).json();
       // The kernel suite covers both dot-product variants; here the adapter's default is enough.
-      await checkFixture(ctx, { name: `tiny-a/${variant}`, files: httpFiles(base), expected, embeddingFormat: 'bf16' }, (l) => console.log(l), [{ variant: defaultTernaryVariant(ctx.caps), gemvLayout: defaultGemvLayout(ctx.caps) }]);
+      await checkFixture(
+        ctx,
+        { name: `tiny-a/${variant}`, files: httpFiles(base), expected, embeddingFormat: 'bf16' },
+        (l) => console.log(l),
+        [{ variant: defaultTernaryVariant(ctx.caps), gemvLayout: defaultGemvLayout(ctx.caps) }],
+      );
     },
   }));
   const variants: NamedCheck[] = CONFIG_VARIANTS.map((o) => ({
@@ -45,11 +54,18 @@ function modelChecks(fixturesUrl: string): NamedCheck[] {
 function failureChecks(): NamedCheck[] {
   const env: GpuFailureEnv = {
     newGpu: () => createGpuContext(navigator.gpu),
-    loadEngine: (gpu) => createEngine({ model: `${location.origin}/models/bitnet-b1.58-en-11m/`, gpu, store: memoryStore() }),
+    loadEngine: (gpu) =>
+      createEngine({ model: `${location.origin}/models/bitnet-b1.58-en-11m/`, gpu, store: memoryStore() }),
   };
   return [
-    { name: 'a device lost mid-generation ends the stream with DeviceLostError; a new engine continues', run: () => checkDeviceLossMidGeneration(env) },
-    { name: 'an allocation the GPU cannot serve fails the load with GpuOutOfMemoryError', run: () => checkOutOfMemoryDuringLoad(env) },
+    {
+      name: 'a device lost mid-generation ends the stream with DeviceLostError; a new engine continues',
+      run: () => checkDeviceLossMidGeneration(env),
+    },
+    {
+      name: 'an allocation the GPU cannot serve fails the load with GpuOutOfMemoryError',
+      run: () => checkOutOfMemoryDuringLoad(env),
+    },
   ];
 }
 

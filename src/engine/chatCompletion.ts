@@ -3,7 +3,15 @@ import type { ChatCompletion, ChatCompletionChunk, EngineStats, FinishReason } f
 
 /** Stats before any request has run. */
 export function emptyStats(adapter: string): EngineStats {
-  return { adapter, promptTokens: 0, cachedTokens: 0, completionTokens: 0, timeToFirstTokenMs: 0, prefillTokensPerSecond: 0, decodeTokensPerSecond: 0 };
+  return {
+    adapter,
+    promptTokens: 0,
+    cachedTokens: 0,
+    completionTokens: 0,
+    timeToFirstTokenMs: 0,
+    prefillTokensPerSecond: 0,
+    decodeTokensPerSecond: 0,
+  };
 }
 
 /** The non-streamed answer: a stream's chunks joined (content, finish reason, usage of the last chunk). */

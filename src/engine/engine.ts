@@ -89,7 +89,10 @@ export class Engine {
   ) {
     this.modelName = modelName;
     this.streamIdleTimeoutMs = options.streamIdleTimeoutMs ?? 60_000;
-    if (!(this.streamIdleTimeoutMs > 0)) throw new InvalidArgumentError(`streamIdleTimeoutMs must be a positive number of milliseconds, got ${this.streamIdleTimeoutMs}`);
+    if (!(this.streamIdleTimeoutMs > 0))
+      throw new InvalidArgumentError(
+        `streamIdleTimeoutMs must be a positive number of milliseconds, got ${this.streamIdleTimeoutMs}`,
+      );
     this.chat = { completions: { create: this.createChatCompletion.bind(this) as Engine['createChatCompletion'] } };
     this.lastStats = emptyStats(gpu.caps.adapterName);
   }
@@ -113,7 +116,8 @@ export class Engine {
       verifyShardHashes: options.verifyShardHashes,
     });
     const tokenizerJson = await opened.readTokenizerFile('tokenizer.json');
-    if (tokenizerJson === undefined) throw new InvalidArgumentError(`${files.location} has no tokenizer.json: the engine needs the model's tokenizer`);
+    if (tokenizerJson === undefined)
+      throw new InvalidArgumentError(`${files.location} has no tokenizer.json: the engine needs the model's tokenizer`);
     const tokenizerConfig = await opened.readTokenizerFile('tokenizer_config.json');
     const tokenizer = new ModelTokenizer(
       parseJsonFile(tokenizerJson, 'tokenizer.json'),
@@ -155,14 +159,20 @@ export class Engine {
 
   createChatCompletion(request: ChatCompletionRequest & { stream: true }): Promise<AsyncIterable<ChatCompletionChunk>>;
   createChatCompletion(request: ChatCompletionRequest & { stream?: false }): Promise<ChatCompletion>;
-  async createChatCompletion(request: ChatCompletionRequest): Promise<AsyncIterable<ChatCompletionChunk> | ChatCompletion> {
-    if (!Array.isArray(request.messages) || request.messages.length === 0) throw new InvalidArgumentError('messages must be a non-empty array');
+  async createChatCompletion(
+    request: ChatCompletionRequest,
+  ): Promise<AsyncIterable<ChatCompletionChunk> | ChatCompletion> {
+    if (!Array.isArray(request.messages) || request.messages.length === 0)
+      throw new InvalidArgumentError('messages must be a non-empty array');
     for (const [i, m] of request.messages.entries()) {
       if (!['system', 'user', 'assistant'].includes(m?.role) || typeof m.content !== 'string') {
         throw new InvalidArgumentError(`messages[${i}] needs a role (system, user or assistant) and string content`);
       }
     }
-    this.checkTextFits(request.messages.reduce((n, m) => n + m.content.length, 0), 'the messages have');
+    this.checkTextFits(
+      request.messages.reduce((n, m) => n + m.content.length, 0),
+      'the messages have',
+    );
     const ids = this.tokenizer.encodeChat(request.messages);
     const id = `chatcmpl-${Date.now().toString(36)}-${++this.requestCount}`;
     const created = Math.floor(Date.now() / 1000);
@@ -177,8 +187,22 @@ export class Engine {
         yield {
           ...base,
           object: 'chat.completion.chunk',
-          choices: [{ index: 0, delta: { ...(first ? { role: 'assistant' as const } : {}), ...(c.text ? { content: c.text } : {}) }, finish_reason: c.finishReason }],
-          ...(c.finishReason ? { usage: { prompt_tokens: ids.length, completion_tokens: completion, total_tokens: ids.length + completion } } : {}),
+          choices: [
+            {
+              index: 0,
+              delta: { ...(first ? { role: 'assistant' as const } : {}), ...(c.text ? { content: c.text } : {}) },
+              finish_reason: c.finishReason,
+            },
+          ],
+          ...(c.finishReason
+            ? {
+                usage: {
+                  prompt_tokens: ids.length,
+                  completion_tokens: completion,
+                  total_tokens: ids.length + completion,
+                },
+              }
+            : {}),
         };
         first = false;
       }
@@ -246,20 +270,26 @@ export class Engine {
 
   private async *run(prompt: number[], s: GenerationSettings): AsyncGenerator<GenerationChunk> {
     const maxTokens = s.max_tokens ?? 256;
-    if (!(Number.isInteger(maxTokens) && maxTokens > 0)) throw new InvalidArgumentError(`max_tokens must be a positive integer, got ${maxTokens}`);
+    if (!(Number.isInteger(maxTokens) && maxTokens > 0))
+      throw new InvalidArgumentError(`max_tokens must be a positive integer, got ${maxTokens}`);
     const context = this.model.contextLength;
     if (prompt.length + maxTokens > context) {
-      throw new ContextOverflowError(`the prompt has ${prompt.length} tokens and max_tokens is ${maxTokens}: ${prompt.length + maxTokens} exceed the context of ${context} tokens; shorten the conversation or lower max_tokens`);
+      throw new ContextOverflowError(
+        `the prompt has ${prompt.length} tokens and max_tokens is ${maxTokens}: ${prompt.length + maxTokens} exceed the context of ${context} tokens; shorten the conversation or lower max_tokens`,
+      );
     }
     const stops = s.stop === undefined ? [] : Array.isArray(s.stop) ? s.stop : [s.stop];
-    if (stops.some((x) => typeof x !== 'string' || x.length === 0)) throw new InvalidArgumentError('stop must be a non-empty string or a list of them');
+    if (stops.some((x) => typeof x !== 'string' || x.length === 0))
+      throw new InvalidArgumentError('stop must be a non-empty string or a list of them');
     const sampling = samplingOf(s);
     // Reuse the cached prefix; at least one prompt token must run to produce logits.
     let reuse = 0;
     while (reuse < Math.min(this.cached.length, prompt.length - 1) && this.cached[reuse] === prompt[reuse]) reuse++;
     this.model.truncate(Math.min(reuse, this.model.position));
     reuse = this.model.position;
-    const stopIds = [...new Set([...this.model.config.eosTokenIds, ...this.tokenizer.stopIds, ...(s.stop_token_ids ?? [])])];
+    const stopIds = [
+      ...new Set([...this.model.config.eosTokenIds, ...this.tokenizer.stopIds, ...(s.stop_token_ids ?? [])]),
+    ];
     const text = new TextAssembler((ids) => this.tokenizer.decode(ids), stops);
     const generated: number[] = [];
     const t0 = performance.now();

@@ -10,7 +10,14 @@ export interface PhaseProgress {
   file?: string;
 }
 
-const UNIT: Record<LoadPhase, LoadUnit> = { download: 'bytes', verify: 'bytes', convert: 'tensors', upload: 'tensors', compile: 'kernels', warmup: 'passes' };
+const UNIT: Record<LoadPhase, LoadUnit> = {
+  download: 'bytes',
+  verify: 'bytes',
+  convert: 'tensors',
+  upload: 'tensors',
+  compile: 'kernels',
+  warmup: 'passes',
+};
 
 /**
  * Stages run one after another; the phases of a stage run together or instead of each other.
@@ -60,11 +67,22 @@ export class LoadProgressReporter {
     if (index === this.stage) {
       this.counts.set(p.phase, { done: p.done, total: p.total });
       const shares = STAGES[index].phases;
-      const within = [...this.counts].reduce((n, [phase, c]) => n + shares[phase]! * (c.total > 0 ? Math.min(1, c.done / c.total) : 1), 0);
+      const within = [...this.counts].reduce(
+        (n, [phase, c]) => n + shares[phase]! * (c.total > 0 ? Math.min(1, c.done / c.total) : 1),
+        0,
+      );
       const last = index === STAGES.length - 1 && within >= 1;
       this.fraction = last ? 1 : Math.max(this.fraction, Math.min(1, this.stageStart + this.stageSpan * within));
     }
-    this.report({ phase: p.phase, done: p.done, total: p.total, unit: UNIT[p.phase], fraction: this.fraction, text: this.describe(p), ...(p.file === undefined ? {} : { file: p.file }) });
+    this.report({
+      phase: p.phase,
+      done: p.done,
+      total: p.total,
+      unit: UNIT[p.phase],
+      fraction: this.fraction,
+      text: this.describe(p),
+      ...(p.file === undefined ? {} : { file: p.file }),
+    });
   }
 
   private describe(p: PhaseProgress): string {
@@ -74,7 +92,8 @@ export class LoadProgressReporter {
         // shards are verified while others download; once all have arrived, only checking is left
         const download = this.counts.get('download') ?? { done: 0, total: 0 };
         const verify = this.counts.get('verify');
-        if (verify && download.done >= download.total && verify.done < verify.total) return `Verifying the download: ${formatBytes(verify.done)} of ${formatBytes(verify.total)}`;
+        if (verify && download.done >= download.total && verify.done < verify.total)
+          return `Verifying the download: ${formatBytes(verify.done)} of ${formatBytes(verify.total)}`;
         return `Downloading the model: ${formatBytes(download.done)} of ${formatBytes(download.total)}${verify ? ` (${formatBytes(verify.done)} verified)` : ''}`;
       }
       case 'convert':

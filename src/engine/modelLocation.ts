@@ -14,7 +14,10 @@ export function isRepoId(model: string): boolean {
  * - `https://huggingface.co/org/name` (or .../tree/main) -> the same
  * - any other URL, absolute or starting with `/`, `./`, `../` -> a directory of checkpoint files
  */
-export function resolveModelUrl(model: string, base = typeof location === 'undefined' ? undefined : location.href): string {
+export function resolveModelUrl(
+  model: string,
+  base = typeof location === 'undefined' ? undefined : location.href,
+): string {
   if (isRepoId(model)) return `https://huggingface.co/${model}/resolve/main/`;
   const hf = /^https:\/\/huggingface\.co\/([\w.-]+\/[\w.-]+)\/?(?:tree\/main\/?)?$/.exec(model);
   if (hf) return `https://huggingface.co/${hf[1]}/resolve/main/`;

@@ -18,10 +18,23 @@ function post(m: FromWorker): void {
 
 async function load(m: Extract<ToWorker, { type: 'load' }>): Promise<void> {
   try {
-    engine = await createEngine({ model: m.model, contextLength: m.contextLength, embeddingFormat: m.embeddingFormat, verifyShardHashes: m.verifyShardHashes, onProgress: (progress) => post({ type: 'progress', progress }) });
+    engine = await createEngine({
+      model: m.model,
+      contextLength: m.contextLength,
+      embeddingFormat: m.embeddingFormat,
+      verifyShardHashes: m.verifyShardHashes,
+      onProgress: (progress) => post({ type: 'progress', progress }),
+    });
     // the device may be lost later (driver reset, GPU removed): the page offers to reload
-    engine.gpu.device.lost.then((info) => post({ type: 'device-lost', error: serializeError(new DeviceLostError(info.reason, info.message)) }));
-    post({ type: 'loaded', adapter: engine.gpu.caps.adapterName, vocabSize: engine.model.config.vocabSize, tokenizer: engine.tokenizerFiles! });
+    engine.gpu.device.lost.then((info) =>
+      post({ type: 'device-lost', error: serializeError(new DeviceLostError(info.reason, info.message)) }),
+    );
+    post({
+      type: 'loaded',
+      adapter: engine.gpu.caps.adapterName,
+      vocabSize: engine.model.config.vocabSize,
+      tokenizer: engine.tokenizerFiles!,
+    });
   } catch (err) {
     post({ type: 'load-error', error: serializeError(err) });
   }
@@ -34,9 +47,11 @@ async function run(id: number, work: WorkerRequest): Promise<void> {
   try {
     if (!engine) throw new Error('the engine is not loaded');
     if (work.kind === 'chat') {
-      for await (const chunk of await engine.chat.completions.create({ ...work.request, stream: true, signal })) post({ type: 'chunk', id, kind: 'chat', chunk });
+      for await (const chunk of await engine.chat.completions.create({ ...work.request, stream: true, signal }))
+        post({ type: 'chunk', id, kind: 'chat', chunk });
     } else {
-      for await (const chunk of engine.generate({ ...work.request, signal })) post({ type: 'chunk', id, kind: 'generate', chunk });
+      for await (const chunk of engine.generate({ ...work.request, signal }))
+        post({ type: 'chunk', id, kind: 'generate', chunk });
     }
     post({ type: 'done', id, stats: engine.stats() });
   } catch (err) {

@@ -47,7 +47,8 @@ export interface WorkerEngineOptions extends Omit<EngineOptions, 'model'> {
 }
 
 /** What a request in flight hears from the worker. */
-type RunEvent = ({ type: 'chunk' } & WorkerChunk) | { type: 'done'; stats: EngineStats } | { type: 'failed'; error: Error };
+type RunEvent =
+  ({ type: 'chunk' } & WorkerChunk) | { type: 'done'; stats: EngineStats } | { type: 'failed'; error: Error };
 
 function startPackagedWorker(): Worker {
   // Written out in full: this is the form bundlers recognise to emit the worker with the app.
@@ -59,7 +60,8 @@ function startPackagedWorker(): Worker {
  * Errors thrown in the worker reach the page as the same classes (name, code and fields).
  */
 export async function createWorkerEngine(options: WorkerEngineOptions): Promise<WorkerEngine> {
-  if (typeof options.model !== 'string') throw new InvalidArgumentError('createWorkerEngine needs `model` as a URL or repo id');
+  if (typeof options.model !== 'string')
+    throw new InvalidArgumentError('createWorkerEngine needs `model` as a URL or repo id');
   const modelUrl = resolveModelUrl(options.model);
   const worker = options.worker ?? startPackagedWorker();
   const listeners = new Map<number, (event: RunEvent) => void>();
@@ -79,7 +81,11 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
       if (m.type === 'progress') options.onProgress?.(m.progress);
       else if (m.type === 'loaded') {
         adapter = m.adapter;
-        tokenizer = new ModelTokenizer(JSON.parse(m.tokenizer.json), m.tokenizer.config === undefined ? {} : JSON.parse(m.tokenizer.config), m.vocabSize);
+        tokenizer = new ModelTokenizer(
+          JSON.parse(m.tokenizer.json),
+          m.tokenizer.config === undefined ? {} : JSON.parse(m.tokenizer.config),
+          m.vocabSize,
+        );
         resolve();
       } else if (m.type === 'load-error') reject(reviveError(m.error));
       else if (m.type === 'device-lost') {
@@ -94,7 +100,7 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
         event.message
           ? `the engine worker failed: ${event.message}`
           : "the engine worker did not start: its script did not load. If your bundler does not emit bitnet-webgpu's worker.js, " +
-            "start it yourself from 'bitnet-webgpu/worker' and pass it as createWorkerEngine's `worker` option",
+              "start it yourself from 'bitnet-webgpu/worker' and pass it as createWorkerEngine's `worker` option",
       );
       reject(error);
       failRunning(error);
@@ -110,12 +116,25 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
     options.signal?.addEventListener('abort', cancel, { once: true });
   });
   cancelled.catch(() => {});
-  send({ type: 'load', model: modelUrl, contextLength: options.contextLength, embeddingFormat: options.embeddingFormat, verifyShardHashes: options.verifyShardHashes });
+  send({
+    type: 'load',
+    model: modelUrl,
+    contextLength: options.contextLength,
+    embeddingFormat: options.embeddingFormat,
+    verifyShardHashes: options.verifyShardHashes,
+  });
   await Promise.race([loaded, cancelled]);
 
   /** Streams one request's chunks (`chunkOf` picks this kind's); aborting `signal` asks the worker to stop. */
-  async function* run<T>(work: WorkerRequest, signal: AbortSignal | undefined, chunkOf: (c: WorkerChunk) => T | undefined): AsyncGenerator<T> {
-    if (disposed) throw new DisposedError('the engine was disposed (its worker is stopped): create a new one with createWorkerEngine');
+  async function* run<T>(
+    work: WorkerRequest,
+    signal: AbortSignal | undefined,
+    chunkOf: (c: WorkerChunk) => T | undefined,
+  ): AsyncGenerator<T> {
+    if (disposed)
+      throw new DisposedError(
+        'the engine was disposed (its worker is stopped): create a new one with createWorkerEngine',
+      );
     const id = nextId++;
     const queue: T[] = [];
     let done = false;
@@ -162,7 +181,8 @@ export async function createWorkerEngine(options: WorkerEngineOptions): Promise<
 
   engine = {
     chat: { completions: { create: create as WorkerEngine['chat']['completions']['create'] } },
-    generate: ({ signal, ...rest }) => run({ kind: 'generate', request: rest }, signal, (c) => (c.kind === 'generate' ? c.chunk : undefined)),
+    generate: ({ signal, ...rest }) =>
+      run({ kind: 'generate', request: rest }, signal, (c) => (c.kind === 'generate' ? c.chunk : undefined)),
     get tokenizer() {
       return tokenizer;
     },

@@ -58,7 +58,8 @@ export function serializeError(err: unknown): SerializedError {
   if (!(err instanceof BitNetError)) return { name: err.name, message: err.message };
   const fields: ErrorFields = {};
   for (const [key, value] of Object.entries(err)) {
-    if (key !== 'name' && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) fields[key] = value;
+    if (key !== 'name' && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'))
+      fields[key] = value;
   }
   return { name: err.name, message: err.message, fields };
 }

@@ -1,5 +1,12 @@
 // Messages between createWorkerEngine (the page) and worker.ts (the engine in a Web Worker).
-import type { ChatCompletionChunk, ChatCompletionRequest, EngineStats, GenerateRequest, GenerationChunk, LoadProgress } from './types.ts';
+import type {
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  EngineStats,
+  GenerateRequest,
+  GenerationChunk,
+  LoadProgress,
+} from './types.ts';
 import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
 import type { SerializedError } from './workerErrors.ts';
 
@@ -12,7 +19,13 @@ export type WorkerRequest =
 export type WorkerChunk = { kind: 'chat'; chunk: ChatCompletionChunk } | { kind: 'generate'; chunk: GenerationChunk };
 
 export type ToWorker =
-  | { type: 'load'; model: string; contextLength?: number; embeddingFormat?: EmbeddingFormat; verifyShardHashes?: boolean }
+  | {
+      type: 'load';
+      model: string;
+      contextLength?: number;
+      embeddingFormat?: EmbeddingFormat;
+      verifyShardHashes?: boolean;
+    }
   | ({ type: 'run'; id: number } & WorkerRequest)
   | { type: 'abort'; id: number }
   | { type: 'dispose' };

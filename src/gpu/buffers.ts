@@ -1,12 +1,7 @@
 import { GpuLimitError } from '../errors.ts';
 
-
 /** A storage buffer, optionally filled with `data`; sizes round up to 4 bytes as WebGPU requires. */
-export function createStorageBuffer(
-  device: GPUDevice,
-  label: string,
-  sizeOrData: number | ArrayBufferView,
-): GPUBuffer {
+export function createStorageBuffer(device: GPUDevice, label: string, sizeOrData: number | ArrayBufferView): GPUBuffer {
   const byteLength = typeof sizeOrData === 'number' ? sizeOrData : sizeOrData.byteLength;
   if (byteLength > device.limits.maxBufferSize) {
     throw new GpuLimitError(
@@ -26,7 +21,11 @@ export function createStorageBuffer(
 }
 
 /** A uniform buffer holding `values` as 32-bit words (u32 unless given as Float32Array). */
-export function createUniformBuffer(device: GPUDevice, label: string, values: Uint32Array<ArrayBuffer> | Float32Array<ArrayBuffer>): GPUBuffer {
+export function createUniformBuffer(
+  device: GPUDevice,
+  label: string,
+  values: Uint32Array<ArrayBuffer> | Float32Array<ArrayBuffer>,
+): GPUBuffer {
   const size = Math.max(16, Math.ceil(values.byteLength / 16) * 16);
   const buffer = device.createBuffer({ label, size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(buffer, 0, values);
@@ -34,7 +33,12 @@ export function createUniformBuffer(device: GPUDevice, label: string, values: Ui
 }
 
 /** Copies `byteLength` bytes of `buffer` back to the CPU. Slow (a full round trip): for tests and results only. */
-export async function readBuffer(device: GPUDevice, buffer: GPUBuffer, byteLength = buffer.size, offset = 0): Promise<ArrayBuffer> {
+export async function readBuffer(
+  device: GPUDevice,
+  buffer: GPUBuffer,
+  byteLength = buffer.size,
+  offset = 0,
+): Promise<ArrayBuffer> {
   const staging = device.createBuffer({ size: byteLength, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
   const encoder = device.createCommandEncoder();
   encoder.copyBufferToBuffer(buffer, offset, staging, 0, byteLength);

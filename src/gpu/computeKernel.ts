@@ -46,7 +46,9 @@ export class ComputeKernel {
     this.ready = device.popErrorScope().then(async (error) => {
       if (!error) return;
       const info = await module.getCompilationInfo();
-      const messages = info.messages.filter((m) => m.type === 'error').map((m) => `${m.lineNum}:${m.linePos} ${m.message}`);
+      const messages = info.messages
+        .filter((m) => m.type === 'error')
+        .map((m) => `${m.lineNum}:${m.linePos} ${m.message}`);
       throw new ShaderError(`kernel ${label} is invalid on this adapter: ${messages.join('; ') || error.message}`);
     });
     // Keep rejections observed until someone awaits kernelsReady().
@@ -89,7 +91,12 @@ export function workgroupGrid(count: number, maxPerDimension: number): [number, 
 
 /** The largest power-of-two one-dimensional workgroup size the device allows, at most `cap`. */
 export function largestWorkgroupSize(device: GPUDevice, cap = Infinity): number {
-  return 2 ** Math.floor(Math.log2(Math.min(cap, device.limits.maxComputeInvocationsPerWorkgroup, device.limits.maxComputeWorkgroupSizeX)));
+  return (
+    2 **
+    Math.floor(
+      Math.log2(Math.min(cap, device.limits.maxComputeInvocationsPerWorkgroup, device.limits.maxComputeWorkgroupSizeX)),
+    )
+  );
 }
 
 /** Records `dispatches`, in order, as one compute pass of `encoder`. */

@@ -85,7 +85,10 @@ export async function createGpuContext(gpu: GPU | undefined, options: GpuContext
     device,
     caps: {
       adapterName,
-      cpuAdapter: (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter === true || info?.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software/i.test(adapterName),
+      cpuAdapter:
+        (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter === true ||
+        info?.isFallbackAdapter === true ||
+        /swiftshader|llvmpipe|lavapipe|software/i.test(adapterName),
       shaderF16: device.features.has('shader-f16'),
       subgroups: device.features.has('subgroups'),
       subgroupMinSize: device.features.has('subgroups') ? (info?.subgroupMinSize ?? 0) : 0,

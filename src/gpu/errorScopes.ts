@@ -5,7 +5,12 @@ import { GpuOutOfMemoryError, GpuValidationError } from '../errors.ts';
  * throw in WebGPU: they are reported asynchronously, and the buffer silently becomes invalid. Here
  * they become GpuOutOfMemoryError / GpuValidationError, naming `what` and the bytes asked for.
  */
-export async function withAllocationErrors<T>(device: GPUDevice, what: string, bytes: () => number, work: () => Promise<T>): Promise<T> {
+export async function withAllocationErrors<T>(
+  device: GPUDevice,
+  what: string,
+  bytes: () => number,
+  work: () => Promise<T>,
+): Promise<T> {
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
   let result: T | undefined;
@@ -20,7 +25,9 @@ export async function withAllocationErrors<T>(device: GPUDevice, what: string, b
   const outOfMemory = await device.popErrorScope();
   const mib = (bytes() / 2 ** 20).toFixed(0);
   if (outOfMemory) {
-    failure = new GpuOutOfMemoryError(`${what}: the GPU ran out of memory with ${mib} MiB allocated (${outOfMemory.message.split('\n')[0]}); close other GPU-heavy tabs or apps, use a shorter contextLength, or a smaller model`);
+    failure = new GpuOutOfMemoryError(
+      `${what}: the GPU ran out of memory with ${mib} MiB allocated (${outOfMemory.message.split('\n')[0]}); close other GPU-heavy tabs or apps, use a shorter contextLength, or a smaller model`,
+    );
   } else if (validation && !failure) {
     failure = new GpuValidationError(`${what}: WebGPU rejected a call: ${validation.message}`);
   }

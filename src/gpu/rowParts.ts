@@ -13,7 +13,9 @@ export interface RowRange {
 export function splitRows(label: string, rows: number, rowBytes: number, maxBindingBytes: number): RowRange[] {
   const rowsPerPart = Math.floor(maxBindingBytes / rowBytes);
   if (rowsPerPart < 1) {
-    throw new GpuLimitError(`${label}: one row (${rowBytes} bytes) exceeds the storage binding limit of ${maxBindingBytes} bytes`);
+    throw new GpuLimitError(
+      `${label}: one row (${rowBytes} bytes) exceeds the storage binding limit of ${maxBindingBytes} bytes`,
+    );
   }
   const ranges: RowRange[] = [];
   for (let rowStart = 0; rowStart < rows; rowStart += rowsPerPart) {

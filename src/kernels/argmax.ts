@@ -13,8 +13,19 @@ export class ArgmaxKernel {
   }
 
   /** Scans logits[offset .. offset + n); writes ids[0] and generated[step.genIndex]. */
-  prepare(step: GPUBuffer, logits: GPUBuffer, n: number, offset: number, ids: GPUBuffer, generated: GPUBuffer): Dispatch {
+  prepare(
+    step: GPUBuffer,
+    logits: GPUBuffer,
+    n: number,
+    offset: number,
+    ids: GPUBuffer,
+    generated: GPUBuffer,
+  ): Dispatch {
     const uniform = createUniformBuffer(this.device, 'argmax.params', new Uint32Array([n, offset]));
-    return { kernel: this.kernel, bindGroup: this.kernel.bind([uniform, step, logits, ids, generated]), workgroups: [1, 1, 1] };
+    return {
+      kernel: this.kernel,
+      bindGroup: this.kernel.bind([uniform, step, logits, ids, generated]),
+      workgroups: [1, 1, 1],
+    };
   }
 }

@@ -60,29 +60,47 @@ export class AttentionKernels {
     readonly shape: AttentionShape,
     readonly maxSplits = MAX_SPLITS,
   ) {
-    if (!(Number.isInteger(maxSplits) && maxSplits >= 1 && maxSplits <= MAX_SPLITS)) throw new InvalidArgumentError(`attention maxSplits must be an integer in 1..${MAX_SPLITS}, got ${maxSplits}`);
+    if (!(Number.isInteger(maxSplits) && maxSplits >= 1 && maxSplits <= MAX_SPLITS))
+      throw new InvalidArgumentError(`attention maxSplits must be an integer in 1..${MAX_SPLITS}, got ${maxSplits}`);
     this.rope = new ComputeKernel(device, 'ropeKvWrite', [stepSource, rotationSource, ropeSource]);
     const partial = (rope: boolean) =>
-      new ComputeKernel(device, rope ? 'attentionPartial.rope' : 'attentionPartial', [stepSource, spanSource, rotationSource, partialSource], {
-        HEAD_DIM: shape.headDim,
-        GROUP: shape.qHeads / shape.kvHeads,
-        ROPE: rope,
-      });
+      new ComputeKernel(
+        device,
+        rope ? 'attentionPartial.rope' : 'attentionPartial',
+        [stepSource, spanSource, rotationSource, partialSource],
+        {
+          HEAD_DIM: shape.headDim,
+          GROUP: shape.qHeads / shape.kvHeads,
+          ROPE: rope,
+        },
+      );
     this.partial = partial(false);
     this.partialWithRope = partial(true);
-    this.combine = new ComputeKernel(device, 'attentionCombine', [stepSource, spanSource, combineSource], { SLOTS: maxSplits });
-    this.combineOneSplit = new ComputeKernel(device, 'attentionCombine.oneSplit', [stepSource, spanSource, combineSource], { SLOTS: 1 });
+    this.combine = new ComputeKernel(device, 'attentionCombine', [stepSource, spanSource, combineSource], {
+      SLOTS: maxSplits,
+    });
+    this.combineOneSplit = new ComputeKernel(
+      device,
+      'attentionCombine.oneSplit',
+      [stepSource, spanSource, combineSource],
+      { SLOTS: 1 },
+    );
   }
 
   prepare(b: AttentionBindings): Dispatch[] {
     const { qHeads, kvHeads, headDim } = this.shape;
-    if (!(Number.isInteger(b.splits) && b.splits >= 1 && b.splits <= this.maxSplits)) throw new InvalidArgumentError(`attention splits must be an integer in 1..${this.maxSplits}, got ${b.splits}`);
+    if (!(Number.isInteger(b.splits) && b.splits >= 1 && b.splits <= this.maxSplits))
+      throw new InvalidArgumentError(`attention splits must be an integer in 1..${this.maxSplits}, got ${b.splits}`);
     const qkvStride = (qHeads + 2 * kvHeads) * headDim;
     const partialValues = new Uint32Array([qHeads, kvHeads, qkvStride, b.splits, 0, 0, 0, 0]);
     new Float32Array(partialValues.buffer)[4] = 1 / Math.sqrt(headDim);
     const partialParams = createUniformBuffer(this.device, 'attentionPartial.params', partialValues);
     const combine = b.splits === 1 ? this.combineOneSplit : this.combine;
-    const combineParams = createUniformBuffer(this.device, 'attentionCombine.params', new Uint32Array([qHeads, kvHeads, headDim, b.splits]));
+    const combineParams = createUniformBuffer(
+      this.device,
+      'attentionCombine.params',
+      new Uint32Array([qHeads, kvHeads, headDim, b.splits]),
+    );
     const oneToken = b.tokens === 1;
     const partial = oneToken ? this.partialWithRope : this.partial;
     return [
@@ -103,7 +121,11 @@ export class AttentionKernels {
   /** RoPE on q and k and the KV-cache write of a prompt's tokens, before any of them attends. */
   private ropeDispatch(b: AttentionBindings, qkvStride: number): Dispatch {
     const { qHeads, kvHeads, headDim } = this.shape;
-    const params = createUniformBuffer(this.device, 'ropeKvWrite.params', new Uint32Array([qHeads, kvHeads, headDim, qkvStride]));
+    const params = createUniformBuffer(
+      this.device,
+      'ropeKvWrite.params',
+      new Uint32Array([qHeads, kvHeads, headDim, qkvStride]),
+    );
     return {
       kernel: this.rope,
       bindGroup: this.rope.bind([params, b.step, b.qkv, b.ropeCos, b.ropeSin, b.kCache, b.vCache]),

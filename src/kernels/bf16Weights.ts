@@ -26,16 +26,24 @@ export function uploadBf16Weights(
   maxBindingBytes = device.limits.maxStorageBufferBindingSize,
 ): Bf16Weights {
   if (!(rows > 0 && cols > 0 && cols % 2 === 0)) {
-    throw new InvalidArgumentError(`${label}: a bf16 matrix needs rows > 0 and an even column count, got ${rows} x ${cols}`);
+    throw new InvalidArgumentError(
+      `${label}: a bf16 matrix needs rows > 0 and an even column count, got ${rows} x ${cols}`,
+    );
   }
   const wordsPerRow = cols / 2;
   if (words.length !== rows * wordsPerRow) {
-    throw new InvalidArgumentError(`${label}: ${words.length} words for a ${rows} x ${cols} bf16 matrix (needs ${rows * wordsPerRow})`);
+    throw new InvalidArgumentError(
+      `${label}: ${words.length} words for a ${rows} x ${cols} bf16 matrix (needs ${rows * wordsPerRow})`,
+    );
   }
   const parts = splitRows(label, rows, wordsPerRow * 4, maxBindingBytes).map(({ rowStart, rows: n }) => ({
     rowStart,
     rows: n,
-    buffer: createStorageBuffer(device, `${label}[${rowStart}:]`, words.subarray(rowStart * wordsPerRow, (rowStart + n) * wordsPerRow)),
+    buffer: createStorageBuffer(
+      device,
+      `${label}[${rowStart}:]`,
+      words.subarray(rowStart * wordsPerRow, (rowStart + n) * wordsPerRow),
+    ),
   }));
   return { format: 'bf16', label, rows, cols, parts, bytes: words.byteLength };
 }

@@ -10,7 +10,10 @@ import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { embeddingParts, type EmbeddingFormat, type EmbeddingWeights } from './embeddingWeights.ts';
 
-const ROWS_PER_WORKGROUP: Record<EmbeddingFormat, Record<GemvLayout, number>> = { bf16: { lanes: 8, rows: 64 }, int8: { lanes: 32, rows: 64 } };
+const ROWS_PER_WORKGROUP: Record<EmbeddingFormat, Record<GemvLayout, number>> = {
+  bf16: { lanes: 8, rows: 64 },
+  int8: { lanes: 32, rows: 64 },
+};
 const SOURCES = {
   bf16: { lanes: [bf16Source], rows: [bf16RowsSource, rowsMainSource] },
   int8: { lanes: [int8ToF32Source, int8Source], rows: [int8ToF32Source, int8RowsSource, rowsMainSource] },
@@ -33,14 +36,23 @@ export class DenseGemvKernel {
   }
 
   prepare(w: EmbeddingWeights, h: GPUBuffer, y: GPUBuffer, tokens: number): Dispatch[] {
-    if (w.format !== this.format) throw new InvalidArgumentError(`${w.label}: ${w.format} weights given to the ${this.format} lm_head kernel`);
+    if (w.format !== this.format)
+      throw new InvalidArgumentError(`${w.label}: ${w.format} weights given to the ${this.format} lm_head kernel`);
     const maxDim = this.device.limits.maxComputeWorkgroupsPerDimension;
     if (tokens > maxDim) throw new InvalidArgumentError(`${w.label}: ${tokens} tokens exceed one dispatch (${maxDim})`);
     const blocks = w.format === 'int8' ? [w.blocksPerRow] : [];
     return embeddingParts(w).map((part) => {
       const [x, yCount] = workgroupGrid(Math.ceil(part.rows / ROWS_PER_WORKGROUP[this.format][this.layout]), maxDim);
-      const uniform = createUniformBuffer(this.device, `${w.label}.gemv`, new Uint32Array([part.rows, w.cols, part.rowStart, w.rows, ...blocks]));
-      return { kernel: this.kernel, bindGroup: this.kernel.bind([uniform, ...part.buffers, h, y]), workgroups: [x, yCount, tokens] as const };
+      const uniform = createUniformBuffer(
+        this.device,
+        `${w.label}.gemv`,
+        new Uint32Array([part.rows, w.cols, part.rowStart, w.rows, ...blocks]),
+      );
+      return {
+        kernel: this.kernel,
+        bindGroup: this.kernel.bind([uniform, ...part.buffers, h, y]),
+        workgroups: [x, yCount, tokens] as const,
+      };
     });
   }
 }

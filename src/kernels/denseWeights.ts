@@ -24,7 +24,12 @@ export interface DenseWeights {
  * The f32 matrix a packed ternary one stands for: w[r, c] = (code - 1) / rowScale[r], so a dense
  * layer computes what the ternary layer computes, with 16x the weight bytes.
  */
-export function dequantizeTernary(packed: Uint32Array, rowScale: Float32Array, rows: number, cols: number): Float32Array {
+export function dequantizeTernary(
+  packed: Uint32Array,
+  rowScale: Float32Array,
+  rows: number,
+  cols: number,
+): Float32Array {
   const kBlocks = blocksFor(cols);
   const rowWords = kBlocks * WORDS_PER_BLOCK;
   const rowFloats = kBlocks * BLOCK_COLUMNS;
@@ -46,14 +51,26 @@ export function dequantizeTernary(packed: Uint32Array, rowScale: Float32Array, r
  * one binding. Each row is stored in the quantized activations' column order (ternaryLayout.ts), so
  * the kernels pair weight and activation values position by position.
  */
-export function uploadDenseWeights(device: GPUDevice, label: string, values: Float32Array, rows: number, cols: number): DenseWeights {
+export function uploadDenseWeights(
+  device: GPUDevice,
+  label: string,
+  values: Float32Array,
+  rows: number,
+  cols: number,
+): DenseWeights {
   const kBlocks = blocksFor(cols);
   const rowFloats = kBlocks * BLOCK_COLUMNS;
-  const parts = splitRows(label, rows, rowFloats * 4, device.limits.maxStorageBufferBindingSize).map(({ rowStart, rows: n }) => ({
-    rowStart,
-    rows: n,
-    weights: createStorageBuffer(device, `${label}[${rowStart}:]`, toActivationOrder(values.subarray(rowStart * rowFloats, (rowStart + n) * rowFloats), n, rowFloats)),
-  }));
+  const parts = splitRows(label, rows, rowFloats * 4, device.limits.maxStorageBufferBindingSize).map(
+    ({ rowStart, rows: n }) => ({
+      rowStart,
+      rows: n,
+      weights: createStorageBuffer(
+        device,
+        `${label}[${rowStart}:]`,
+        toActivationOrder(values.subarray(rowStart * rowFloats, (rowStart + n) * rowFloats), n, rowFloats),
+      ),
+    }),
+  );
   return { format: 'f32', label, rows, cols, kBlocks, parts, bytes: values.byteLength };
 }
 

@@ -14,16 +14,30 @@ export class EmbedLookupKernel {
     private readonly device: GPUDevice,
     readonly format: EmbeddingFormat = 'bf16',
   ) {
-    this.kernel = new ComputeKernel(device, `embedLookup.${format}`, [format === 'int8' ? int8Source : bf16Source, mainSource]);
+    this.kernel = new ComputeKernel(device, `embedLookup.${format}`, [
+      format === 'int8' ? int8Source : bf16Source,
+      mainSource,
+    ]);
   }
 
   prepare(table: EmbeddingWeights, ids: GPUBuffer, x: GPUBuffer, tokens: number): Dispatch[] {
-    if (table.format !== this.format) throw new InvalidArgumentError(`${table.label}: ${table.format} weights given to the ${this.format} embedding kernel`);
+    if (table.format !== this.format)
+      throw new InvalidArgumentError(
+        `${table.label}: ${table.format} weights given to the ${this.format} embedding kernel`,
+      );
     // the last parameter: 64-column blocks per int8 row, u32 words per bf16 row
     const rowParam = table.format === 'int8' ? table.blocksPerRow : table.cols / 2;
     return embeddingParts(table).map((part) => {
-      const uniform = createUniformBuffer(this.device, 'embedLookup.params', new Uint32Array([part.rowStart, part.rows, table.cols, rowParam]));
-      return { kernel: this.kernel, bindGroup: this.kernel.bind([uniform, ...part.buffers, ids, x]), workgroups: [tokens, 1, 1] as const };
+      const uniform = createUniformBuffer(
+        this.device,
+        'embedLookup.params',
+        new Uint32Array([part.rowStart, part.rows, table.cols, rowParam]),
+      );
+      return {
+        kernel: this.kernel,
+        bindGroup: this.kernel.bind([uniform, ...part.buffers, ids, x]),
+        workgroups: [tokens, 1, 1] as const,
+      };
     });
   }
 }

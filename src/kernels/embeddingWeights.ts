@@ -7,7 +7,8 @@ export type EmbeddingFormat = EmbeddingWeights['format'];
 
 /** Each part's row range and its buffers in binding order (values, then int8 scales). */
 export function embeddingParts(w: EmbeddingWeights): { rowStart: number; rows: number; buffers: GPUBuffer[] }[] {
-  if (w.format === 'int8') return w.parts.map((p) => ({ rowStart: p.rowStart, rows: p.rows, buffers: [p.buffer, p.scales] }));
+  if (w.format === 'int8')
+    return w.parts.map((p) => ({ rowStart: p.rowStart, rows: p.rows, buffers: [p.buffer, p.scales] }));
   return w.parts.map((p) => ({ rowStart: p.rowStart, rows: p.rows, buffers: [p.buffer] }));
 }
 

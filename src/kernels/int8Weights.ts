@@ -27,7 +27,11 @@ export interface Int8Weights {
 }
 
 /** Quantizes a bf16 matrix (two values per u32, low half first) to int8 with absmax scales per block. */
-export function quantizeBf16ToInt8(words: Uint32Array, rows: number, cols: number): { values: Uint32Array; scales: Float32Array; blocksPerRow: number } {
+export function quantizeBf16ToInt8(
+  words: Uint32Array,
+  rows: number,
+  cols: number,
+): { values: Uint32Array; scales: Float32Array; blocksPerRow: number } {
   const blocksPerRow = Math.ceil(cols / INT8_BLOCK);
   const values = new Uint32Array(rows * blocksPerRow * (INT8_BLOCK / 4));
   const bytes = new Int8Array(values.buffer);
@@ -56,17 +60,35 @@ export function quantizeBf16ToInt8(words: Uint32Array, rows: number, cols: numbe
 }
 
 /** Quantizes and uploads a bf16 matrix, split into row ranges that each fit one storage binding. */
-export function uploadInt8Weights(device: GPUDevice, label: string, bf16Words: Uint32Array, rows: number, cols: number): Int8Weights {
+export function uploadInt8Weights(
+  device: GPUDevice,
+  label: string,
+  bf16Words: Uint32Array,
+  rows: number,
+  cols: number,
+): Int8Weights {
   if (!(rows > 0 && cols > 0 && cols % 4 === 0)) {
-    throw new InvalidArgumentError(`${label}: int8 weights need rows > 0 and a column count divisible by 4, got ${rows} x ${cols}`);
+    throw new InvalidArgumentError(
+      `${label}: int8 weights need rows > 0 and a column count divisible by 4, got ${rows} x ${cols}`,
+    );
   }
   const { values, scales, blocksPerRow } = quantizeBf16ToInt8(bf16Words, rows, cols);
   const rowWords = blocksPerRow * (INT8_BLOCK / 4);
-  const parts = splitRows(label, rows, rowWords * 4, device.limits.maxStorageBufferBindingSize).map(({ rowStart, rows: n }) => ({
-    rowStart,
-    rows: n,
-    buffer: createStorageBuffer(device, `${label}[${rowStart}:]`, values.subarray(rowStart * rowWords, (rowStart + n) * rowWords)),
-    scales: createStorageBuffer(device, `${label}.scales[${rowStart}:]`, scales.subarray(rowStart * blocksPerRow, (rowStart + n) * blocksPerRow)),
-  }));
+  const parts = splitRows(label, rows, rowWords * 4, device.limits.maxStorageBufferBindingSize).map(
+    ({ rowStart, rows: n }) => ({
+      rowStart,
+      rows: n,
+      buffer: createStorageBuffer(
+        device,
+        `${label}[${rowStart}:]`,
+        values.subarray(rowStart * rowWords, (rowStart + n) * rowWords),
+      ),
+      scales: createStorageBuffer(
+        device,
+        `${label}.scales[${rowStart}:]`,
+        scales.subarray(rowStart * blocksPerRow, (rowStart + n) * blocksPerRow),
+      ),
+    }),
+  );
   return { format: 'int8', label, rows, cols, blocksPerRow, parts, bytes: values.byteLength + scales.byteLength };
 }

@@ -50,16 +50,20 @@ export function linearDispatches<W extends LinearMatrix>(
   const { weights: w, m } = b;
   const outStride = b.outStride ?? w.rows;
   const outOffset = b.outOffset ?? 0;
-  if (!(Number.isInteger(m) && m > 0)) throw new InvalidArgumentError(`${w.label}: token count must be a positive integer, got ${m}`);
+  if (!(Number.isInteger(m) && m > 0))
+    throw new InvalidArgumentError(`${w.label}: token count must be a positive integer, got ${m}`);
   if (outOffset + w.rows > outStride) {
-    throw new InvalidArgumentError(`${w.label}: ${w.rows} output rows at offset ${outOffset} do not fit an output row of ${outStride}`);
+    throw new InvalidArgumentError(
+      `${w.label}: ${w.rows} output rows at offset ${outOffset} do not fit an output row of ${outStride}`,
+    );
   }
   requireSize('xq', b.xq, m * activationWordsFor(w.cols) * 4);
   requireSize('xScale', b.xScale, m * 4);
   requireSize('y', b.y, ((m - 1) * outStride + outOffset + w.rows) * 4);
   const maxDim = device.limits.maxComputeWorkgroupsPerDimension;
   const tokenTiles = Math.ceil(m / kernels.gemmTile.tokens);
-  if (m > 1 && tokenTiles > maxDim) throw new InvalidArgumentError(`${w.label}: ${m} tokens exceed one dispatch; split the prompt`);
+  if (m > 1 && tokenTiles > maxDim)
+    throw new InvalidArgumentError(`${w.label}: ${m} tokens exceed one dispatch; split the prompt`);
   const accumulate = b.accumulate ? 1 : 0;
   return parts.map((part) => {
     const params = [part.rows, w.kBlocks, outOffset + part.rowStart, accumulate];

@@ -26,14 +26,20 @@ const MAX_WORDS_PER_THREAD = 16;
 export class NormQuantizeKernel {
   private readonly kernel: ComputeKernel;
 
-  constructor(private readonly device: GPUDevice, readonly gated: boolean, readonly maxCols: number) {
+  constructor(
+    private readonly device: GPUDevice,
+    readonly gated: boolean,
+    readonly maxCols: number,
+  ) {
     const words = activationWordsFor(maxCols);
     // About four words per thread where the device allows that many threads (short per-thread
     // chains of loads), and at least 256 threads.
     const threads = Math.max(256, Math.min(largestWorkgroupSize(device), 2 ** Math.ceil(Math.log2(words / 4))));
     const wordsPerThread = Math.ceil(words / threads);
     if (wordsPerThread > MAX_WORDS_PER_THREAD) {
-      throw new InvalidArgumentError(`normQuantize: rows of ${maxCols} columns need ${wordsPerThread} words per thread on this device (at most ${MAX_WORDS_PER_THREAD})`);
+      throw new InvalidArgumentError(
+        `normQuantize: rows of ${maxCols} columns need ${wordsPerThread} words per thread on this device (at most ${MAX_WORDS_PER_THREAD})`,
+      );
     }
     this.kernel = new ComputeKernel(device, gated ? 'relu2NormQuantize' : 'normQuantize', [layoutSource, source], {
       GATED: gated,
@@ -43,11 +49,16 @@ export class NormQuantizeKernel {
   }
 
   prepare(b: NormQuantizeBindings): Dispatch {
-    if (b.cols > this.maxCols) throw new InvalidArgumentError(`${this.kernel.label}: ${b.cols} columns, compiled for at most ${this.maxCols}`);
+    if (b.cols > this.maxCols)
+      throw new InvalidArgumentError(`${this.kernel.label}: ${b.cols} columns, compiled for at most ${this.maxCols}`);
     const params = new Uint32Array(4);
     params.set([b.cols, this.gated ? 2 * b.cols : b.cols, activationWordsFor(b.cols)]);
     new Float32Array(params.buffer)[3] = b.eps;
     const uniform = createUniformBuffer(this.device, `${this.kernel.label}.params`, params);
-    return { kernel: this.kernel, bindGroup: this.kernel.bind([uniform, b.x, b.weight, b.xq, b.xScale]), workgroups: [b.rows, 1, 1] };
+    return {
+      kernel: this.kernel,
+      bindGroup: this.kernel.bind([uniform, b.x, b.weight, b.xq, b.xScale]),
+      workgroups: [b.rows, 1, 1],
+    };
   }
 }

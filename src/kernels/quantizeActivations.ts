@@ -28,22 +28,36 @@ export class QuantizeActivationsKernel {
   prepare(b: QuantizeBindings): Dispatch {
     const inStride = b.inStride ?? b.cols;
     if (!(b.cols > 0) || !(b.rows > 0) || inStride < b.cols) {
-      throw new InvalidArgumentError(`quantizeActivations: need rows > 0 and 0 < cols <= inStride, got rows=${b.rows} cols=${b.cols} inStride=${inStride}`);
+      throw new InvalidArgumentError(
+        `quantizeActivations: need rows > 0 and 0 < cols <= inStride, got rows=${b.rows} cols=${b.cols} inStride=${inStride}`,
+      );
     }
     const actWords = activationWordsFor(b.cols);
     requireSize('x', b.x, ((b.rows - 1) * inStride + b.cols) * 4);
     requireSize('xq', b.xq, b.rows * actWords * 4);
     requireSize('xScale', b.xScale, b.rows * 4);
-    const params = createUniformBuffer(this.device, 'quantizeActivations.params', new Uint32Array([b.cols, inStride, actWords, b.rows]));
+    const params = createUniformBuffer(
+      this.device,
+      'quantizeActivations.params',
+      new Uint32Array([b.cols, inStride, actWords, b.rows]),
+    );
     if (b.rows > this.device.limits.maxComputeWorkgroupsPerDimension) {
-      throw new InvalidArgumentError(`quantizeActivations: ${b.rows} rows exceed the ${this.device.limits.maxComputeWorkgroupsPerDimension} workgroups one dispatch allows`);
+      throw new InvalidArgumentError(
+        `quantizeActivations: ${b.rows} rows exceed the ${this.device.limits.maxComputeWorkgroupsPerDimension} workgroups one dispatch allows`,
+      );
     }
-    return { kernel: this.kernel, bindGroup: this.kernel.bind([params, b.x, b.xq, b.xScale]), workgroups: [b.rows, 1, 1] };
+    return {
+      kernel: this.kernel,
+      bindGroup: this.kernel.bind([params, b.x, b.xq, b.xScale]),
+      workgroups: [b.rows, 1, 1],
+    };
   }
 }
 
 export function requireSize(name: string, buffer: GPUBuffer, bytes: number): void {
   if (buffer.size < bytes) {
-    throw new InvalidArgumentError(`buffer ${name} (${buffer.label || 'unnamed'}) holds ${buffer.size} bytes, ${bytes} are needed`);
+    throw new InvalidArgumentError(
+      `buffer ${name} (${buffer.label || 'unnamed'}) holds ${buffer.size} bytes, ${bytes} are needed`,
+    );
   }
 }

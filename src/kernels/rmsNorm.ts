@@ -25,6 +25,10 @@ export class RmsNormKernel {
     const params = new Uint32Array([b.cols, b.firstRow, 0, 0]);
     new Float32Array(params.buffer)[2] = b.eps;
     const uniform = createUniformBuffer(this.device, 'rmsNorm.params', params);
-    return { kernel: this.kernel, bindGroup: this.kernel.bind([uniform, b.x, b.weight, b.y]), workgroups: [b.rows, 1, 1] };
+    return {
+      kernel: this.kernel,
+      bindGroup: this.kernel.bind([uniform, b.x, b.weight, b.y]),
+      workgroups: [b.rows, 1, 1],
+    };
   }
 }

@@ -11,8 +11,19 @@ export class SampleKernel {
   }
 
   /** `params` is the 32-byte uniform written by writeSamplingParams; `seen` a bitmap of token ids. */
-  prepare(params: GPUBuffer, step: GPUBuffer, logits: GPUBuffer, seen: GPUBuffer, ids: GPUBuffer, generated: GPUBuffer): Dispatch {
-    return { kernel: this.kernel, bindGroup: this.kernel.bind([params, step, logits, seen, ids, generated]), workgroups: [1, 1, 1] };
+  prepare(
+    params: GPUBuffer,
+    step: GPUBuffer,
+    logits: GPUBuffer,
+    seen: GPUBuffer,
+    ids: GPUBuffer,
+    generated: GPUBuffer,
+  ): Dispatch {
+    return {
+      kernel: this.kernel,
+      bindGroup: this.kernel.bind([params, step, logits, seen, ids, generated]),
+      workgroups: [1, 1, 1],
+    };
   }
 }
 

@@ -39,7 +39,10 @@ const GEMV_LANES = 32;
 /** Invocations per workgroup of both lanes GEMVs; ternaryGemvRows.wgsl has a row per invocation of 64. */
 const GEMV_WORKGROUP: Record<GemvLayout, number> = { lanes: 256, rows: 64 };
 /** Rows x tokens of a workgroup of ternaryGemm.wgsl and of ternaryGemmRows.wgsl (its TOKENS). */
-const GEMM_TILE: Record<GemmLayout, { rows: number; tokens: number }> = { tiles: { rows: 64, tokens: 64 }, rows: { rows: 64, tokens: 8 } };
+const GEMM_TILE: Record<GemmLayout, { rows: number; tokens: number }> = {
+  tiles: { rows: 64, tokens: 64 },
+  rows: { rows: 64, tokens: 8 },
+};
 
 /**
  * Ternary BitLinear products y = (xq . w) / (s_x * d): a GEMV for one token (decode) and a GEMM
@@ -61,7 +64,13 @@ export class TernaryMatmulKernels {
   constructor(
     private readonly device: GPUDevice,
     readonly variant: TernaryDotVariant,
-    options: { rawAccumulators?: boolean; gemvLayout?: GemvLayout; gemmLayout?: GemmLayout; maxCols?: number; subgroupLanes?: number } = {},
+    options: {
+      rawAccumulators?: boolean;
+      gemvLayout?: GemvLayout;
+      gemmLayout?: GemmLayout;
+      maxCols?: number;
+      subgroupLanes?: number;
+    } = {},
   ) {
     const dot = variant === 'dot4' ? dotPackedSource : dotAddSubSource;
     const constants = { RAW_ACC: options.rawAccumulators ?? false };
@@ -82,7 +91,12 @@ export class TernaryMatmulKernels {
       this.gemv =
         lanes === undefined
           ? new ComputeKernel(device, `ternaryGemv.lanes.${variant}`, [...common, gemvLanesSource, gemvSource], blocks)
-          : new ComputeKernel(device, `ternaryGemv.subgroup${lanes}.${variant}`, [gemvSubgroupSource, ...common, gemvLanesSource], { ...blocks, LANES: lanes });
+          : new ComputeKernel(
+              device,
+              `ternaryGemv.subgroup${lanes}.${variant}`,
+              [gemvSubgroupSource, ...common, gemvLanesSource],
+              { ...blocks, LANES: lanes },
+            );
       this.gemvRowsPerWorkgroup = GEMV_WORKGROUP.lanes / rowLanes;
     }
     this.gemm =
@@ -93,9 +107,21 @@ export class TernaryMatmulKernels {
 
   /** The dispatches (one per weight part) that compute this product; m = 1 uses the GEMV. */
   prepare(b: TernaryLinearBindings): Dispatch[] {
-    if (b.weights.cols > this.maxCols) throw new InvalidArgumentError(`${b.weights.label}: ${b.weights.cols} input columns, the kernels were built for at most ${this.maxCols}`);
-    const kernels = { gemv: this.gemv, gemm: this.gemm, gemvRowsPerWorkgroup: this.gemvRowsPerWorkgroup, gemmTile: GEMM_TILE[this.gemmLayout] };
-    const parts = b.weights.parts.map((p) => ({ rowStart: p.rowStart, rows: p.rows, partBuffers: [p.weights, p.rowScale] }));
+    if (b.weights.cols > this.maxCols)
+      throw new InvalidArgumentError(
+        `${b.weights.label}: ${b.weights.cols} input columns, the kernels were built for at most ${this.maxCols}`,
+      );
+    const kernels = {
+      gemv: this.gemv,
+      gemm: this.gemm,
+      gemvRowsPerWorkgroup: this.gemvRowsPerWorkgroup,
+      gemmTile: GEMM_TILE[this.gemmLayout],
+    };
+    const parts = b.weights.parts.map((p) => ({
+      rowStart: p.rowStart,
+      rows: p.rows,
+      partBuffers: [p.weights, p.rowScale],
+    }));
     return linearDispatches(this.device, kernels, b, parts);
   }
 }

@@ -37,7 +37,9 @@ export function uploadTernaryWeights(
   maxBindingBytes = device.limits.maxStorageBufferBindingSize,
 ): TernaryWeights {
   if (!(rows > 0 && cols > 0 && Number.isInteger(rows) && Number.isInteger(cols))) {
-    throw new InvalidArgumentError(`${label}: a ternary matrix needs positive integer rows and cols, got ${rows} x ${cols}`);
+    throw new InvalidArgumentError(
+      `${label}: a ternary matrix needs positive integer rows and cols, got ${rows} x ${cols}`,
+    );
   }
   const kBlocks = blocksFor(cols);
   const rowBytes = kBlocks * WORDS_PER_BLOCK * 4;
@@ -54,7 +56,11 @@ export function uploadTernaryWeights(
     return {
       rowStart,
       rows: n,
-      weights: createStorageBuffer(device, `${label}[${rowStart}:]`, packed.subarray(wordStart, wordStart + n * kBlocks * WORDS_PER_BLOCK)),
+      weights: createStorageBuffer(
+        device,
+        `${label}[${rowStart}:]`,
+        packed.subarray(wordStart, wordStart + n * kBlocks * WORDS_PER_BLOCK),
+      ),
       rowScale: createStorageBuffer(device, `${label}.scale[${rowStart}:]`, rowScale.subarray(rowStart, rowStart + n)),
     };
   });

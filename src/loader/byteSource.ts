@@ -52,8 +52,11 @@ export function textFileTooLarge(name: string): ModelFormatError {
 
 /** The error for a shard of `actual` bytes (undefined: more than `expected`, reading stopped there) where its manifest says `expected`. */
 export function wrongSize(name: string, expected: number, actual?: number): IntegrityError {
-  if (actual === undefined) return new IntegrityError(`${name}: more than the ${expected} bytes the manifest says (reading stopped there)`);
-  return new IntegrityError(`${name}: ${actual} bytes, the manifest says ${expected}${actual < expected ? ' (truncated?)' : ''}`);
+  if (actual === undefined)
+    return new IntegrityError(`${name}: more than the ${expected} bytes the manifest says (reading stopped there)`);
+  return new IntegrityError(
+    `${name}: ${actual} bytes, the manifest says ${expected}${actual < expected ? ' (truncated?)' : ''}`,
+  );
 }
 
 /**
@@ -105,7 +108,8 @@ export function memorySource(name: string, bytes: Uint8Array): ByteSource {
     name,
     size: async () => bytes.byteLength,
     read: async (offset, length) => {
-      if (offset + length > bytes.byteLength) throw new ModelFormatError(name, `read past the end (${offset}+${length} > ${bytes.byteLength})`);
+      if (offset + length > bytes.byteLength)
+        throw new ModelFormatError(name, `read past the end (${offset}+${length} > ${bytes.byteLength})`);
       return bytes.subarray(offset, offset + length);
     },
   };
@@ -124,9 +128,16 @@ function foreignOrigin(url: string): string | undefined {
  * with an opaque no-cors HEAD request: if that gets through, the server is there and CORS is the cause.
  */
 async function explainNetworkFailure(url: string, cause: unknown): Promise<string> {
-  if (typeof navigator !== 'undefined' && 'onLine' in navigator && !navigator.onLine) return 'the browser is offline: connect to the network and try again';
+  if (typeof navigator !== 'undefined' && 'onLine' in navigator && !navigator.onLine)
+    return 'the browser is offline: connect to the network and try again';
   const origin = foreignOrigin(url);
-  if (origin && (await fetch(url, { method: 'HEAD', mode: 'no-cors' }).then(() => true, () => false))) {
+  if (
+    origin &&
+    (await fetch(url, { method: 'HEAD', mode: 'no-cors' }).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     return `the server answered but does not allow cross-origin requests (CORS) from ${origin}: it must send Access-Control-Allow-Origin and allow the Range header, or serve the model from this page's origin`;
   }
   return `the server could not be reached (${(cause as Error)?.message ?? String(cause)}): check the address and the network`;
@@ -136,7 +147,8 @@ async function fetchOrExplain(url: string, init?: RequestInit): Promise<Response
   try {
     return await fetch(url, init);
   } catch (cause) {
-    if ((cause as Error)?.name === 'AbortError') throw new BitNetError('aborted', `${url}: the download was cancelled`, { cause });
+    if ((cause as Error)?.name === 'AbortError')
+      throw new BitNetError('aborted', `${url}: the download was cancelled`, { cause });
     throw new FetchError(url, await explainNetworkFailure(url, cause), undefined, { cause });
   }
 }
@@ -154,7 +166,8 @@ async function* bodyChunks(res: Response, url: string): AsyncGenerator<Uint8Arra
       yield value;
     }
   } catch (cause) {
-    if ((cause as Error)?.name === 'AbortError') throw new BitNetError('aborted', `${url}: the download was cancelled`, { cause });
+    if ((cause as Error)?.name === 'AbortError')
+      throw new BitNetError('aborted', `${url}: the download was cancelled`, { cause });
     throw new FetchError(url, `the download broke off after ${got} bytes`, undefined, { cause });
   } finally {
     await reader.cancel().catch(() => {});
@@ -173,7 +186,8 @@ export function httpSource(url: string): ByteSource {
         await res.body?.cancel();
         const range = res.headers.get('Content-Range');
         const total = range ? Number(range.split('/')[1]) : Number(res.headers.get('Content-Length'));
-        if (!Number.isSafeInteger(total) || total < 0) throw new FetchError(url, 'the server reports no file size (no Content-Range or Content-Length)');
+        if (!Number.isSafeInteger(total) || total < 0)
+          throw new FetchError(url, 'the server reports no file size (no Content-Range or Content-Length)');
         return total;
       })();
       return knownSize;
@@ -185,7 +199,11 @@ export function httpSource(url: string): ByteSource {
       // A server that ignores Range sends the whole file with 200: read it only up to the range's end.
       const skip = res.status === 206 ? 0 : offset;
       const { bytes } = await readUpTo(bodyChunks(res, url), skip + length);
-      if (bytes.byteLength !== skip + length) throw new FetchError(url, `expected ${length} bytes at ${offset}, got ${Math.max(0, bytes.byteLength - skip)} (truncated?)`);
+      if (bytes.byteLength !== skip + length)
+        throw new FetchError(
+          url,
+          `expected ${length} bytes at ${offset}, got ${Math.max(0, bytes.byteLength - skip)} (truncated?)`,
+        );
       return bytes.subarray(skip);
     },
   };

@@ -1,7 +1,15 @@
 import { tensorPlan } from '../model/modelWeights.ts';
 import type { ModelTensorSource, TensorRequest } from './tensorSource.ts';
 import { BitNetError, InvalidArgumentError } from '../errors.ts';
-import { MANIFEST_FORMAT, MANIFEST_VERSION, MAX_SHARD_BYTES, tensorBytes, type Manifest, type ManifestShard, type ManifestTensor } from './manifest.ts';
+import {
+  MANIFEST_FORMAT,
+  MANIFEST_VERSION,
+  MAX_SHARD_BYTES,
+  tensorBytes,
+  type Manifest,
+  type ManifestShard,
+  type ManifestTensor,
+} from './manifest.ts';
 import { sha256Hex } from './sha256.ts';
 
 export interface ConvertOptions {
@@ -41,7 +49,8 @@ export async function convertModel(
   options: ConvertOptions = {},
 ): Promise<Manifest> {
   const target = options.shardBytes ?? 32 * 2 ** 20;
-  if (!(target > 0 && target <= MAX_SHARD_BYTES)) throw new InvalidArgumentError(`shardBytes must be in 1..${MAX_SHARD_BYTES}, got ${target}`);
+  if (!(target > 0 && target <= MAX_SHARD_BYTES))
+    throw new InvalidArgumentError(`shardBytes must be in 1..${MAX_SHARD_BYTES}, got ${target}`);
   const plan = tensorPlan(source.config);
   for (const r of plan) source.check(r);
   const tensors: ManifestTensor[] = [];
@@ -67,7 +76,15 @@ export async function convertModel(
     if (options.signal?.aborted) throw new BitNetError('aborted', 'the conversion was cancelled');
     const data = await tensorData(source, r);
     if (size > 0 && size + data.byteLength > target) await flush();
-    tensors.push({ name: r.name, kind: r.kind, rows: r.rows, cols: r.cols, shard: shards.length, offset: size, bytes: tensorBytes(r.kind, r.rows, r.cols) });
+    tensors.push({
+      name: r.name,
+      kind: r.kind,
+      rows: r.rows,
+      cols: r.cols,
+      shard: shards.length,
+      offset: size,
+      bytes: tensorBytes(r.kind, r.rows, r.cols),
+    });
     pending.push(data);
     size += data.byteLength;
     options.onProgress?.({ done: i + 1, total: plan.length });

@@ -14,7 +14,10 @@ import type { ModelTensorSource, TernaryMatrixData, Bf16MatrixData, TensorReques
  */
 export async function openHuggingFaceCheckpoint(files: ModelFiles): Promise<ModelTensorSource> {
   if (!(await files.has('config.json'))) {
-    throw new ModelFormatError(files.location, 'has no config.json: not a Hugging Face checkpoint (or the path/URL is wrong)');
+    throw new ModelFormatError(
+      files.location,
+      'has no config.json: not a Hugging Face checkpoint (or the path/URL is wrong)',
+    );
   }
   const config = parseBitNetConfig(parseJsonFile(await files.readText('config.json'), 'config.json'));
   const tensors = await readCheckpointTensors(files);
@@ -32,7 +35,8 @@ class HuggingFaceTensorSource implements ModelTensorSource {
   private tensor(name: string, shape: number[], dtypes: readonly string[]): TensorInfo {
     const t = this.tensors.get(name);
     if (!t) throw new ModelFormatError('checkpoint', `tensor ${name} is missing`);
-    if (!dtypes.includes(t.dtype)) throw new ModelFormatError(t.source.name, `tensor ${name} has dtype ${t.dtype}, expected ${dtypes.join(' or ')}`);
+    if (!dtypes.includes(t.dtype))
+      throw new ModelFormatError(t.source.name, `tensor ${name} has dtype ${t.dtype}, expected ${dtypes.join(' or ')}`);
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       throw new ModelFormatError(t.source.name, `tensor ${name} has shape [${t.shape}], expected [${shape}]`);
     }
@@ -67,7 +71,8 @@ class HuggingFaceTensorSource implements ModelTensorSource {
     const t = this.tensor(`${name}.weight`, [Math.ceil(rows / 4), cols], ['U8']);
     const s = this.tensor(`${name}.weight_scale`, [1], FLOATS);
     const scale = toFloat32(await this.read(s), s.dtype as 'BF16')[0];
-    if (!(Number.isFinite(scale) && scale > 0)) throw new ModelFormatError(s.source.name, `${name}.weight_scale is ${scale}, expected a positive number`);
+    if (!(Number.isFinite(scale) && scale > 0))
+      throw new ModelFormatError(s.source.name, `${name}.weight_scale is ${scale}, expected a positive number`);
     const packed = repackHuggingFaceTernary(await this.read(t), rows, cols);
     // bitlinear divides by the stored scale; autobitlinear multiplies by it.
     const divisor = linearClass === 'bitlinear' ? scale : 1 / scale;

@@ -29,7 +29,10 @@ export class ManifestTensorSource implements ModelTensorSource {
     const t = this.byName.get(r.name);
     if (!t) throw new ModelFormatError('manifest.json', `tensor ${r.name} is missing`);
     if (t.kind !== r.kind || t.rows !== r.rows || t.cols !== r.cols) {
-      throw new ModelFormatError('manifest.json', `tensor ${r.name} is a ${t.kind} of ${t.rows} x ${t.cols}, the config needs a ${r.kind} of ${r.rows} x ${r.cols}`);
+      throw new ModelFormatError(
+        'manifest.json',
+        `tensor ${r.name} is a ${t.kind} of ${t.rows} x ${t.cols}, the config needs a ${r.kind} of ${r.rows} x ${r.cols}`,
+      );
     }
   }
 
@@ -45,7 +48,12 @@ export class ManifestTensorSource implements ModelTensorSource {
   async ternary(name: string, rows: number, cols: number) {
     const { data } = await this.bytes(name);
     const words = rows * blocksFor(cols) * WORDS_PER_BLOCK;
-    return { rows, cols, packed: new Uint32Array(data.buffer, 0, words), rowScale: new Float32Array(data.buffer, words * 4, rows) };
+    return {
+      rows,
+      cols,
+      packed: new Uint32Array(data.buffer, 0, words),
+      rowScale: new Float32Array(data.buffer, words * 4, rows),
+    };
   }
 
   async vector(name: string, length: number) {

@@ -72,7 +72,10 @@ export async function fetchModelToCache(
     texts.push([file, text]);
   }
   const shardBytes = manifest.shards.reduce((n, s) => n + s.bytes, 0);
-  const textBytes = [manifestText, ...texts.map(([, text]) => text)].reduce((n, text) => n + new TextEncoder().encode(text).byteLength, 0);
+  const textBytes = [manifestText, ...texts.map(([, text]) => text)].reduce(
+    (n, text) => n + new TextEncoder().encode(text).byteLength,
+    0,
+  );
   const total = shardBytes + textBytes;
   let done = textBytes;
   let verified = 0;
@@ -91,16 +94,24 @@ export async function fetchModelToCache(
       let got = 0;
       let bytes: Uint8Array;
       try {
-        bytes = await files.download(s.file, s.bytes, (n) => {
-          got += n;
-          done += n;
-          options.onProgress?.({ phase: 'download', done: Math.min(done, total), total, file: s.file });
-        }, options.signal);
+        bytes = await files.download(
+          s.file,
+          s.bytes,
+          (n) => {
+            got += n;
+            done += n;
+            options.onProgress?.({ phase: 'download', done: Math.min(done, total), total, file: s.file });
+          },
+          options.signal,
+        );
         await checkShard(fileLocation(files, s.file), s, bytes);
       } catch (err) {
         if (!(err instanceof IntegrityError)) throw err;
         done -= got; // this attempt does not count
-        if (attempt === 2) throw new IntegrityError(`${err.message} twice; the file on the server is damaged or does not belong to this manifest`);
+        if (attempt === 2)
+          throw new IntegrityError(
+            `${err.message} twice; the file on the server is damaged or does not belong to this manifest`,
+          );
         continue;
       }
       verified += s.bytes;
@@ -141,9 +152,15 @@ export async function convertToCache(
       tokenizerFiles.push(file);
     }
   }
-  const manifest = await convertModel(source, configJson, tokenizerFiles, (shard, bytes) => store.set(shardKey(model, shard), bytes).catch((e) => explainQuota(e, shard.bytes)), {
-    onProgress: (p) => options.onProgress?.({ phase: 'convert', done: p.done, total: p.total }),
-  });
+  const manifest = await convertModel(
+    source,
+    configJson,
+    tokenizerFiles,
+    (shard, bytes) => store.set(shardKey(model, shard), bytes).catch((e) => explainQuota(e, shard.bytes)),
+    {
+      onProgress: (p) => options.onProgress?.({ phase: 'convert', done: p.done, total: p.total }),
+    },
+  );
   await storeText(store, model, MANIFEST, JSON.stringify(manifest));
   return manifest;
 }
@@ -152,12 +169,20 @@ export async function convertToCache(
  * Reads shard `i` of a cached model, checking its size and (unless `hash` is false) its SHA-256
  * every time: a disk or another program may have changed it since it was stored.
  */
-export function cachedShardReader(store: ShardStore, model: string, manifest: Manifest, hash = true): (i: number) => Promise<Uint8Array> {
+export function cachedShardReader(
+  store: ShardStore,
+  model: string,
+  manifest: Manifest,
+  hash = true,
+): (i: number) => Promise<Uint8Array> {
   return async (i) => {
     const s = manifest.shards[i];
     const bytes = await store.get(shardKey(model, s), s.bytes);
     const name = `cached ${s.file} of ${model}`;
-    if (!bytes) throw new IntegrityError(`${name} is missing or not ${s.bytes} bytes; delete the model from the cache (deleteCachedModel) and load it again`);
+    if (!bytes)
+      throw new IntegrityError(
+        `${name} is missing or not ${s.bytes} bytes; delete the model from the cache (deleteCachedModel) and load it again`,
+      );
     await checkShard(name, s, bytes, hash).catch((err: Error) => {
       throw new IntegrityError(`${err.message}; delete the model from the cache (deleteCachedModel) and load it again`);
     });

@@ -3,7 +3,13 @@ import type { ModelTensorSource } from './tensorSource.ts';
 import { openHuggingFaceCheckpoint } from './huggingFaceCheckpoint.ts';
 import { parseManifest } from './manifest.ts';
 import { ManifestTensorSource } from './manifestSource.ts';
-import { cachedShardReader, convertToCache, fetchModelToCache, readCachedText, type FetchProgress } from './modelCache.ts';
+import {
+  cachedShardReader,
+  convertToCache,
+  fetchModelToCache,
+  readCachedText,
+  type FetchProgress,
+} from './modelCache.ts';
 import type { ShardStore } from './shardStore.ts';
 import { parseJsonFile } from './untrustedJson.ts';
 import { checkShard } from './shardIntegrity.ts';
@@ -50,18 +56,25 @@ export async function openModel(files: ModelFiles, options: OpenOptions = {}): P
   const hash = options.verifyShardHashes ?? true;
   if (!store) {
     const manifestFile = fileLocation(files, 'manifest.json');
-    const { manifest, config } = parseManifest(parseJsonFile(await files.readText('manifest.json'), manifestFile), manifestFile);
+    const { manifest, config } = parseManifest(
+      parseJsonFile(await files.readText('manifest.json'), manifestFile),
+      manifestFile,
+    );
     const source = new ManifestTensorSource(config, manifest, async (i) => {
       const s = manifest.shards[i];
       const bytes = await files.download(s.file, s.bytes);
       await checkShard(fileLocation(files, s.file), s, bytes, hash);
       return bytes;
     });
-    return { source, readTokenizerFile: async (name) => (manifest.tokenizerFiles.includes(name) ? files.readText(name) : undefined) };
+    return {
+      source,
+      readTokenizerFile: async (name) => (manifest.tokenizerFiles.includes(name) ? files.readText(name) : undefined),
+    };
   }
   const manifest = hasManifest
     ? await fetchModelToCache(files, cacheKey, store, { onProgress: options.onProgress, signal: options.signal })
-    : ((await cachedManifest(store, cacheKey)) ?? (await convertToCache(files, cacheKey, store, { onProgress: options.onProgress })));
+    : ((await cachedManifest(store, cacheKey)) ??
+      (await convertToCache(files, cacheKey, store, { onProgress: options.onProgress })));
   const { config } = parseManifest(manifest);
   return {
     source: new ManifestTensorSource(config, manifest, cachedShardReader(store, cacheKey, manifest, hash)),
@@ -71,5 +84,8 @@ export async function openModel(files: ModelFiles, options: OpenOptions = {}): P
 
 async function cachedManifest(store: ShardStore, cacheKey: string) {
   const text = await readCachedText(store, cacheKey, 'manifest.json');
-  return text === undefined ? undefined : parseManifest(parseJsonFile(text, `cached manifest.json of ${cacheKey}`), `cached manifest.json of ${cacheKey}`).manifest;
+  return text === undefined
+    ? undefined
+    : parseManifest(parseJsonFile(text, `cached manifest.json of ${cacheKey}`), `cached manifest.json of ${cacheKey}`)
+        .manifest;
 }

@@ -47,18 +47,25 @@ export async function readSafetensorsHeader(source: ByteSource): Promise<Map<str
   const dataStart = 8 + headerLen;
   const dataSize = fileSize - dataStart;
   const entries = Object.entries(header as Record<string, unknown>);
-  if (entries.length > MAX_TENSORS + 1) fail(`header lists ${entries.length} entries, more than the ${MAX_TENSORS} tensors a model may have`);
+  if (entries.length > MAX_TENSORS + 1)
+    fail(`header lists ${entries.length} entries, more than the ${MAX_TENSORS} tensors a model may have`);
   const tensors = new Map<string, TensorInfo>();
   for (const [name, entry] of entries) {
     if (name === '__metadata__') continue;
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof e !== 'object' || e === null) fail(`tensor ${name}: entry is not an object`);
-    if (typeof e.dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, e.dtype)) fail(`tensor ${name}: dtype ${jsonPreview(e.dtype)} is not one of ${Object.keys(DTYPE_BYTES).join(', ')}`);
+    if (typeof e.dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, e.dtype))
+      fail(`tensor ${name}: dtype ${jsonPreview(e.dtype)} is not one of ${Object.keys(DTYPE_BYTES).join(', ')}`);
     if (!Array.isArray(e.shape) || e.shape.length > 8 || e.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
       fail(`tensor ${name}: shape ${jsonPreview(e.shape)} is not a list of non-negative integers`);
     }
     const offsets = e.data_offsets;
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
+      offsets[0] > offsets[1]
+    ) {
       fail(`tensor ${name}: data_offsets ${jsonPreview(offsets)} is not [begin, end]`);
     }
     const [begin, end] = offsets as [number, number];
@@ -66,9 +73,18 @@ export async function readSafetensorsHeader(source: ByteSource): Promise<Map<str
     const dtype = e.dtype as SafetensorsDtype;
     const elements = (e.shape as number[]).reduce((a, b) => a * b, 1);
     if (elements * DTYPE_BYTES[dtype] !== end - begin) {
-      fail(`tensor ${name}: shape ${jsonPreview(e.shape)} of ${dtype} needs ${elements * DTYPE_BYTES[dtype]} bytes, data_offsets span ${end - begin}`);
+      fail(
+        `tensor ${name}: shape ${jsonPreview(e.shape)} of ${dtype} needs ${elements * DTYPE_BYTES[dtype]} bytes, data_offsets span ${end - begin}`,
+      );
     }
-    tensors.set(name, { name, dtype, shape: e.shape as number[], offset: dataStart + begin, byteLength: end - begin, source });
+    tensors.set(name, {
+      name,
+      dtype,
+      shape: e.shape as number[],
+      offset: dataStart + begin,
+      byteLength: end - begin,
+      source,
+    });
   }
   const sorted = [...tensors.values()].sort((a, b) => a.offset - b.offset);
   for (let i = 1; i < sorted.length; i++) {
@@ -96,17 +112,25 @@ export async function readCheckpointTensors(files: ModelFiles): Promise<Map<stri
     throw new ModelFormatError(indexFile, 'weight_map is missing or not an object');
   }
   const mapped = Object.entries(weightMap);
-  if (mapped.length > MAX_TENSORS) throw new ModelFormatError(indexFile, `weight_map lists ${mapped.length} tensors, more than the ${MAX_TENSORS} a model may have`);
+  if (mapped.length > MAX_TENSORS)
+    throw new ModelFormatError(
+      indexFile,
+      `weight_map lists ${mapped.length} tensors, more than the ${MAX_TENSORS} a model may have`,
+    );
   const shardNames = new Set<string>();
   for (const [tensor, shard] of mapped) {
     if (!isPlainFileName(shard) || !shard.endsWith('.safetensors')) {
-      throw new ModelFormatError(indexFile, `weight_map[${jsonPreview(tensor)}] = ${jsonPreview(shard)} is not a safetensors file name in this directory`);
+      throw new ModelFormatError(
+        indexFile,
+        `weight_map[${jsonPreview(tensor)}] = ${jsonPreview(shard)} is not a safetensors file name in this directory`,
+      );
     }
     shardNames.add(shard);
   }
   const all = new Map<string, TensorInfo>();
   for (const shard of shardNames) {
-    if (!(await files.has(shard))) throw new ModelFormatError(indexFile, `weight_map names ${shard}, which is not in ${files.location}`);
+    if (!(await files.has(shard)))
+      throw new ModelFormatError(indexFile, `weight_map names ${shard}, which is not in ${files.location}`);
     for (const [name, info] of await readSafetensorsHeader(files.open(shard))) {
       if (all.has(name)) throw new ModelFormatError(shard, `tensor ${name} appears in more than one shard`);
       all.set(name, info);

@@ -9,5 +9,6 @@ import { sha256Hex } from './sha256.ts';
  */
 export async function checkShard(name: string, shard: ManifestShard, bytes: Uint8Array, hash = true): Promise<void> {
   if (bytes.byteLength !== shard.bytes) throw wrongSize(name, shard.bytes, bytes.byteLength);
-  if (hash && (await sha256Hex(bytes)) !== shard.sha256) throw new IntegrityError(`${name}: SHA-256 does not match the manifest`);
+  if (hash && (await sha256Hex(bytes)) !== shard.sha256)
+    throw new IntegrityError(`${name}: SHA-256 does not match the manifest`);
 }

@@ -32,7 +32,8 @@ export async function explainQuota(err: unknown, neededBytes: number): Promise<n
   let estimate = '';
   try {
     const e = await navigator.storage?.estimate?.();
-    if (e?.quota) estimate = ` This site uses ${(Number(e.usage) / 1e6).toFixed(0)} MB of its ${(e.quota / 1e6).toFixed(0)} MB quota.`;
+    if (e?.quota)
+      estimate = ` This site uses ${(Number(e.usage) / 1e6).toFixed(0)} MB of its ${(e.quota / 1e6).toFixed(0)} MB quota.`;
   } catch {
     // no estimate available
   }

@@ -9,7 +9,13 @@ import { MAX_SPLITS, attentionScratchBytes } from '../kernels/attention.ts';
 import { GREEDY, isGreedy, samplingUniform, type SamplingParams } from '../kernels/sample.ts';
 import type { ModelTensorSource } from '../loader/tensorSource.ts';
 import type { BitNetConfig } from './config.ts';
-import { uploadModelWeights, destroyModelWeights, type LinearFormat, type LinearWeights, type ModelWeights } from './modelWeights.ts';
+import {
+  uploadModelWeights,
+  destroyModelWeights,
+  type LinearFormat,
+  type LinearWeights,
+  type ModelWeights,
+} from './modelWeights.ts';
 import { compileModelKernels, type ModelKernels } from './modelKernels.ts';
 import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
 import { ropeTable } from './ropeTable.ts';
@@ -76,8 +82,10 @@ function checkSampling(s: SamplingParams): void {
   if (!(s.topP <= 1 && Math.fround(s.topP) > 0)) bad('topP', 'must be in (0, 1] (and not 0 as a float32)', s.topP);
   if (!(s.minP >= 0 && Math.fround(s.minP) < 1)) bad('minP', 'must be in [0, 1) (and not 1 as a float32)', s.minP);
   // beyond these, penalized logits divided by a small temperature approach float32's range
-  if (!(s.repetitionPenalty >= 0.01 && s.repetitionPenalty <= 100)) bad('repetitionPenalty', 'must be in [0.01, 100] (1: off)', s.repetitionPenalty);
-  if (!(Number.isInteger(s.seed) && s.seed >= 0 && s.seed < 2 ** 32)) bad('seed', 'must be an integer in [0, 2^32)', s.seed);
+  if (!(s.repetitionPenalty >= 0.01 && s.repetitionPenalty <= 100))
+    bad('repetitionPenalty', 'must be in [0.01, 100] (1: off)', s.repetitionPenalty);
+  if (!(Number.isInteger(s.seed) && s.seed >= 0 && s.seed < 2 ** 32))
+    bad('seed', 'must be an integer in [0, 2^32)', s.seed);
 }
 
 /**
@@ -111,7 +119,25 @@ export class BitNetModel {
   position = 0;
 
   private readonly device: GPUDevice;
-  private readonly buf: Record<'ids' | 'generated' | 'step' | 'samplerParams' | 'seen' | 'attnScratch' | 'x' | 'qkv' | 'attn' | 'gateUp' | 'xq' | 'xScale' | 'hFinal' | 'logits' | 'ropeCos' | 'ropeSin', GPUBuffer>;
+  private readonly buf: Record<
+    | 'ids'
+    | 'generated'
+    | 'step'
+    | 'samplerParams'
+    | 'seen'
+    | 'attnScratch'
+    | 'x'
+    | 'qkv'
+    | 'attn'
+    | 'gateUp'
+    | 'xq'
+    | 'xScale'
+    | 'hFinal'
+    | 'logits'
+    | 'ropeCos'
+    | 'ropeSin',
+    GPUBuffer
+  >;
   private readonly kv: { k: GPUBuffer; v: GPUBuffer }[];
   private readonly passes = new Map<string, Dispatch[]>();
   private readonly readbackSlots: GPUBuffer[];
@@ -158,28 +184,49 @@ export class BitNetModel {
       xScale: f32('xScale', T),
       hFinal: f32('hFinal', T * c.hiddenSize),
       logits: f32('logits', c.vocabSize),
-      attnScratch: createStorageBuffer(device, 'attnScratch', Math.max(attentionScratchBytes(this.kernels.attention.shape, T, 1), attentionScratchBytes(this.kernels.attention.shape, 1, this.decodeSplits))),
+      attnScratch: createStorageBuffer(
+        device,
+        'attnScratch',
+        Math.max(
+          attentionScratchBytes(this.kernels.attention.shape, T, 1),
+          attentionScratchBytes(this.kernels.attention.shape, 1, this.decodeSplits),
+        ),
+      ),
       ropeCos: createStorageBuffer(device, 'ropeCos', rope.cos),
       ropeSin: createStorageBuffer(device, 'ropeSin', rope.sin),
     };
     this.readbackSlots = Array.from({ length: READBACK_SLOTS }, (_, i) =>
       device.createBuffer({ label: `readback${i}`, size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
     );
-    this.kv = c.numLayers ? Array.from({ length: c.numLayers }, (_, i) => ({ k: f32(`k${i}`, this.contextLength * kvDim), v: f32(`v${i}`, this.contextLength * kvDim) })) : [];
+    this.kv = c.numLayers
+      ? Array.from({ length: c.numLayers }, (_, i) => ({
+          k: f32(`k${i}`, this.contextLength * kvDim),
+          v: f32(`v${i}`, this.contextLength * kvDim),
+        }))
+      : [];
     const activations = Object.values(this.buf).reduce((n, b) => n + b.size, 0);
     this.memory = { weights: weights.bytes, kvCache: 2 * c.numLayers * this.contextLength * kvDim * 4, activations };
   }
 
   /** Uploads the weights from `source`, compiles the kernels and allocates the KV cache and working buffers. */
-  static async load(ctx: GpuContext, source: ModelTensorSource, options: BitNetModelOptions = {}): Promise<BitNetModel> {
+  static async load(
+    ctx: GpuContext,
+    source: ModelTensorSource,
+    options: BitNetModelOptions = {},
+  ): Promise<BitNetModel> {
     const c = source.config;
     const contextLength = options.contextLength ?? Math.min(c.maxPositionEmbeddings, 4096);
     if (!(Number.isInteger(contextLength) && contextLength > 0 && contextLength <= c.maxPositionEmbeddings)) {
-      throw new InvalidArgumentError(`contextLength ${contextLength} must be an integer in 1..${c.maxPositionEmbeddings} (max_position_embeddings)`);
+      throw new InvalidArgumentError(
+        `contextLength ${contextLength} must be an integer in 1..${c.maxPositionEmbeddings} (max_position_embeddings)`,
+      );
     }
     // the upload picks a format by comparing with one name, so anything else would silently pick the other
     const oneOf = (field: string, value: string | undefined, allowed: readonly string[]) => {
-      if (value !== undefined && !allowed.includes(value)) throw new InvalidArgumentError(`${field} must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${JSON.stringify(value)}`);
+      if (value !== undefined && !allowed.includes(value))
+        throw new InvalidArgumentError(
+          `${field} must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${JSON.stringify(value)}`,
+        );
     };
     oneOf('linearFormat', options.linearFormat, ['ternary', 'f32']);
     oneOf('embeddingFormat', options.embeddingFormat, ['int8', 'bf16']);
@@ -189,13 +236,21 @@ export class BitNetModel {
     const what = `placing the model on the GPU (context ${contextLength})`;
     try {
       const uploaded = await withAllocationErrors(ctx.device, what, allocated, async () => {
-        weights = await uploadModelWeights(ctx.device, source, (p) => options.onProgress?.({ phase: 'upload', ...p }), { linear: options.linearFormat, embedding: options.embeddingFormat });
+        weights = await uploadModelWeights(ctx.device, source, (p) => options.onProgress?.({ phase: 'upload', ...p }), {
+          linear: options.linearFormat,
+          embedding: options.embeddingFormat,
+        });
         return weights;
       });
       const kernels = await compileModelKernels(
         ctx,
         c,
-        { ...options, embeddingFormat: uploaded.embedding.format, lmHeadFormat: uploaded.lmHead.format, decodeSplits: decodeSplitsFor(contextLength) },
+        {
+          ...options,
+          embeddingFormat: uploaded.embedding.format,
+          lmHeadFormat: uploaded.lmHead.format,
+          decodeSplits: decodeSplitsFor(contextLength),
+        },
         (done, total) => options.onProgress?.({ phase: 'compile', done, total }),
       );
       await withAllocationErrors(ctx.device, what, allocated, async () => {
@@ -250,7 +305,10 @@ export class BitNetModel {
       }
       this.runPass(chunk, which);
       if (which === 'all') {
-        out.set(new Float32Array(await this.whileDeviceAlive(readBuffer(this.device, this.allLogits!, chunk.length * V * 4))), start * V);
+        out.set(
+          new Float32Array(await this.whileDeviceAlive(readBuffer(this.device, this.allLogits!, chunk.length * V * 4))),
+          start * V,
+        );
       } else {
         out.set(new Float32Array(await this.whileDeviceAlive(readBuffer(this.device, this.buf.logits, V * 4))));
       }
@@ -264,11 +322,17 @@ export class BitNetModel {
    * embedding lookup on the GPU, and `lookahead` steps are kept in flight while ids are read back.
    * Breaking out of the loop (or an AbortSignal in the caller) leaves the cache consistent.
    */
-  async *stream(prompt: readonly number[], maxTokens: number, options: StreamOptions = {}): AsyncGenerator<number, void, void> {
+  async *stream(
+    prompt: readonly number[],
+    maxTokens: number,
+    options: StreamOptions = {},
+  ): AsyncGenerator<number, void, void> {
     // before any GPU call: a destroyed buffer in a write would be reported by WebGPU as well
     this.checkUsable();
-    if (!(Number.isInteger(maxTokens) && maxTokens > 0)) throw new InvalidArgumentError(`maxTokens must be a positive integer, got ${maxTokens}`);
-    if (prompt.length === 0) throw new InvalidArgumentError('the prompt is empty: give at least one token (usually BOS)');
+    if (!(Number.isInteger(maxTokens) && maxTokens > 0))
+      throw new InvalidArgumentError(`maxTokens must be a positive integer, got ${maxTokens}`);
+    if (prompt.length === 0)
+      throw new InvalidArgumentError('the prompt is empty: give at least one token (usually BOS)');
     this.checkTokens(prompt, maxTokens - 1);
     const sampling = options.sampling ?? GREEDY;
     checkSampling(sampling);
@@ -291,7 +355,8 @@ export class BitNetModel {
     let yielded = 0;
     try {
       while (yielded < maxTokens) {
-        for (; submitted < Math.min(maxTokens, yielded + 1 + lookahead); submitted++) this.runPass(null, output, submitted, submitted);
+        for (; submitted < Math.min(maxTokens, yielded + 1 + lookahead); submitted++)
+          this.runPass(null, output, submitted, submitted);
         const id = await this.readGenerated(yielded);
         yielded++;
         yield id;
@@ -311,7 +376,11 @@ export class BitNetModel {
   }
 
   /** Greedy decoding through the KV cache (see `stream`). */
-  generateGreedy(prompt: readonly number[], maxTokens: number, options: { stopIds?: readonly number[] } = {}): Promise<number[]> {
+  generateGreedy(
+    prompt: readonly number[],
+    maxTokens: number,
+    options: { stopIds?: readonly number[] } = {},
+  ): Promise<number[]> {
     return this.generate(prompt, maxTokens, { ...options, sampling: GREEDY });
   }
 
@@ -353,13 +422,16 @@ export class BitNetModel {
   private checkTokens(ids: readonly number[], extra: number): void {
     const V = this.config.vocabSize;
     for (const id of ids) {
-      if (!Number.isInteger(id) || id < 0 || id >= V) throw new InvalidArgumentError(`token id ${id} is outside the vocabulary (0..${V - 1})`);
+      if (!Number.isInteger(id) || id < 0 || id >= V)
+        throw new InvalidArgumentError(`token id ${id} is outside the vocabulary (0..${V - 1})`);
     }
     const needed = this.position + ids.length + extra;
     if (needed > this.contextLength) {
       throw new ContextOverflowError(
         `${this.position} cached + ${ids.length} new + ${extra} generated = ${needed} tokens exceed the context of ${this.contextLength}` +
-          (this.contextLength < this.config.maxPositionEmbeddings ? ` (the model allows ${this.config.maxPositionEmbeddings}; load it with a larger contextLength)` : ''),
+          (this.contextLength < this.config.maxPositionEmbeddings
+            ? ` (the model allows ${this.config.maxPositionEmbeddings}; load it with a larger contextLength)`
+            : ''),
       );
     }
   }
@@ -373,7 +445,8 @@ export class BitNetModel {
     device.queue.writeBuffer(this.buf.step, 0, new Uint32Array([this.position, genIndex, 0, 0]));
     const encoder = device.createCommandEncoder();
     recordPass(encoder, this.dispatches(m, output));
-    if (readback !== undefined) encoder.copyBufferToBuffer(this.buf.generated, genIndex * 4, this.readbackSlots[readback % READBACK_SLOTS], 0, 4);
+    if (readback !== undefined)
+      encoder.copyBufferToBuffer(this.buf.generated, genIndex * 4, this.readbackSlots[readback % READBACK_SLOTS], 0, 4);
     device.queue.submit([encoder.finish()]);
     this.position += m;
   }
@@ -389,7 +462,10 @@ export class BitNetModel {
 
   private checkUsable(): void {
     if (this.lost) throw new DeviceLostError(this.lost.reason, this.lost.message);
-    if (this.disposed) throw new DisposedError('the model was disposed (its GPU memory is freed): load it again with createEngine or BitNetModel.load');
+    if (this.disposed)
+      throw new DisposedError(
+        'the model was disposed (its GPU memory is freed): load it again with createEngine or BitNetModel.load',
+      );
   }
 
   /**
@@ -439,17 +515,50 @@ export class BitNetModel {
     w.layers.forEach((layer, i) => {
       d.push(norm(b.x, layer.inputNorm, c.hiddenSize));
       d.push(...linear(layer.qkv, b.qkv));
-      d.push(...k.attention.prepare({ step: b.step, qkv: b.qkv, kCache: this.kv[i].k, vCache: this.kv[i].v, ropeCos: b.ropeCos, ropeSin: b.ropeSin, out: b.attn, scratch: b.attnScratch, tokens: m, splits: m === 1 ? this.decodeSplits : 1 }));
+      d.push(
+        ...k.attention.prepare({
+          step: b.step,
+          qkv: b.qkv,
+          kCache: this.kv[i].k,
+          vCache: this.kv[i].v,
+          ropeCos: b.ropeCos,
+          ropeSin: b.ropeSin,
+          out: b.attn,
+          scratch: b.attnScratch,
+          tokens: m,
+          splits: m === 1 ? this.decodeSplits : 1,
+        }),
+      );
       d.push(norm(b.attn, layer.attnSubNorm, qDim));
       d.push(...linear(layer.o, b.x, true));
       d.push(norm(b.x, layer.postAttentionNorm, c.hiddenSize));
       d.push(...linear(layer.gateUp, b.gateUp));
-      d.push(k.gatedNorm.prepare({ x: b.gateUp, weight: layer.ffnSubNorm, xq: b.xq, xScale: b.xScale, rows: m, cols: c.intermediateSize, eps }));
+      d.push(
+        k.gatedNorm.prepare({
+          x: b.gateUp,
+          weight: layer.ffnSubNorm,
+          xq: b.xq,
+          xScale: b.xScale,
+          rows: m,
+          cols: c.intermediateSize,
+          eps,
+        }),
+      );
       d.push(...linear(layer.down, b.x, true));
     });
     if (output === 'none') return d;
     const rows = output === 'all' ? m : 1;
-    d.push(k.rmsNorm.prepare({ x: b.x, weight: w.finalNorm, y: b.hFinal, cols: c.hiddenSize, firstRow: m - rows, rows, eps }));
+    d.push(
+      k.rmsNorm.prepare({
+        x: b.x,
+        weight: w.finalNorm,
+        y: b.hFinal,
+        cols: c.hiddenSize,
+        firstRow: m - rows,
+        rows,
+        eps,
+      }),
+    );
     let logits = b.logits;
     if (output === 'all') {
       const bytes = this.prefillChunk * c.vocabSize * 4;

@@ -59,7 +59,8 @@ const F32_MIN_NORMAL = 2 ** -126;
  * Anything this runtime cannot run faithfully is refused with the field named.
  */
 export function parseBitNetConfig(json: unknown, file = 'config.json'): BitNetConfig {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ModelFormatError(file, 'expected a JSON object');
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new ModelFormatError(file, 'expected a JSON object');
   const c = json as Json;
   const fail = (msg: string): never => {
     throw new ModelFormatError(file, msg);
@@ -69,24 +70,31 @@ export function parseBitNetConfig(json: unknown, file = 'config.json'): BitNetCo
   }
   const int = (key: string, fallback?: number, max = Number.MAX_SAFE_INTEGER): number => {
     const v = c[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) fail(`${key} must be a positive integer, got ${jsonPreview(c[key])}`);
-    if ((v as number) > max) fail(`${key} is ${v}, more than the ${max} this library accepts (the largest real models have far fewer)`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
+      fail(`${key} must be a positive integer, got ${jsonPreview(c[key])}`);
+    if ((v as number) > max)
+      fail(`${key} is ${v}, more than the ${max} this library accepts (the largest real models have far fewer)`);
     return v as number;
   };
-  const bounded = (key: keyof typeof CONFIG_LIMITS & string, fallback: number) => int(key, fallback, CONFIG_LIMITS[key]);
+  const bounded = (key: keyof typeof CONFIG_LIMITS & string, fallback: number) =>
+    int(key, fallback, CONFIG_LIMITS[key]);
   const hiddenSize = bounded('hidden_size', 2560);
   const numHeads = bounded('num_attention_heads', 20);
   // transformers: absent means its default (5), an explicit null means one KV head per query head.
   const numKvHeads = c.num_key_value_heads === null ? numHeads : int('num_key_value_heads', 5);
   const headDim = c.head_dim == null ? hiddenSize / numHeads : int('head_dim');
-  if (!Number.isInteger(headDim)) fail(`hidden_size ${hiddenSize} is not divisible by num_attention_heads ${numHeads}; give head_dim`);
+  if (!Number.isInteger(headDim))
+    fail(`hidden_size ${hiddenSize} is not divisible by num_attention_heads ${numHeads}; give head_dim`);
   if (headDim % 4 !== 0 || headDim > 256) fail(`head_dim ${headDim} must be a multiple of 4 and at most 256`);
-  if (numHeads % numKvHeads !== 0) fail(`num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`);
-  if (numHeads / numKvHeads > 8) fail(`${numHeads / numKvHeads} query heads per KV head; the attention kernel supports at most 8`);
+  if (numHeads % numKvHeads !== 0)
+    fail(`num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`);
+  if (numHeads / numKvHeads > 8)
+    fail(`${numHeads / numKvHeads} query heads per KV head; the attention kernel supports at most 8`);
   if (hiddenSize % 2 !== 0) fail(`hidden_size ${hiddenSize} must be even`);
   const act = c.hidden_act ?? 'relu2';
   if (act !== 'relu2') fail(`hidden_act ${jsonPreview(act)} is not supported (BitNet uses "relu2")`);
-  if (c.attention_bias === true || c.mlp_bias === true) fail('attention_bias / mlp_bias are not supported (BitNet b1.58 has no biases)');
+  if (c.attention_bias === true || c.mlp_bias === true)
+    fail('attention_bias / mlp_bias are not supported (BitNet b1.58 has no biases)');
 
   const rope = (c.rope_parameters ?? c.rope_scaling ?? {}) as Json;
   const ropeType = rope.rope_type ?? rope.type ?? 'default';
@@ -105,24 +113,31 @@ export function parseBitNetConfig(json: unknown, file = 'config.json'): BitNetCo
     const v = key in c ? c[key] : fallback;
     if (v == null) return [];
     const list = Array.isArray(v) ? v : [v];
-    if (list.length > CONFIG_LIMITS.tokenIdList) fail(`${key} lists ${list.length} ids (at most ${CONFIG_LIMITS.tokenIdList})`);
-    for (const id of list) if (!Number.isSafeInteger(id) || (id as number) < 0) fail(`${key} must be a token id or a list of them, got ${jsonPreview(v)}`);
+    if (list.length > CONFIG_LIMITS.tokenIdList)
+      fail(`${key} lists ${list.length} ids (at most ${CONFIG_LIMITS.tokenIdList})`);
+    for (const id of list)
+      if (!Number.isSafeInteger(id) || (id as number) < 0)
+        fail(`${key} must be a token id or a list of them, got ${jsonPreview(v)}`);
     return list as number[];
   };
   const bos = ids('bos_token_id', 128000);
 
   const q = c.quantization_config as Json | undefined;
   if (!q || typeof q !== 'object') fail('quantization_config is missing: this is not a ternary BitNet checkpoint');
-  if (q!.quant_method !== 'bitnet') fail(`quantization_config.quant_method is ${jsonPreview(q!.quant_method)}, expected "bitnet"`);
+  if (q!.quant_method !== 'bitnet')
+    fail(`quantization_config.quant_method is ${jsonPreview(q!.quant_method)}, expected "bitnet"`);
   const mode = q!.quantization_mode ?? 'offline';
-  if (mode !== 'offline' && mode !== 'online') fail(`quantization_config.quantization_mode ${jsonPreview(mode)} is not "offline" or "online"`);
+  if (mode !== 'offline' && mode !== 'online')
+    fail(`quantization_config.quantization_mode ${jsonPreview(mode)} is not "offline" or "online"`);
   const linearClass = q!.linear_class ?? 'bitlinear';
   if (linearClass !== 'bitlinear' && linearClass !== 'autobitlinear') {
     fail(`quantization_config.linear_class ${jsonPreview(linearClass)} is not "bitlinear" or "autobitlinear"`);
   }
   const notConverted = (q!.modules_to_not_convert ?? []) as unknown;
   if (!Array.isArray(notConverted) || notConverted.some((m) => m !== 'lm_head')) {
-    fail(`quantization_config.modules_to_not_convert ${jsonPreview(notConverted)}: only lm_head may stay in full precision`);
+    fail(
+      `quantization_config.modules_to_not_convert ${jsonPreview(notConverted)}: only lm_head may stay in full precision`,
+    );
   }
 
   return {
@@ -139,6 +154,9 @@ export function parseBitNetConfig(json: unknown, file = 'config.json'): BitNetCo
     tieWordEmbeddings: c.tie_word_embeddings === true,
     bosTokenId: bos.length > 0 ? bos[0] : null,
     eosTokenIds: ids('eos_token_id', 128001),
-    quantization: { mode: mode as BitNetQuantization['mode'], linearClass: linearClass as BitNetQuantization['linearClass'] },
+    quantization: {
+      mode: mode as BitNetQuantization['mode'],
+      linearClass: linearClass as BitNetQuantization['linearClass'],
+    },
   };
 }

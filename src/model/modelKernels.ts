@@ -1,7 +1,16 @@
 // The kernels of a model's passes, compiled one family at a time so loading can report each.
 import type { GpuContext } from '../gpu/context.ts';
 import { kernelsReady } from '../gpu/computeKernel.ts';
-import { TernaryMatmulKernels, defaultGemmLayout, defaultGemvLayout, defaultTernaryVariant, gemvSubgroupLanes, type GemmLayout, type GemvLayout, type TernaryDotVariant } from '../kernels/ternaryMatmul.ts';
+import {
+  TernaryMatmulKernels,
+  defaultGemmLayout,
+  defaultGemvLayout,
+  defaultTernaryVariant,
+  gemvSubgroupLanes,
+  type GemmLayout,
+  type GemvLayout,
+  type TernaryDotVariant,
+} from '../kernels/ternaryMatmul.ts';
 import { DenseLinearKernels } from '../kernels/denseLinear.ts';
 import { NormQuantizeKernel } from '../kernels/normQuantize.ts';
 import { RmsNormKernel } from '../kernels/rmsNorm.ts';
@@ -45,7 +54,12 @@ export interface KernelChoices {
  * the next (browsers compile in the GPU process, Dawn in Node while creating the pipeline), so
  * `onCompiled(done, total)` follows the real work. Throws the first ShaderError.
  */
-export async function compileModelKernels(ctx: GpuContext, c: BitNetConfig, choices: KernelChoices, onCompiled?: (done: number, total: number) => void): Promise<ModelKernels> {
+export async function compileModelKernels(
+  ctx: GpuContext,
+  c: BitNetConfig,
+  choices: KernelChoices,
+  onCompiled?: (done: number, total: number) => void,
+): Promise<ModelKernels> {
   const { device, caps } = ctx;
   const qDim = c.numHeads * c.headDim;
   const gemvLayout = choices.gemvLayout ?? defaultGemvLayout(caps);
@@ -61,7 +75,12 @@ export async function compileModelKernels(ctx: GpuContext, c: BitNetConfig, choi
         subgroupLanes: gemvSubgroupLanes(caps),
       }),
     ...(choices.linearFormat === 'f32' ? { denseLinear: () => new DenseLinearKernels(device) } : {}),
-    attention: () => new AttentionKernels(device, { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim }, choices.decodeSplits),
+    attention: () =>
+      new AttentionKernels(
+        device,
+        { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim },
+        choices.decodeSplits,
+      ),
     gatedNorm: () => new NormQuantizeKernel(device, true, c.intermediateSize),
     rmsNorm: () => new RmsNormKernel(device),
     lmHead: () => new DenseGemvKernel(device, gemvLayout, choices.lmHeadFormat),

@@ -3,7 +3,12 @@ import { uploadTernaryWeights, destroyTernaryWeights, type TernaryWeights } from
 import { uploadBf16Weights } from '../kernels/bf16Weights.ts';
 import { uploadInt8Weights } from '../kernels/int8Weights.ts';
 import { destroyEmbeddingWeights, type EmbeddingFormat, type EmbeddingWeights } from '../kernels/embeddingWeights.ts';
-import { dequantizeTernary, destroyDenseWeights, uploadDenseWeights, type DenseWeights } from '../kernels/denseWeights.ts';
+import {
+  dequantizeTernary,
+  destroyDenseWeights,
+  uploadDenseWeights,
+  type DenseWeights,
+} from '../kernels/denseWeights.ts';
 import type { ModelTensorSource, TensorRequest, TernaryMatrixData } from '../loader/tensorSource.ts';
 import type { BitNetConfig } from './config.ts';
 
@@ -72,7 +77,12 @@ function layerRequests(c: BitNetConfig, i: number): Record<keyof LayerWeights, T
   };
 }
 
-function modelRequests(c: BitNetConfig): { embedding: TensorRequest; lmHead?: TensorRequest; finalNorm: TensorRequest; layers: ReturnType<typeof layerRequests>[] } {
+function modelRequests(c: BitNetConfig): {
+  embedding: TensorRequest;
+  lmHead?: TensorRequest;
+  finalNorm: TensorRequest;
+  layers: ReturnType<typeof layerRequests>[];
+} {
   const matrix = (name: string): TensorRequest => ({ kind: 'bf16', name, rows: c.vocabSize, cols: c.hiddenSize });
   return {
     embedding: matrix('model.embed_tokens.weight'),
@@ -85,7 +95,12 @@ function modelRequests(c: BitNetConfig): { embedding: TensorRequest; lmHead?: Te
 /** Every tensor a model needs, in the order uploadModelWeights reads them (and shards store them). */
 export function tensorPlan(c: BitNetConfig): TensorRequest[] {
   const plan = modelRequests(c);
-  return [plan.embedding, ...plan.layers.flatMap((l) => Object.values(l).flat()), plan.finalNorm, ...(plan.lmHead ? [plan.lmHead] : [])];
+  return [
+    plan.embedding,
+    ...plan.layers.flatMap((l) => Object.values(l).flat()),
+    plan.finalNorm,
+    ...(plan.lmHead ? [plan.lmHead] : []),
+  ];
 }
 
 function stack(parts: TernaryMatrixData[]): TernaryMatrixData {
@@ -150,7 +165,9 @@ export async function uploadModelWeights(
   const bf16 = async (r: TensorRequest) => {
     const m = await source.bf16Matrix(r.name, r.rows, r.cols);
     const w: EmbeddingWeights =
-      embeddingFormat === 'int8' ? uploadInt8Weights(device, r.name, m.words, m.rows, m.cols) : uploadBf16Weights(device, r.name, m.words, m.rows, m.cols);
+      embeddingFormat === 'int8'
+        ? uploadInt8Weights(device, r.name, m.words, m.rows, m.cols)
+        : uploadBf16Weights(device, r.name, m.words, m.rows, m.cols);
     created.push({ destroy: () => destroyEmbeddingWeights(w) });
     bytes += w.bytes;
     tick();

@@ -25,7 +25,8 @@ class UsageError extends Error {}
 function parseIds(text: string | undefined): number[] {
   if (!text) throw new UsageError('--ids is required (comma-separated token ids)');
   const ids = text.split(',').map((s) => s.trim());
-  if (ids.some((s) => !/^\d+$/.test(s))) throw new UsageError(`--ids must be comma-separated non-negative integers, got "${text}"`);
+  if (ids.some((s) => !/^\d+$/.test(s)))
+    throw new UsageError(`--ids must be comma-separated non-negative integers, got "${text}"`);
   return ids.map(Number);
 }
 
@@ -53,7 +54,8 @@ async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  if (!['logits', 'generate', 'info', 'convert'].includes(command)) throw new UsageError(`unknown command "${command}"`);
+  if (!['logits', 'generate', 'info', 'convert'].includes(command))
+    throw new UsageError(`unknown command "${command}"`);
   if (command === 'convert') {
     const [, src, out] = positionals;
     if (!src || !out) throw new UsageError('convert needs SRC and OUT');
@@ -62,15 +64,25 @@ async function main(argv: string[]): Promise<void> {
     // Ctrl-C stops between tensors, so the partial output is removed before exiting
     const interrupted = new AbortController();
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => interrupted.abort());
-    const manifest = await convertCheckpoint(src, out, { shardBytes: Math.round(shardMb * 2 ** 20), force: values.force ?? false, log: (l) => console.error(l), signal: interrupted.signal });
-    console.log(JSON.stringify({ out, shards: manifest.shards.length, bytes: manifest.shards.reduce((n, s) => n + s.bytes, 0) }));
+    const manifest = await convertCheckpoint(src, out, {
+      shardBytes: Math.round(shardMb * 2 ** 20),
+      force: values.force ?? false,
+      log: (l) => console.error(l),
+      signal: interrupted.signal,
+    });
+    console.log(
+      JSON.stringify({ out, shards: manifest.shards.length, bytes: manifest.shards.reduce((n, s) => n + s.bytes, 0) }),
+    );
     return;
   }
-  if (!values.model) throw new UsageError('--model DIR is required (a Hugging Face BitNet checkpoint or a converted model directory)');
+  if (!values.model)
+    throw new UsageError('--model DIR is required (a Hugging Face BitNet checkpoint or a converted model directory)');
   const variant = values.variant;
-  if (variant !== undefined && variant !== 'dot4' && variant !== 'addsub') throw new UsageError(`--variant must be dot4 or addsub, got "${variant}"`);
+  if (variant !== undefined && variant !== 'dot4' && variant !== 'addsub')
+    throw new UsageError(`--variant must be dot4 or addsub, got "${variant}"`);
   const embeddingFormat = values.embedding;
-  if (embeddingFormat !== undefined && embeddingFormat !== 'int8' && embeddingFormat !== 'bf16') throw new UsageError(`--embedding must be int8 or bf16, got "${embeddingFormat}"`);
+  if (embeddingFormat !== undefined && embeddingFormat !== 'int8' && embeddingFormat !== 'bf16')
+    throw new UsageError(`--embedding must be int8 or bf16, got "${embeddingFormat}"`);
 
   const { source } = await openModel(directoryFiles(await modelDirectory(values.model)));
   if (command === 'info') {
@@ -82,7 +94,8 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'generate') {
     if (!values.greedy) throw new UsageError('generate needs --greedy (sampling is available through the library API)');
     maxTokens = Number(values['max-tokens'] ?? NaN);
-    if (!Number.isInteger(maxTokens) || maxTokens < 1) throw new UsageError(`--max-tokens must be a positive integer, got "${values['max-tokens']}"`);
+    if (!Number.isInteger(maxTokens) || maxTokens < 1)
+      throw new UsageError(`--max-tokens must be a positive integer, got "${values['max-tokens']}"`);
   }
   const ctx = await createNodeGpuContext();
   const contextLength = values.context === undefined ? undefined : Number(values.context);

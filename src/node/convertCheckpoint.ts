@@ -31,17 +31,24 @@ async function checkOutput(src: string | undefined, out: string, force: boolean)
   if (src !== undefined) {
     const [realSrc, realOut] = await Promise.all([resolveReal(src), resolveReal(out)]);
     if (realSrc === realOut || realSrc.startsWith(realOut + path.sep)) {
-      throw new InvalidArgumentError(`${out} is ${src} or a folder above it: replacing it would delete the checkpoint; choose another OUT`);
+      throw new InvalidArgumentError(
+        `${out} is ${src} or a folder above it: replacing it would delete the checkpoint; choose another OUT`,
+      );
     }
   }
   const existing = await stat(out).catch(() => undefined);
   if (!existing) return;
   const entries = existing.isDirectory() ? await readdir(out) : undefined;
   if (entries?.length === 0) return;
-  if (!force) throw new InvalidArgumentError(`${out} exists${entries ? ' and is not empty' : ' and is not a folder'}; pass --force to replace it`);
+  if (!force)
+    throw new InvalidArgumentError(
+      `${out} exists${entries ? ' and is not empty' : ' and is not a folder'}; pass --force to replace it`,
+    );
   const foreign = entries?.filter((name) => !CONVERTER_OUTPUT.test(name)) ?? [];
   if (foreign.length > 0) {
-    throw new InvalidArgumentError(`${out} holds files convert did not write (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''}); --force replaces only an earlier conversion: remove it yourself or choose another OUT`);
+    throw new InvalidArgumentError(
+      `${out} holds files convert did not write (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''}); --force replaces only an earlier conversion: remove it yourself or choose another OUT`,
+    );
   }
 }
 
@@ -59,7 +66,8 @@ async function removeAbandonedPartials(out: string): Promise<void> {
   const prefix = `${path.basename(out)}${PARTIAL}`;
   for (const name of await readdir(path.dirname(out)).catch(() => [])) {
     const pid = name.startsWith(prefix) ? Number(name.slice(prefix.length)) : NaN;
-    if (Number.isSafeInteger(pid) && pid > 0 && !processAlive(pid)) await rm(path.join(path.dirname(out), name), { recursive: true, force: true });
+    if (Number.isSafeInteger(pid) && pid > 0 && !processAlive(pid))
+      await rm(path.join(path.dirname(out), name), { recursive: true, force: true });
   }
 }
 
@@ -92,11 +100,17 @@ export async function convertCheckpoint(
         tokenizerFiles.push(file);
       }
     }
-    const manifest = await convertModel(source, configJson, tokenizerFiles, (shard, bytes) => writeFile(path.join(tmp, shard.file), bytes), {
-      shardBytes: options.shardBytes,
-      signal: options.signal,
-      onProgress: ({ done, total }) => options.log?.(`converted ${done}/${total} tensors`),
-    });
+    const manifest = await convertModel(
+      source,
+      configJson,
+      tokenizerFiles,
+      (shard, bytes) => writeFile(path.join(tmp, shard.file), bytes),
+      {
+        shardBytes: options.shardBytes,
+        signal: options.signal,
+        onProgress: ({ done, total }) => options.log?.(`converted ${done}/${total} tensors`),
+      },
+    );
     await writeFile(path.join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
     await rm(out, { recursive: true, force: true });
     await rename(tmp, out);

@@ -7,7 +7,8 @@ import path from 'node:path';
  * Printed by Dawn when a Vulkan driver offers more dynamic buffers than Dawn supports (lavapipe,
  * RADV). Harmless: the library uses no dynamic offsets.
  */
-const LIMIT_CLAMP_WARNING = /^Warning: maxDynamic(?:Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.\n/gm;
+const LIMIT_CLAMP_WARNING =
+  /^Warning: maxDynamic(?:Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.\n/gm;
 
 /**
  * A second descriptor for stderr, or undefined where it cannot be reopened: not Linux, stdio

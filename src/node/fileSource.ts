@@ -1,6 +1,12 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { MAX_TEXT_FILE_BYTES, textFileTooLarge, wrongSize, type ByteSource, type ModelFiles } from '../loader/byteSource.ts';
+import {
+  MAX_TEXT_FILE_BYTES,
+  textFileTooLarge,
+  wrongSize,
+  type ByteSource,
+  type ModelFiles,
+} from '../loader/byteSource.ts';
 import { ModelFormatError } from '../errors.ts';
 import { readRange } from './fileRange.ts';
 
@@ -26,7 +32,8 @@ export function fileSource(filePath: string): ByteSource {
       const handle = await open(filePath, 'r').catch((err) => Promise.reject(modelFileError(filePath, err)));
       try {
         const bytes = await readRange(handle, offset, length);
-        if (bytes.byteLength < length) throw new ModelFormatError(filePath, `file ends before byte ${offset + length} (truncated?)`);
+        if (bytes.byteLength < length)
+          throw new ModelFormatError(filePath, `file ends before byte ${offset + length} (truncated?)`);
         return bytes;
       } catch (err) {
         throw modelFileError(filePath, err);
@@ -41,7 +48,11 @@ export function fileSource(filePath: string): ByteSource {
 export function directoryFiles(dir: string): ModelFiles {
   return {
     location: dir,
-    has: (file) => stat(path.join(dir, file)).then((s) => s.isFile(), () => false),
+    has: (file) =>
+      stat(path.join(dir, file)).then(
+        (s) => s.isFile(),
+        () => false,
+      ),
     open: (file) => fileSource(path.join(dir, file)),
     async readText(file) {
       const source = fileSource(path.join(dir, file));

@@ -20,10 +20,23 @@ export { directoryStore, defaultCacheDir } from './directoryStore.ts';
  * instead of IndexedDB.
  */
 export async function createEngine(options: EngineOptions & { gpu?: GpuContext; store?: ShardStore }): Promise<Engine> {
-  if (typeof options.model !== 'string') return Engine.load(options.gpu ?? (await createNodeGpuContext()), options.model, { ...options, modelName: options.model.location });
+  if (typeof options.model !== 'string')
+    return Engine.load(options.gpu ?? (await createNodeGpuContext()), options.model, {
+      ...options,
+      modelName: options.model.location,
+    });
   // before the GPU is opened: a wrong path fails at once
   const location = await locateModel(options.model);
   const gpu = options.gpu ?? (await createNodeGpuContext());
-  if (location.kind === 'directory') return Engine.load(gpu, directoryFiles(location.path), { ...options, modelName: options.model, store: options.store });
-  return Engine.load(gpu, httpFiles(location.url), { ...options, modelName: location.url, store: options.store ?? directoryStore() });
+  if (location.kind === 'directory')
+    return Engine.load(gpu, directoryFiles(location.path), {
+      ...options,
+      modelName: options.model,
+      store: options.store,
+    });
+  return Engine.load(gpu, httpFiles(location.url), {
+    ...options,
+    modelName: location.url,
+    store: options.store ?? directoryStore(),
+  });
 }

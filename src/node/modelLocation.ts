@@ -10,7 +10,10 @@ export type NodeModelLocation = { kind: 'directory'; path: string } | { kind: 'u
 export async function modelDirectory(model: string): Promise<string> {
   const stats = await stat(model).catch(() => undefined);
   if (!stats) throw new ModelNotFoundError(model);
-  if (!stats.isDirectory()) throw new InvalidArgumentError(`${model} is a file: give the model's directory (the one holding config.json or manifest.json)`);
+  if (!stats.isDirectory())
+    throw new InvalidArgumentError(
+      `${model} is a file: give the model's directory (the one holding config.json or manifest.json)`,
+    );
   return path.resolve(model);
 }
 
@@ -19,7 +22,10 @@ export async function modelDirectory(model: string): Promise<string> {
  * URL. Anything else can only be a path on disk, and it does not exist.
  */
 export async function locateModel(model: string): Promise<NodeModelLocation> {
-  const exists = await stat(model).then(() => true, () => false);
+  const exists = await stat(model).then(
+    () => true,
+    () => false,
+  );
   if (exists) return { kind: 'directory', path: await modelDirectory(model) };
   if (isRepoId(model) || /^https?:\/\//i.test(model)) return { kind: 'url', url: resolveModelUrl(model) };
   throw new ModelNotFoundError(model);

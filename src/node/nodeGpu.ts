@@ -29,10 +29,9 @@ export async function getNodeGpu(): Promise<GPU> {
   try {
     dawn = (await import('webgpu')) as unknown as typeof dawn;
   } catch (cause) {
-    throw new WebGpuUnavailableError(
-      'WebGPU in Node needs the `webgpu` package (Dawn): run `npm install webgpu`.',
-      { cause },
-    );
+    throw new WebGpuUnavailableError('WebGPU in Node needs the `webgpu` package (Dawn): run `npm install webgpu`.', {
+      cause,
+    });
   }
   Object.assign(globalThis, dawn.globals);
   const gpu = dawn.create([]);

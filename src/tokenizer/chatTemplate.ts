@@ -125,7 +125,10 @@ class BudgetedInterpreter extends HookableInterpreter {
     const value = super.evaluate(node, env);
     const v = value.value;
     if (typeof v === 'string' || Array.isArray(v)) {
-      if (v.length > this.limits.maxChars) throw new TemplateLimitError(`it built a value of ${v.length} characters or elements (the limit is ${this.limits.maxChars})`);
+      if (v.length > this.limits.maxChars)
+        throw new TemplateLimitError(
+          `it built a value of ${v.length} characters or elements (the limit is ${this.limits.maxChars})`,
+        );
       // A loop with an empty body evaluates nothing per iteration: charge what it may iterate over up front.
       this.charge(Array.isArray(v) ? v.length : Math.ceil(v.length / 64));
     }
@@ -137,7 +140,8 @@ class BudgetedInterpreter extends HookableInterpreter {
     const call = filter as unknown as CallNode & { value?: string };
     const name = filter?.type === 'CallExpression' ? call.callee.value : call.value;
     if (name === 'indent' || name === 'replace' || name === 'join' || name === 'tojson') {
-      const [args, kwargs] = filter?.type === 'CallExpression' ? this.evaluateArguments(call.args, env) : [[], new Map<string, Value>()];
+      const [args, kwargs] =
+        filter?.type === 'CallExpression' ? this.evaluateArguments(call.args, env) : [[], new Map<string, Value>()];
       this.checkSize(grownLength(name, operand, args, kwargs));
     }
     return super.applyFilter(operand, filter, env);
@@ -155,12 +159,18 @@ class BudgetedInterpreter extends HookableInterpreter {
 
   /** Before a filter or method runs: what it would build. */
   private checkSize(length: number): void {
-    if (length > this.limits.maxChars) throw new TemplateLimitError(`it builds a value of ${length} characters or elements (the limit is ${this.limits.maxChars})`);
+    if (length > this.limits.maxChars)
+      throw new TemplateLimitError(
+        `it builds a value of ${length} characters or elements (the limit is ${this.limits.maxChars})`,
+      );
   }
 
   private charge(steps: number): void {
     this.steps += steps;
-    if (this.steps > this.limits.maxSteps) throw new TemplateLimitError(`it ran more than ${this.limits.maxSteps} evaluation steps (a loop that may never end)`);
+    if (this.steps > this.limits.maxSteps)
+      throw new TemplateLimitError(
+        `it ran more than ${this.limits.maxSteps} evaluation steps (a loop that may never end)`,
+      );
   }
 }
 
@@ -177,7 +187,8 @@ function boundedRange(max: number) {
     if (stop === undefined) [start, stop] = [0, start];
     if (step === 0) throw new Error('range() step must not be zero');
     const count = Math.max(0, Math.ceil((stop - start) / step));
-    if (!(count <= max)) throw new TemplateLimitError(`it asked for range() of ${count} elements (the limit is ${max})`);
+    if (!(count <= max))
+      throw new TemplateLimitError(`it asked for range() of ${count} elements (the limit is ${max})`);
     return Array.from({ length: count }, (_, i) => start + i * step);
   };
 }
@@ -188,7 +199,15 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 function strftimeNow(format: string): string {
   const d = new Date();
   const pad = (n: number) => String(n).padStart(2, '0');
-  const fields: Record<string, string> = { Y: String(d.getFullYear()), m: pad(d.getMonth() + 1), d: pad(d.getDate()), b: MONTHS[d.getMonth()], H: pad(d.getHours()), M: pad(d.getMinutes()), '%': '%' };
+  const fields: Record<string, string> = {
+    Y: String(d.getFullYear()),
+    m: pad(d.getMonth() + 1),
+    d: pad(d.getDate()),
+    b: MONTHS[d.getMonth()],
+    H: pad(d.getHours()),
+    M: pad(d.getMinutes()),
+    '%': '%',
+  };
   return format.replace(/%([YmdbHM%])/g, (_, f: string) => fields[f]);
 }
 
@@ -201,7 +220,11 @@ export class ChatTemplate {
     private readonly specialTokens: Record<string, string>,
     private readonly limits: TemplateLimits = DEFAULT_TEMPLATE_LIMITS,
   ) {
-    if (source.length > limits.maxChars) throw new ModelFormatError('tokenizer_config.json', `chat_template has ${source.length} characters (the limit is ${limits.maxChars})`);
+    if (source.length > limits.maxChars)
+      throw new ModelFormatError(
+        'tokenizer_config.json',
+        `chat_template has ${source.length} characters (the limit is ${limits.maxChars})`,
+      );
     try {
       this.template = new Template(source);
     } catch (err) {
@@ -213,7 +236,12 @@ export class ChatTemplate {
   render(messages: readonly ChatMessage[], addGenerationPrompt = true): string {
     const env = new Environment();
     const globals: Record<string, unknown> = {
-      true: true, false: false, none: null, True: true, False: false, None: null,
+      true: true,
+      false: false,
+      none: null,
+      True: true,
+      False: false,
+      None: null,
       range: boundedRange(this.limits.maxRange),
       strftime_now: strftimeNow,
       raise_exception: (message: unknown) => {
@@ -229,10 +257,15 @@ export class ChatTemplate {
       text = new BudgetedInterpreter(env, this.limits).run(this.template.parsed).value;
     } catch (err) {
       const message = (err as Error).message;
-      if (err instanceof TemplateRefusal) throw new InvalidArgumentError(`the model's chat template refused these messages: ${message}`);
-      throw new ModelFormatError('tokenizer_config.json', `chat_template ${err instanceof TemplateLimitError ? 'was stopped:' : 'failed:'} ${message}`);
+      if (err instanceof TemplateRefusal)
+        throw new InvalidArgumentError(`the model's chat template refused these messages: ${message}`);
+      throw new ModelFormatError(
+        'tokenizer_config.json',
+        `chat_template ${err instanceof TemplateLimitError ? 'was stopped:' : 'failed:'} ${message}`,
+      );
     }
-    if (typeof text !== 'string') throw new ModelFormatError('tokenizer_config.json', 'chat_template did not produce text');
+    if (typeof text !== 'string')
+      throw new ModelFormatError('tokenizer_config.json', 'chat_template did not produce text');
     return text;
   }
 }

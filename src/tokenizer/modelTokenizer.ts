@@ -14,7 +14,10 @@ type Json = Record<string, unknown>;
  * post-processor or decoder) that could backtrack catastrophically: see catastrophicBacktracking.
  */
 function checkRegexes(tokenizerJson: Json): void {
-  const pending: [string, unknown][] = ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder'].map((k) => [k, tokenizerJson[k]]);
+  const pending: [string, unknown][] = ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder'].map((k) => [
+    k,
+    tokenizerJson[k],
+  ]);
   const seen = new Set<object>();
   while (pending.length > 0) {
     const [path, value] = pending.pop()!;
@@ -22,8 +25,13 @@ function checkRegexes(tokenizerJson: Json): void {
     seen.add(value);
     const regex = (value as Json).Regex;
     const risk = typeof regex === 'string' ? catastrophicBacktracking(regex) : undefined;
-    if (risk) throw new ModelFormatError('tokenizer.json', `${path}.Regex ${jsonPreview(regex)} is refused: ${risk} can backtrack catastrophically (encoding some texts would block for minutes)`);
-    for (const [k, child] of Object.entries(value)) pending.push([Array.isArray(value) ? `${path}[${k}]` : `${path}.${k}`, child]);
+    if (risk)
+      throw new ModelFormatError(
+        'tokenizer.json',
+        `${path}.Regex ${jsonPreview(regex)} is refused: ${risk} can backtrack catastrophically (encoding some texts would block for minutes)`,
+      );
+    for (const [k, child] of Object.entries(value))
+      pending.push([Array.isArray(value) ? `${path}[${k}]` : `${path}.${k}`, child]);
   }
 }
 
@@ -50,14 +58,17 @@ export class ModelTokenizer {
   private readonly template?: ChatTemplate;
 
   constructor(tokenizerJson: unknown, tokenizerConfig: unknown, vocabSize: number) {
-    if (typeof tokenizerJson !== 'object' || tokenizerJson === null) throw new ModelFormatError('tokenizer.json', 'expected a JSON object');
+    if (typeof tokenizerJson !== 'object' || tokenizerJson === null)
+      throw new ModelFormatError('tokenizer.json', 'expected a JSON object');
     const config = (tokenizerConfig ?? {}) as Json;
-    if (typeof config !== 'object' || Array.isArray(config)) throw new ModelFormatError('tokenizer_config.json', 'expected a JSON object');
+    if (typeof config !== 'object' || Array.isArray(config))
+      throw new ModelFormatError('tokenizer_config.json', 'expected a JSON object');
     checkRegexes(tokenizerJson as Json);
     try {
       this.tokenizer = new Tokenizer(tokenizerJson, config);
       let longest = 1;
-      for (const token of this.tokenizer.get_vocab().keys()) if (typeof token === 'string') longest = Math.max(longest, token.length);
+      for (const token of this.tokenizer.get_vocab().keys())
+        if (typeof token === 'string') longest = Math.max(longest, token.length);
       this.maxCharsPerToken = longest;
     } catch (err) {
       throw new ModelFormatError('tokenizer.json', `cannot be loaded: ${(err as Error).message}`);
@@ -76,9 +87,12 @@ export class ModelTokenizer {
     if (source) this.chatFormat = 'template';
     else if (eot !== undefined && vocabSize >= 128000) this.chatFormat = 'bitnet-2b';
     else this.chatFormat = 'plain';
-    if (this.chatFormat !== 'plain') this.template = new ChatTemplate(source ?? BITNET_2B_TEMPLATE, { bos_token: '', eos_token: '', ...special });
+    if (this.chatFormat !== 'plain')
+      this.template = new ChatTemplate(source ?? BITNET_2B_TEMPLATE, { bos_token: '', eos_token: '', ...special });
     const eos = special.eos_token === undefined ? undefined : this.tokenizer.token_to_id(special.eos_token);
-    this.stopIds = [...new Set([eos, this.chatFormat === 'plain' ? undefined : eot].filter((id): id is number => id !== undefined))];
+    this.stopIds = [
+      ...new Set([eos, this.chatFormat === 'plain' ? undefined : eot].filter((id): id is number => id !== undefined)),
+    ];
   }
 
   /** Token ids of `text`; `addSpecialTokens` adds what the tokenizer's post-processor adds (BOS). */

@@ -42,7 +42,13 @@ export function ternaryAccumulators(q: Int8Array, w: Int8Array, m: number, n: nu
 }
 
 /** y = acc / (s_x * d) in float32. */
-export function bitLinearOutput(acc: Int32Array, scale: Float32Array, rowScale: Float32Array, m: number, n: number): Float32Array {
+export function bitLinearOutput(
+  acc: Int32Array,
+  scale: Float32Array,
+  rowScale: Float32Array,
+  m: number,
+  n: number,
+): Float32Array {
   const y = new Float32Array(m * n);
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) y[i * n + j] = f(acc[i * n + j] / f(scale[i] * rowScale[j]));
   return y;

@@ -157,7 +157,13 @@ export function referenceExpectations(m: RefModel, ids: readonly number[], newTo
     margins.push(logits[a] - logits[b]);
     if (i + 1 < newTokens) logits = step(a);
   }
-  return { input_ids: [...ids], last_logits: lastLogits, top5_ids: top1.map((t) => [t]), greedy_new_ids: greedy, greedy_top2_margin: margins };
+  return {
+    input_ids: [...ids],
+    last_logits: lastLogits,
+    top5_ids: top1.map((t) => [t]),
+    greedy_new_ids: greedy,
+    greedy_top2_margin: margins,
+  };
 }
 
 /** transformers' online absmean quantization of a master weight (per tensor). */

@@ -26,8 +26,14 @@ async function main(): Promise<void> {
     // A decode step of the first model, as tools/profilePass.ts measures it in Node (1,024-token context, half full).
     const shape = MODEL_SHAPES.find((s) => s.name.includes(options.models[0]))!;
     const context = 1024;
-    const model = await BitNetModel.load(ctx, syntheticSource(shape), { contextLength: context, prefillChunk: 1, embeddingFormat: options.embeddingFormat });
-    await window.reportAnatomy(await measureStepAnatomy(ctx, model, await passAtHalfContext(ctx, model, 1, context), 1, context));
+    const model = await BitNetModel.load(ctx, syntheticSource(shape), {
+      contextLength: context,
+      prefillChunk: 1,
+      embeddingFormat: options.embeddingFormat,
+    });
+    await window.reportAnatomy(
+      await measureStepAnatomy(ctx, model, await passAtHalfContext(ctx, model, 1, context), 1, context),
+    );
     model.dispose();
   }
   await window.reportEnd(result);

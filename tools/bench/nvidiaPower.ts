@@ -12,7 +12,11 @@ export async function startNvidiaPowerMeter(intervalMs = 20): Promise<NvidiaPowe
   let child: ChildProcess;
   try {
     // power.draw.instant: not the 1 s moving average that power.draw is on recent drivers
-    child = spawn('nvidia-smi', ['--id=0', '--query-gpu=power.draw.instant', '--format=csv,noheader,nounits', `-lms`, String(intervalMs)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    child = spawn(
+      'nvidia-smi',
+      ['--id=0', '--query-gpu=power.draw.instant', '--format=csv,noheader,nounits', `-lms`, String(intervalMs)],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
   } catch {
     return undefined;
   }
@@ -49,7 +53,9 @@ export async function startNvidiaPowerMeter(intervalMs = 20): Promise<NvidiaPowe
       for (let i = 0; i < 50 && !(samples.at(-1)!.t > to); i++) await new Promise((r) => setTimeout(r, 10));
       const inside = samples.filter((s) => s.t >= from && s.t <= to).map((s) => s.watts);
       if (inside.length === 0) {
-        const nearest = samples.reduce((a, b) => (Math.abs(b.t - (from + to) / 2) < Math.abs(a.t - (from + to) / 2) ? b : a));
+        const nearest = samples.reduce((a, b) =>
+          Math.abs(b.t - (from + to) / 2) < Math.abs(a.t - (from + to) / 2) ? b : a,
+        );
         return nearest.watts;
       }
       return inside.reduce((a, b) => a + b, 0) / inside.length;

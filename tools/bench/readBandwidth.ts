@@ -6,11 +6,17 @@ import { createStorageBuffer } from '../../src/gpu/buffers.ts';
 /** Bytes per second read by streamRead.wgsl over `totalBytes` (split into bindings), best of `reps`. */
 export async function measureReadBandwidth(device: GPUDevice, totalBytes = 1 << 30, reps = 5): Promise<number> {
   const partBytes = Math.min(totalBytes, Math.floor(device.limits.maxStorageBufferBindingSize / 16) * 16);
-  const parts = Array.from({ length: Math.ceil(totalBytes / partBytes) }, (_, i) => createStorageBuffer(device, `stream${i}`, partBytes));
+  const parts = Array.from({ length: Math.ceil(totalBytes / partBytes) }, (_, i) =>
+    createStorageBuffer(device, `stream${i}`, partBytes),
+  );
   const sink = createStorageBuffer(device, 'sink', 4 * 256 * 4096);
   const kernel = new ComputeKernel(device, 'streamRead', [source]);
   await kernelsReady(device);
-  const dispatches = parts.map((p) => ({ kernel, bindGroup: kernel.bind([p, sink]), workgroups: [4096, 1, 1] as const }));
+  const dispatches = parts.map((p) => ({
+    kernel,
+    bindGroup: kernel.bind([p, sink]),
+    workgroups: [4096, 1, 1] as const,
+  }));
   const passes = 10;
   let best = Infinity;
   for (let r = 0; r <= reps; r++) {

@@ -65,7 +65,12 @@ function decodeStepBytes(model: BitNetModel, position: number): number {
  * Joules per token: repeats `work` for at least `minMs`, each call returning the window (ms) in
  * which it produced `tokens` tokens, and integrates the meter's mean power over those windows.
  */
-async function energyPerToken(power: PowerMeter | undefined, tokens: number, work: () => Promise<[number, number]>, minMs = 2000): Promise<number | null> {
+async function energyPerToken(
+  power: PowerMeter | undefined,
+  tokens: number,
+  work: () => Promise<[number, number]>,
+  minMs = 2000,
+): Promise<number | null> {
   if (!power) return null;
   const t0 = performance.now();
   let joules = 0;
@@ -80,7 +85,13 @@ async function energyPerToken(power: PowerMeter | undefined, tokens: number, wor
   return round(joules / (calls * tokens), 4);
 }
 
-async function benchOne(ctx: GpuContext, shape: ModelShape, weights: LinearFormat, o: BenchOptions, bandwidth: number): Promise<BenchRow> {
+async function benchOne(
+  ctx: GpuContext,
+  shape: ModelShape,
+  weights: LinearFormat,
+  o: BenchOptions,
+  bandwidth: number,
+): Promise<BenchRow> {
   const model = await BitNetModel.load(ctx, syntheticSource(shape), {
     contextLength: Math.min(shape.maxPositions ?? 4096, o.promptTokens + o.generate + 1),
     prefillChunk: o.promptTokens,
@@ -152,7 +163,8 @@ async function benchOne(ctx: GpuContext, shape: ModelShape, weights: LinearForma
 /** A dense f32 twin fits when its weights stay well inside the adapter's memory (guessed from maxBufferSize on CPUs). */
 function denseFits(ctx: GpuContext, shape: ModelShape): boolean {
   const c = shapeConfig(shape);
-  const linear = c.numLayers * c.hiddenSize * (2 * c.numHeads * c.headDim + 2 * c.numKvHeads * c.headDim + 3 * c.intermediateSize);
+  const linear =
+    c.numLayers * c.hiddenSize * (2 * c.numHeads * c.headDim + 2 * c.numKvHeads * c.headDim + 3 * c.intermediateSize);
   const budget = ctx.caps.cpuAdapter ? 2 ** 30 : 40 * 2 ** 30;
   return linear * 4 < budget;
 }
@@ -163,9 +175,14 @@ export interface BenchResult {
 }
 
 /** Runs every selected model (ternary, then f32 when asked and it fits), reporting rows as they finish. */
-export async function runBenchmark(ctx: GpuContext, o: BenchOptions, onRow: (row: BenchRow) => void = () => {}): Promise<BenchResult> {
+export async function runBenchmark(
+  ctx: GpuContext,
+  o: BenchOptions,
+  onRow: (row: BenchRow) => void = () => {},
+): Promise<BenchResult> {
   const shapes = MODEL_SHAPES.filter((s) => o.models.some((m) => s.name.includes(m)));
-  if (shapes.length === 0) throw new Error(`no model matches ${o.models.join(', ')}; known: ${MODEL_SHAPES.map((s) => s.name).join(', ')}`);
+  if (shapes.length === 0)
+    throw new Error(`no model matches ${o.models.join(', ')}; known: ${MODEL_SHAPES.map((s) => s.name).join(', ')}`);
   const bandwidth = await measureReadBandwidth(ctx.device, ctx.caps.cpuAdapter ? 64 << 20 : 1 << 30);
   const rows: BenchRow[] = [];
   for (const shape of shapes) {
@@ -184,12 +201,24 @@ export function benchmarkMarkdown(result: BenchResult): string {
   const { rows } = result;
   if (rows.length === 0) return '';
   const keys = Object.keys(rows[0]) as (keyof BenchRow)[];
-  const lines = [`Read bandwidth (streaming kernel): ${result.readBandwidthGBps} GB/s`, '', `| ${keys.join(' | ')} |`, `|${keys.map(() => '---').join('|')}|`];
+  const lines = [
+    `Read bandwidth (streaming kernel): ${result.readBandwidthGBps} GB/s`,
+    '',
+    `| ${keys.join(' | ')} |`,
+    `|${keys.map(() => '---').join('|')}|`,
+  ];
   for (const r of rows) lines.push(`| ${keys.map((k) => r[k] ?? '-').join(' | ')} |`);
-  const pairs = rows.filter((r) => r.weights === 'ternary').map((t) => [t, rows.find((d) => d.weights === 'f32' && d.model === t.model)] as const);
-  const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
+  const pairs = rows
+    .filter((r) => r.weights === 'ternary')
+    .map((t) => [t, rows.find((d) => d.weights === 'f32' && d.model === t.model)] as const);
+  const ratio = (a: number | null | undefined, b: number | null | undefined) =>
+    a && b ? `${(a / b).toFixed(2)}x` : '-';
   if (pairs.some(([, d]) => d)) {
-    lines.push('', '| model | decode speed-up | prefill speed-up | weight memory saving | decode energy saving | prefill energy saving |', '|---|---|---|---|---|---|');
+    lines.push(
+      '',
+      '| model | decode speed-up | prefill speed-up | weight memory saving | decode energy saving | prefill energy saving |',
+      '|---|---|---|---|---|---|',
+    );
     for (const [t, d] of pairs) {
       if (!d) continue;
       lines.push(
@@ -201,14 +230,18 @@ export function benchmarkMarkdown(result: BenchResult): string {
 }
 
 /** `--name value` options shared by the Node and browser front ends. */
-export function benchOptionsFromArgs(args: readonly string[], defaults: { models: string }): Omit<BenchOptions, 'power'> & { json: boolean } {
+export function benchOptionsFromArgs(
+  args: readonly string[],
+  defaults: { models: string },
+): Omit<BenchOptions, 'power'> & { json: boolean } {
   const option = (name: string, fallback: string) => {
     const i = args.indexOf(`--${name}`);
     return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
   };
   const positive = (name: string, fallback: string) => {
     const v = Number(option(name, fallback));
-    if (!(Number.isInteger(v) && v > 0)) throw new Error(`--${name} must be a positive integer, got ${option(name, fallback)}`);
+    if (!(Number.isInteger(v) && v > 0))
+      throw new Error(`--${name} must be a positive integer, got ${option(name, fallback)}`);
     return v;
   };
   return {

@@ -30,15 +30,30 @@ export interface StepAnatomy {
  * Fills half of the model's `context` (so attention does realistic work) and returns the
  * dispatches of a pass of `m` tokens at that position, ready to be replayed.
  */
-export async function passAtHalfContext(ctx: GpuContext, model: BitNetModel, m: number, context: number): Promise<readonly Dispatch[]> {
+export async function passAtHalfContext(
+  ctx: GpuContext,
+  model: BitNetModel,
+  m: number,
+  context: number,
+): Promise<readonly Dispatch[]> {
   await model.logits(Array.from({ length: context / 2 }, (_, i) => i % model.config.vocabSize));
   // The pass reads its position from the step uniform: put it where a real step at this point would.
-  ctx.device.queue.writeBuffer((model as unknown as { buf: { step: GPUBuffer } }).buf.step, 0, new Uint32Array([context / 2, 0, 0, 0]));
+  ctx.device.queue.writeBuffer(
+    (model as unknown as { buf: { step: GPUBuffer } }).buf.step,
+    0,
+    new Uint32Array([context / 2, 0, 0, 0]),
+  );
   return model.passDispatches(m, m === 1 ? 'argmax' : 'last');
 }
 
 /** Measures `dispatches` (from passAtHalfContext with the same `m` and `context`) as a step. */
-export async function measureStepAnatomy(ctx: GpuContext, model: BitNetModel, dispatches: readonly Dispatch[], m: number, context: number): Promise<StepAnatomy> {
+export async function measureStepAnatomy(
+  ctx: GpuContext,
+  model: BitNetModel,
+  dispatches: readonly Dispatch[],
+  m: number,
+  context: number,
+): Promise<StepAnatomy> {
   const { device } = ctx;
 
   /** Records `steps` copies of `list`, one command buffer each, then submits them together. */
@@ -70,7 +85,11 @@ export async function measureStepAnatomy(ctx: GpuContext, model: BitNetModel, di
   const floorKernel = new ComputeKernel(device, 'dependentDispatch', [floorSource]);
   await kernelsReady(device);
   const counter = createStorageBuffer(device, 'counter', 4);
-  const floorList: Dispatch[] = dispatches.map(() => ({ kernel: floorKernel, bindGroup: floorKernel.bind([counter]), workgroups: [1, 1, 1] }));
+  const floorList: Dispatch[] = dispatches.map(() => ({
+    kernel: floorKernel,
+    bindGroup: floorKernel.bind([counter]),
+    workgroups: [1, 1, 1],
+  }));
   const result: StepAnatomy = {
     adapter: ctx.caps.adapterName,
     dispatches: dispatches.length,
@@ -97,7 +116,12 @@ export function stepAnatomyLines(a: StepAnatomy): string[] {
   const line = (name: string, c: StepCost) =>
     `${name}, 20 passes queued together, per pass (median of 5): record ${c.record.toFixed(3)} ms, submit ${c.submit.toFixed(3)} ms, ` +
     `GPU ${c.gpu.toFixed(3)} ms (${((c.gpu * 1000) / a.dispatches).toFixed(2)} us per dispatch)`;
-  const lines = [`step anatomy on ${a.adapter}: ${a.dispatches} dispatches`, line('this pass', a.pass), line(`${a.dispatches} dependentDispatch.wgsl`, a.floor)];
-  if (a.decodeLoop !== undefined) lines.push(`decode loop (generate, 128 greedy tokens), per step (median of 5): ${a.decodeLoop.toFixed(3)} ms`);
+  const lines = [
+    `step anatomy on ${a.adapter}: ${a.dispatches} dispatches`,
+    line('this pass', a.pass),
+    line(`${a.dispatches} dependentDispatch.wgsl`, a.floor),
+  ];
+  if (a.decodeLoop !== undefined)
+    lines.push(`decode loop (generate, 128 greedy tokens), per step (median of 5): ${a.decodeLoop.toFixed(3)} ms`);
   return lines;
 }

