@@ -1,5 +1,5 @@
-import { tensorPlan } from '../model/modelWeights.ts';
-import type { ModelTensorSource, TensorRequest } from './tensorSource.ts';
+import { tensorPlan, type ModelTensorSource } from '../model/tensorPlan.ts';
+import type { TensorRequest } from '../weights/tensorSource.ts';
 import { BitNetError, InvalidArgumentError } from '../errors.ts';
 import {
   MANIFEST_FORMAT,

@@ -1,11 +1,12 @@
 import { ModelFormatError } from '../errors.ts';
 import { parseBitNetConfig, type BitNetConfig } from '../model/config.ts';
-import { packTernary, repackHuggingFaceTernary } from '../kernels/ternaryLayout.ts';
+import { packTernary, repackHuggingFaceTernary } from '../weights/ternaryLayout.ts';
 import type { ModelFiles } from './byteSource.ts';
 import { readCheckpointTensors, type TensorInfo } from './safetensors.ts';
 import { toBf16Words, toFloat32 } from './dtypes.ts';
-import { parseJsonFile } from './untrustedJson.ts';
-import type { ModelTensorSource, TernaryMatrixData, Bf16MatrixData, TensorRequest } from './tensorSource.ts';
+import { parseJsonFile } from '../untrustedJson.ts';
+import type { TernaryMatrixData, Bf16MatrixData, TensorRequest } from '../weights/tensorSource.ts';
+import type { ModelTensorSource } from '../model/tensorPlan.ts';
 
 /**
  * A Hugging Face BitNet checkpoint (config.json + safetensors) read tensor by tensor and

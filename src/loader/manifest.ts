@@ -1,7 +1,7 @@
 import { ModelFormatError } from '../errors.ts';
-import { jsonPreview } from './untrustedJson.ts';
+import { jsonPreview } from '../untrustedJson.ts';
 import { MAX_TENSORS, parseBitNetConfig, type BitNetConfig } from '../model/config.ts';
-import type { TensorRequest } from './tensorSource.ts';
+import type { TensorRequest } from '../weights/tensorSource.ts';
 import { isPlainFileName } from './byteSource.ts';
 
 /**

@@ -1,8 +1,9 @@
 import { ModelFormatError } from '../errors.ts';
 import type { BitNetConfig } from '../model/config.ts';
 import type { Manifest, ManifestTensor } from './manifest.ts';
-import type { ModelTensorSource, TensorRequest } from './tensorSource.ts';
-import { blocksFor, WORDS_PER_BLOCK } from '../kernels/ternaryLayout.ts';
+import type { TensorRequest } from '../weights/tensorSource.ts';
+import type { ModelTensorSource } from '../model/tensorPlan.ts';
+import { blocksFor, WORDS_PER_BLOCK } from '../weights/ternaryLayout.ts';
 
 /**
  * Tensors read from our shards: each is a view into its shard, no conversion. Shards are fetched

@@ -2,7 +2,7 @@ import { IntegrityError } from '../errors.ts';
 import { FetchError, MAX_TEXT_FILE_BYTES, fileLocation, type ModelFiles } from './byteSource.ts';
 import { checkShard } from './shardIntegrity.ts';
 import { parseManifest, type Manifest } from './manifest.ts';
-import { parseJsonFile } from './untrustedJson.ts';
+import { parseJsonFile } from '../untrustedJson.ts';
 import { explainQuota, type ShardStore } from './shardStore.ts';
 import { convertModel } from './convert.ts';
 import { openHuggingFaceCheckpoint } from './huggingFaceCheckpoint.ts';

@@ -1,5 +1,5 @@
 import { fileLocation, type ModelFiles } from './byteSource.ts';
-import type { ModelTensorSource } from './tensorSource.ts';
+import type { ModelTensorSource } from '../model/tensorPlan.ts';
 import { openHuggingFaceCheckpoint } from './huggingFaceCheckpoint.ts';
 import { parseManifest } from './manifest.ts';
 import { ManifestTensorSource } from './manifestSource.ts';
@@ -11,7 +11,7 @@ import {
   type FetchProgress,
 } from './modelCache.ts';
 import type { ShardStore } from './shardStore.ts';
-import { parseJsonFile } from './untrustedJson.ts';
+import { parseJsonFile } from '../untrustedJson.ts';
 import { checkShard } from './shardIntegrity.ts';
 
 export interface OpenedModel {

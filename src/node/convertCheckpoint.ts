@@ -7,7 +7,7 @@ import { httpFiles } from '../loader/byteSource.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { directoryFiles } from './fileSource.ts';
 import { locateModel } from './modelLocation.ts';
-import { parseJsonFile } from '../loader/untrustedJson.ts';
+import { parseJsonFile } from '../untrustedJson.ts';
 
 const PARTIAL = '.partial-';
 /** What a conversion writes: with --force, only a folder holding nothing else is replaced. */
