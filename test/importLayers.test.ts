@@ -86,3 +86,21 @@ test('the loader needs no GPU code: nothing it imports, directly or through othe
     .map(([target, root]) => `src/${target} (through src/${root})`);
   assert.deepEqual(gpuCode, [], `GPU code the loader imports:\n  ${gpuCode.join('\n  ')}`);
 });
+
+test('no import cycles, within a layer either', () => {
+  const cycles: string[] = [];
+  const finished = new Set<string>();
+  const chain: string[] = [];
+  const visit = (file: string) => {
+    chain.push(file);
+    for (const target of importsOf(file)) {
+      if (chain.includes(target))
+        cycles.push([...chain.slice(chain.indexOf(target)), target].map((f) => `src/${f}`).join(' -> '));
+      else if (!finished.has(target)) visit(target);
+    }
+    chain.pop();
+    finished.add(file);
+  };
+  for (const file of sourceFiles()) if (!finished.has(file)) visit(file);
+  assert.deepEqual(cycles, [], `import cycles:\n  ${cycles.join('\n  ')}`);
+});
