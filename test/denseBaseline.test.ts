@@ -6,7 +6,7 @@ import { createStorageBuffer, readBuffer } from '../src/gpu/buffers.ts';
 import { kernelsReady, submitDispatches } from '../src/gpu/computeKernel.ts';
 import { DenseLinearKernels } from '../src/kernels/denseLinear.ts';
 import { dequantizeTernary, uploadDenseWeights } from '../src/kernels/denseWeights.ts';
-import { packTernary, toActivationOrder } from '../src/kernels/ternaryLayout.ts';
+import { packTernary, toActivationOrder } from '../src/weights/ternaryLayout.ts';
 import { MODEL_SHAPES, syntheticSource } from '../tools/bench/syntheticSource.ts';
 import { check, checkClose } from './check.ts';
 import { testGpuContext } from './gpuContext.ts';

@@ -17,7 +17,7 @@ import {
   fromActivationOrder,
   packTernary,
   repackHuggingFaceTernary,
-} from '../src/kernels/ternaryLayout.ts';
+} from '../src/weights/ternaryLayout.ts';
 import { uploadTernaryWeights } from '../src/kernels/ternaryWeights.ts';
 import { bitLinearOutput, roundHalfEven, ternaryAccumulators } from './reference/bitlinear.ts';
 import { check, checkClose, checkEqualArrays, checkRejects } from './check.ts';

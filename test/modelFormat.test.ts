@@ -4,12 +4,7 @@ import assert from 'node:assert/strict';
 import { parseManifest } from '../src/loader/manifest.ts';
 import { openHuggingFaceCheckpoint } from '../src/loader/huggingFaceCheckpoint.ts';
 import { openModel } from '../src/loader/openModel.ts';
-import {
-  fetchModelToCache,
-  listCachedModels,
-  deleteCachedModel,
-  type FetchProgress,
-} from '../src/loader/modelCache.ts';
+import { ModelCache, listCachedModels, deleteCachedModel, type DownloadProgress } from '../src/loader/modelCache.ts';
 import { memoryStore, type ShardStore } from '../src/loader/shardStore.ts';
 import type { ModelFiles } from '../src/loader/byteSource.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
@@ -114,8 +109,8 @@ test('the cache downloads each shard once, resumes, and never keeps a damaged sh
   // first load: every shard once; download progress monotonic up to what the cache then holds,
   // verification up to every shard
   const first = countingFiles(files);
-  const seen: FetchProgress[] = [];
-  await fetchModelToCache(first.files, model, store, { onProgress: (p) => seen.push(p), concurrency: 2 });
+  const seen: DownloadProgress[] = [];
+  await new ModelCache(store, model).download(first.files, { onProgress: (p) => seen.push(p), concurrency: 2 });
   for (const s of manifest.shards) assert.equal(first.downloads.get(s.file), 1, s.file);
   for (const phase of ['download', 'verify'] as const) {
     const done = seen.filter((p) => p.phase === phase).map((p) => p.done);
@@ -133,13 +128,13 @@ test('the cache downloads each shard once, resumes, and never keeps a damaged sh
   );
   // second load: no shard downloaded
   const second = countingFiles(files);
-  await fetchModelToCache(second.files, model, store);
+  await new ModelCache(store, model).download(second.files);
   assert.equal(second.downloads.size, 0);
   // interrupted load: only the missing shard is fetched
   const victim = manifest.shards[1];
   await store.delete((await store.keys()).find((k) => k.includes(victim.file))!);
   const third = countingFiles(files);
-  await fetchModelToCache(third.files, model, store);
+  await new ModelCache(store, model).download(third.files);
   assert.deepEqual([...third.downloads.keys()], [victim.file]);
   // a flipped byte: rejected, fetched again, and the good copy is kept
   const fresh = memoryStore();
@@ -147,21 +142,21 @@ test('the cache downloads each shard once, resumes, and never keeps a damaged sh
     if (file === victim.file && attempt === 1) bytes[7] ^= 0x40;
     return bytes;
   });
-  await fetchModelToCache(flipped.files, model, fresh);
+  await new ModelCache(fresh, model).download(flipped.files);
   assert.equal(flipped.downloads.get(victim.file), 2);
   const { source } = await openModel(memoryFiles(model, files), { store: fresh, cacheKey: model });
   assert.ok(source.has('model.norm.weight'));
   // always truncated: a clear error, no manifest cached (the model is never served half-written)
   const broken = memoryStore();
   const truncated = countingFiles(files, (file, _a, bytes) => (file === victim.file ? bytes.subarray(0, 100) : bytes));
-  await assert.rejects(fetchModelToCache(truncated.files, model, broken), {
+  await assert.rejects(new ModelCache(broken, model).download(truncated.files), {
     name: 'IntegrityError',
     message: new RegExp(`${victim.file}: 100 bytes, the manifest says ${victim.bytes} \\(truncated\\?\\) twice`),
   });
   assert.equal((await listCachedModels(broken))[0]?.complete, false);
   // ... and once the server is fixed, only that shard is fetched
   const fixed = countingFiles(files);
-  await fetchModelToCache(fixed.files, model, broken);
+  await new ModelCache(broken, model).download(fixed.files);
   assert.deepEqual([...fixed.downloads.keys()], [victim.file]);
 });
 
@@ -172,7 +167,7 @@ test('a full disk gives an error that says how much space is needed and how to f
     set: async () =>
       Promise.reject(Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' })),
   };
-  await assert.rejects(fetchModelToCache(countingFiles(files).files, 'm', full), {
+  await assert.rejects(new ModelCache(full, 'm').download(countingFiles(files).files), {
     name: 'StorageQuotaError',
     message: /not enough storage to cache the model: it needs \d+ MB\..*deleting cached models/,
   });
@@ -181,8 +176,8 @@ test('a full disk gives an error that says how much space is needed and how to f
 test('cached models are listed with their sizes and can be deleted', async () => {
   const { files, manifest } = await converted();
   const store = memoryStore();
-  await fetchModelToCache(countingFiles(files).files, 'a', store);
-  await fetchModelToCache(countingFiles(files).files, 'b', store);
+  await new ModelCache(store, 'a').download(countingFiles(files).files);
+  await new ModelCache(store, 'b').download(countingFiles(files).files);
   const listed = await listCachedModels(store);
   assert.deepEqual(
     listed.map((m) => [m.model, m.complete]),

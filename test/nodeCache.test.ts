@@ -10,7 +10,7 @@ import { createEngine, deleteCachedModel, directoryStore, listCachedModels } fro
 import { temporaryDirectory } from './modelFolders.ts';
 import { openModel } from '../src/loader/openModel.ts';
 import { modelFilesFor } from '../src/engine/modelLocation.ts';
-import { tensorPlan } from '../src/model/modelWeights.ts';
+import { tensorPlan } from '../src/model/tensorPlan.ts';
 import { ModelFilesServer } from '../e2e/modelFilesServer.ts';
 import { testGpuContext } from './gpuContext.ts';
 

@@ -6,7 +6,7 @@ import { createStorageBuffer } from '../src/gpu/buffers.ts';
 import { recordDispatch, type Dispatch } from '../src/gpu/computeKernel.ts';
 import { QuantizeActivationsKernel } from '../src/kernels/quantizeActivations.ts';
 import { TernaryMatmulKernels, gemvSubgroupLanes, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
-import { activationWordsFor, blocksFor } from '../src/kernels/ternaryLayout.ts';
+import { activationWordsFor, blocksFor } from '../src/weights/ternaryLayout.ts';
 import { uploadTernaryWeights, destroyTernaryWeights } from '../src/kernels/ternaryWeights.ts';
 
 function option(name: string, fallback: string): string {

@@ -2,7 +2,7 @@ import type { GpuContext } from '../gpu/context.ts';
 import { ContextOverflowError, InvalidArgumentError } from '../errors.ts';
 import type { ModelFiles } from '../loader/byteSource.ts';
 import { openModel } from '../loader/openModel.ts';
-import { parseJsonFile } from '../loader/untrustedJson.ts';
+import { parseJsonFile } from '../untrustedJson.ts';
 import type { ShardStore } from '../loader/shardStore.ts';
 import { BitNetModel } from '../model/bitnetModel.ts';
 import type { SamplingParams } from '../kernels/sample.ts';

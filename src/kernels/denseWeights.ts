@@ -1,6 +1,6 @@
 import { createStorageBuffer } from '../gpu/buffers.ts';
 import { splitRows, type RowRange } from '../gpu/rowParts.ts';
-import { BLOCK_COLUMNS, blocksFor, toActivationOrder, WORDS_PER_BLOCK } from './ternaryLayout.ts';
+import { BLOCK_COLUMNS, blocksFor, toActivationOrder, WORDS_PER_BLOCK } from '../weights/ternaryLayout.ts';
 
 export interface DensePart extends RowRange {
   weights: GPUBuffer;

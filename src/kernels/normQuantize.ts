@@ -3,7 +3,7 @@ import layoutSource from '../../shaders/ternaryLayout.wgsl?raw';
 import { ComputeKernel, largestWorkgroupSize, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
-import { activationWordsFor } from './ternaryLayout.ts';
+import { activationWordsFor } from '../weights/ternaryLayout.ts';
 
 export interface NormQuantizeBindings {
   /** f32 rows; for the gated form each row is [gate | up], 2 * cols wide. */

@@ -3,7 +3,7 @@ import layoutSource from '../../shaders/ternaryLayout.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
-import { activationWordsFor } from './ternaryLayout.ts';
+import { activationWordsFor } from '../weights/ternaryLayout.ts';
 
 export interface QuantizeBindings {
   /** f32 input, `rows` rows of `inStride` floats; the first `cols` of each are quantized. */

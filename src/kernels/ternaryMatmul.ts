@@ -12,7 +12,7 @@ import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import type { GpuCapabilities } from '../gpu/context.ts';
 import type { TernaryWeights } from './ternaryWeights.ts';
 import { linearDispatches, type LinearBindings } from './linearDispatch.ts';
-import { blocksFor } from './ternaryLayout.ts';
+import { blocksFor } from '../weights/ternaryLayout.ts';
 import { InvalidArgumentError } from '../errors.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { createStorageBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { splitRows, type RowRange } from '../gpu/rowParts.ts';
-import { blocksFor, WORDS_PER_BLOCK } from './ternaryLayout.ts';
+import { blocksFor, WORDS_PER_BLOCK } from '../weights/ternaryLayout.ts';
 
 /** A slice of rows stored in its own buffers, small enough for one storage binding. */
 export interface TernaryPart extends RowRange {

@@ -1,5 +1,5 @@
-import { tensorPlan } from '../model/modelWeights.ts';
-import type { ModelTensorSource, TensorRequest } from './tensorSource.ts';
+import { tensorPlan, type ModelTensorSource } from '../model/tensorPlan.ts';
+import type { TensorRequest } from '../weights/tensorSource.ts';
 import { BitNetError, InvalidArgumentError } from '../errors.ts';
 import {
   MANIFEST_FORMAT,
@@ -10,6 +10,7 @@ import {
   type ManifestShard,
   type ManifestTensor,
 } from './manifest.ts';
+import type { OpenedCheckpoint } from './modelSource.ts';
 import { sha256Hex } from './sha256.ts';
 
 export interface ConvertOptions {
@@ -22,6 +23,15 @@ export interface ConvertOptions {
 
 /** Receives each finished shard (write it to disk, cache it, upload it). */
 export type ShardSink = (shard: ManifestShard, bytes: Uint8Array) => Promise<void>;
+
+/** Where a converted model is written: the cache (ModelCache.writer), or a folder (the convert command). */
+export interface ShardWriter {
+  /** A tokenizer file, as the checkpoint has it; these come first. */
+  tokenizerFile(name: string, text: string): Promise<void>;
+  shard: ShardSink;
+  /** Written last, once every shard is: a manifest means the model it lists is complete. */
+  manifest(manifest: Manifest): Promise<void>;
+}
 
 async function tensorData(source: ModelTensorSource, r: TensorRequest): Promise<Uint8Array> {
   if (r.kind === 'vector') return new Uint8Array((await source.vector(r.name, r.rows)).buffer.slice(0));
@@ -91,4 +101,25 @@ export async function convertModel(
   }
   await flush();
   return { format: MANIFEST_FORMAT, version: MANIFEST_VERSION, config: configJson, tokenizerFiles, tensors, shards };
+}
+
+/** The convert stage: a checkpoint into our shards, written with its tokenizer files and, last, its manifest. */
+export async function convertToShards(
+  checkpoint: OpenedCheckpoint,
+  writer: ShardWriter,
+  options: ConvertOptions = {},
+): Promise<Manifest> {
+  for (const file of checkpoint.tokenizerFiles) {
+    const text = await checkpoint.readTokenizerFile(file);
+    if (text !== undefined) await writer.tokenizerFile(file, text);
+  }
+  const manifest = await convertModel(
+    checkpoint.source,
+    checkpoint.configJson,
+    checkpoint.tokenizerFiles,
+    writer.shard,
+    options,
+  );
+  await writer.manifest(manifest);
+  return manifest;
 }

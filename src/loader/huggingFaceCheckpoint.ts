@@ -1,27 +1,51 @@
 import { ModelFormatError } from '../errors.ts';
 import { parseBitNetConfig, type BitNetConfig } from '../model/config.ts';
-import { packTernary, repackHuggingFaceTernary } from '../kernels/ternaryLayout.ts';
+import { packTernary, repackHuggingFaceTernary } from '../weights/ternaryLayout.ts';
 import type { ModelFiles } from './byteSource.ts';
+import type { CheckpointFormat } from './modelSource.ts';
 import { readCheckpointTensors, type TensorInfo } from './safetensors.ts';
 import { toBf16Words, toFloat32 } from './dtypes.ts';
-import { parseJsonFile } from './untrustedJson.ts';
-import type { ModelTensorSource, TernaryMatrixData, Bf16MatrixData, TensorRequest } from './tensorSource.ts';
+import { parseJsonFile } from '../untrustedJson.ts';
+import type { TernaryMatrixData, Bf16MatrixData, TensorRequest } from '../weights/tensorSource.ts';
+import type { ModelTensorSource } from '../model/tensorPlan.ts';
+
+/** The tokenizer files a checkpoint may have beside config.json, in the order they are stored. */
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json'];
+
+/** The error for files that hold no checkpoint we read: config.json, the mark of one, is missing. */
+export function notACheckpoint(files: ModelFiles): ModelFormatError {
+  return new ModelFormatError(
+    files.location,
+    'has no config.json: not a Hugging Face checkpoint (or the path/URL is wrong)',
+  );
+}
 
 /**
  * A Hugging Face BitNet checkpoint (config.json + safetensors) read tensor by tensor and
  * turned into the GPU layout: packed ternary weights are repacked, bf16 master weights are
  * quantized here with transformers' absmean rule.
  */
+export const huggingFaceCheckpoint: CheckpointFormat = {
+  recognizes: (files) => files.has('config.json'),
+  async open(files) {
+    const configJson = parseJsonFile(await files.readText('config.json'), 'config.json');
+    const config = parseBitNetConfig(configJson);
+    const source = new HuggingFaceTensorSource(config, await readCheckpointTensors(files));
+    const tokenizerFiles: string[] = [];
+    for (const file of TOKENIZER_FILES) if (await files.has(file)) tokenizerFiles.push(file);
+    return {
+      source,
+      configJson: configJson as Record<string, unknown>,
+      tokenizerFiles,
+      readTokenizerFile: async (name) => (tokenizerFiles.includes(name) ? files.readText(name) : undefined),
+    };
+  },
+};
+
+/** The tensors of a Hugging Face checkpoint, read in place (see huggingFaceCheckpoint). */
 export async function openHuggingFaceCheckpoint(files: ModelFiles): Promise<ModelTensorSource> {
-  if (!(await files.has('config.json'))) {
-    throw new ModelFormatError(
-      files.location,
-      'has no config.json: not a Hugging Face checkpoint (or the path/URL is wrong)',
-    );
-  }
-  const config = parseBitNetConfig(parseJsonFile(await files.readText('config.json'), 'config.json'));
-  const tensors = await readCheckpointTensors(files);
-  return new HuggingFaceTensorSource(config, tensors);
+  if (!(await huggingFaceCheckpoint.recognizes(files))) throw notACheckpoint(files);
+  return (await huggingFaceCheckpoint.open(files)).source;
 }
 
 const FLOATS = ['BF16', 'F16', 'F32'] as const;

@@ -1,7 +1,7 @@
 import { ModelFormatError } from '../errors.ts';
-import { jsonPreview } from './untrustedJson.ts';
+import { jsonPreview } from '../untrustedJson.ts';
 import { MAX_TENSORS, parseBitNetConfig, type BitNetConfig } from '../model/config.ts';
-import type { TensorRequest } from './tensorSource.ts';
+import type { TensorRequest } from '../weights/tensorSource.ts';
 import { isPlainFileName } from './byteSource.ts';
 
 /**
@@ -10,6 +10,8 @@ import { isPlainFileName } from './byteSource.ts';
  */
 export const MANIFEST_FORMAT = 'bitnet-webgpu';
 export const MANIFEST_VERSION = 1;
+/** The manifest's file name, beside the shards. */
+export const MANIFEST_FILE = 'manifest.json';
 
 export interface ManifestTensor {
   /** As in Hugging Face checkpoints: `model.layers.0.self_attn.q_proj` (ternary) or `model.norm.weight`. */
@@ -58,7 +60,7 @@ export const MAX_SHARD_BYTES = 4 * 2 ** 30;
  * Validates a parsed manifest.json: known format and version, a valid config, and a tensor table
  * whose every entry lies inside a listed shard with the byte length its kind and shape imply.
  */
-export function parseManifest(json: unknown, file = 'manifest.json'): { manifest: Manifest; config: BitNetConfig } {
+export function parseManifest(json: unknown, file = MANIFEST_FILE): { manifest: Manifest; config: BitNetConfig } {
   const fail = (msg: string): never => {
     throw new ModelFormatError(file, msg);
   };

@@ -1,8 +1,43 @@
+// Our shards, the format the cache keeps: manifest.json beside shard files that hold every tensor
+// in the GPU layout already.
 import { ModelFormatError } from '../errors.ts';
 import type { BitNetConfig } from '../model/config.ts';
-import type { Manifest, ManifestTensor } from './manifest.ts';
-import type { ModelTensorSource, TensorRequest } from './tensorSource.ts';
-import { blocksFor, WORDS_PER_BLOCK } from '../kernels/ternaryLayout.ts';
+import type { ModelTensorSource } from '../model/tensorPlan.ts';
+import { parseJsonFile } from '../untrustedJson.ts';
+import type { TensorRequest } from '../weights/tensorSource.ts';
+import { blocksFor, WORDS_PER_BLOCK } from '../weights/ternaryLayout.ts';
+import { fileLocation, type ModelFiles } from './byteSource.ts';
+import { MANIFEST_FILE, parseManifest, type Manifest, type ManifestTensor } from './manifest.ts';
+import type { OpenedModel } from './modelSource.ts';
+import { checkShard } from './shardIntegrity.ts';
+
+/** Whether `files` are our shards: they have a manifest. */
+export function holdsShards(files: ModelFiles): Promise<boolean> {
+  return files.has(MANIFEST_FILE);
+}
+
+/**
+ * Our shards read in place (a folder on disk): each shard is read when the upload reaches its
+ * first tensor and checked against the manifest, its size always, its SHA-256 unless
+ * `verifyShardHashes` is false.
+ */
+export async function openShards(files: ModelFiles, options: { verifyShardHashes: boolean }): Promise<OpenedModel> {
+  const manifestFile = fileLocation(files, MANIFEST_FILE);
+  const { manifest, config } = parseManifest(
+    parseJsonFile(await files.readText(MANIFEST_FILE), manifestFile),
+    manifestFile,
+  );
+  const source = new ManifestTensorSource(config, manifest, async (i) => {
+    const s = manifest.shards[i];
+    const bytes = await files.download(s.file, s.bytes);
+    await checkShard(fileLocation(files, s.file), s, bytes, options.verifyShardHashes);
+    return bytes;
+  });
+  return {
+    source,
+    readTokenizerFile: async (name) => (manifest.tokenizerFiles.includes(name) ? files.readText(name) : undefined),
+  };
+}
 
 /**
  * Tensors read from our shards: each is a view into its shard, no conversion. Shards are fetched
@@ -27,10 +62,10 @@ export class ManifestTensorSource implements ModelTensorSource {
 
   check(r: TensorRequest): void {
     const t = this.byName.get(r.name);
-    if (!t) throw new ModelFormatError('manifest.json', `tensor ${r.name} is missing`);
+    if (!t) throw new ModelFormatError(MANIFEST_FILE, `tensor ${r.name} is missing`);
     if (t.kind !== r.kind || t.rows !== r.rows || t.cols !== r.cols) {
       throw new ModelFormatError(
-        'manifest.json',
+        MANIFEST_FILE,
         `tensor ${r.name} is a ${t.kind} of ${t.rows} x ${t.cols}, the config needs a ${r.kind} of ${r.rows} x ${r.cols}`,
       );
     }
@@ -38,7 +73,7 @@ export class ManifestTensorSource implements ModelTensorSource {
 
   private async bytes(name: string): Promise<{ t: ManifestTensor; data: Uint8Array }> {
     const t = this.byName.get(name);
-    if (!t) throw new ModelFormatError('manifest.json', `tensor ${name} is missing`);
+    if (!t) throw new ModelFormatError(MANIFEST_FILE, `tensor ${name} is missing`);
     if (this.current?.index !== t.shard) this.current = { index: t.shard, bytes: this.readShard(t.shard) };
     const shard = await this.current.bytes;
     // copy out so the tensor is 4-byte aligned whatever the shard buffer's offset

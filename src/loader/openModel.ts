@@ -1,31 +1,30 @@
-import { fileLocation, type ModelFiles } from './byteSource.ts';
-import type { ModelTensorSource } from './tensorSource.ts';
-import { openHuggingFaceCheckpoint } from './huggingFaceCheckpoint.ts';
-import { parseManifest } from './manifest.ts';
-import { ManifestTensorSource } from './manifestSource.ts';
-import {
-  cachedShardReader,
-  convertToCache,
-  fetchModelToCache,
-  readCachedText,
-  type FetchProgress,
-} from './modelCache.ts';
+// The load path as one pipeline. Before it, the caller locates the model's files
+// (engine/modelLocation.ts, node/modelLocation.ts); after it, the tensors go to the upload
+// (BitNetModel.load). Its stages, each a module:
+//   open     our shards (manifestSource.ts) or a checkpoint we convert (checkpointFormats.ts)
+//   convert  a checkpoint into our shards, in the GPU layout (convert.ts)
+//   cache    the shards in a ShardStore, verified, under the model's name (modelCache.ts)
+//   tensors  read from the cache, each shard checked again as the upload reaches it
+// Without a store (a folder on disk) the files are read in place instead: shards as the upload
+// reaches them, a checkpoint's tensors converted one at a time.
+import type { ModelFiles } from './byteSource.ts';
+import { openCheckpoint } from './checkpointFormats.ts';
+import { convertToShards } from './convert.ts';
+import { holdsShards, openShards } from './manifestSource.ts';
+import { ModelCache, type DownloadProgress } from './modelCache.ts';
+import type { OpenedModel } from './modelSource.ts';
 import type { ShardStore } from './shardStore.ts';
-import { parseJsonFile } from './untrustedJson.ts';
-import { checkShard } from './shardIntegrity.ts';
 
-export interface OpenedModel {
-  source: ModelTensorSource;
-  /** A tokenizer file's text, or undefined if the model has none. */
-  readTokenizerFile(name: string): Promise<string | undefined>;
-}
+/** Progress of the stages before the upload: bytes downloaded and verified, or tensors converted. */
+export type OpenProgress = DownloadProgress | { phase: 'convert'; done: number; total: number };
 
 export interface OpenOptions {
   /** Cache for remote models; without it files are read in place (a local directory). */
   store?: ShardStore;
-  /** The name the model is cached under (its URL or repo id). */
+  /** The name the model is cached under (its URL or repo id); default: the files' location. */
   cacheKey?: string;
-  onProgress?: (p: FetchProgress) => void;
+  onProgress?: (p: OpenProgress) => void;
+  /** Cancels downloads. */
   signal?: AbortSignal;
   /**
    * Check each shard's SHA-256 whenever it is read from a local folder or the cache (default
@@ -36,56 +35,33 @@ export interface OpenOptions {
 }
 
 /**
- * Finds out what `files` hold and opens it as a tensor source:
- * - our sharded format (manifest.json): with a store, shards are fetched once, verified and cached;
- * - a Hugging Face checkpoint: with a store it is converted into cached shards on the fly,
- *   otherwise (a local directory) read in place.
+ * Opens the model in `files` as tensors for the upload. With a store, the model is cached as our
+ * shards: ours are downloaded once (the manifest is refreshed on each load, and only shards missing
+ * from the cache are fetched); a checkpoint in another format is converted once, and a complete
+ * cached copy is used as it is. Offline, a model the cache holds complete loads from there.
  */
 export async function openModel(files: ModelFiles, options: OpenOptions = {}): Promise<OpenedModel> {
-  const { store } = options;
-  const cacheKey = options.cacheKey ?? files.location;
-  const hasManifest = await files.has('manifest.json').catch(async (err) => {
-    // offline: a cached model can still be used
-    if (store && (await readCachedText(store, cacheKey, 'manifest.json')) !== undefined) return true;
+  const { store, onProgress, signal } = options;
+  const verifyShardHashes = options.verifyShardHashes ?? true;
+  if (!store) return openInPlace(files, verifyShardHashes);
+
+  const cache = new ModelCache(store, options.cacheKey ?? files.location);
+  const ours = await holdsShards(files).catch(async (err) => {
+    if (await cache.isComplete()) return true; // offline: the cache holds our shards
     throw err;
   });
-  if (!hasManifest && !store) {
-    const source = await openHuggingFaceCheckpoint(files);
-    return { source, readTokenizerFile: async (name) => ((await files.has(name)) ? files.readText(name) : undefined) };
-  }
-  const hash = options.verifyShardHashes ?? true;
-  if (!store) {
-    const manifestFile = fileLocation(files, 'manifest.json');
-    const { manifest, config } = parseManifest(
-      parseJsonFile(await files.readText('manifest.json'), manifestFile),
-      manifestFile,
-    );
-    const source = new ManifestTensorSource(config, manifest, async (i) => {
-      const s = manifest.shards[i];
-      const bytes = await files.download(s.file, s.bytes);
-      await checkShard(fileLocation(files, s.file), s, bytes, hash);
-      return bytes;
+  if (ours) {
+    await cache.download(files, { onProgress, signal });
+  } else if (!(await cache.isComplete())) {
+    const checkpoint = await openCheckpoint(files);
+    await convertToShards(checkpoint, cache.writer(), {
+      onProgress: ({ done, total }) => onProgress?.({ phase: 'convert', done, total }),
     });
-    return {
-      source,
-      readTokenizerFile: async (name) => (manifest.tokenizerFiles.includes(name) ? files.readText(name) : undefined),
-    };
   }
-  const manifest = hasManifest
-    ? await fetchModelToCache(files, cacheKey, store, { onProgress: options.onProgress, signal: options.signal })
-    : ((await cachedManifest(store, cacheKey)) ??
-      (await convertToCache(files, cacheKey, store, { onProgress: options.onProgress })));
-  const { config } = parseManifest(manifest);
-  return {
-    source: new ManifestTensorSource(config, manifest, cachedShardReader(store, cacheKey, manifest, hash)),
-    readTokenizerFile: (name) => readCachedText(store, cacheKey, name),
-  };
+  return cache.open({ verifyShardHashes });
 }
 
-async function cachedManifest(store: ShardStore, cacheKey: string) {
-  const text = await readCachedText(store, cacheKey, 'manifest.json');
-  return text === undefined
-    ? undefined
-    : parseManifest(parseJsonFile(text, `cached manifest.json of ${cacheKey}`), `cached manifest.json of ${cacheKey}`)
-        .manifest;
+/** Without a cache (a folder on disk): our shards, or a checkpoint whose tensors are converted as they are read. */
+async function openInPlace(files: ModelFiles, verifyShardHashes: boolean): Promise<OpenedModel> {
+  return (await holdsShards(files)) ? openShards(files, { verifyShardHashes }) : openCheckpoint(files);
 }

@@ -1,6 +1,6 @@
 import { ModelFormatError } from '../errors.ts';
 import { MAX_TENSORS } from '../model/config.ts';
-import { jsonPreview, parseJsonFile } from './untrustedJson.ts';
+import { jsonPreview, parseJsonFile } from '../untrustedJson.ts';
 import { isPlainFileName, type ByteSource, type ModelFiles } from './byteSource.ts';
 
 export type SafetensorsDtype = 'BF16' | 'F16' | 'F32' | 'U8' | 'I8';

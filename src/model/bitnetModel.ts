@@ -3,11 +3,11 @@ import { createStorageBuffer, createUniformBuffer, readBuffer } from '../gpu/buf
 import { recordPass, type Dispatch } from '../gpu/computeKernel.ts';
 import { ContextOverflowError, DeviceLostError, DisposedError, InvalidArgumentError } from '../errors.ts';
 import { withAllocationErrors } from '../gpu/errorScopes.ts';
-import { activationWordsFor } from '../kernels/ternaryLayout.ts';
+import { activationWordsFor } from '../weights/ternaryLayout.ts';
 import type { GemmLayout, GemvLayout, TernaryDotVariant } from '../kernels/ternaryMatmul.ts';
 import { MAX_SPLITS, attentionScratchBytes } from '../kernels/attention.ts';
 import { GREEDY, isGreedy, samplingUniform, type SamplingParams } from '../kernels/sample.ts';
-import type { ModelTensorSource } from '../loader/tensorSource.ts';
+import type { ModelTensorSource } from './tensorPlan.ts';
 import type { BitNetConfig } from './config.ts';
 import {
   uploadModelWeights,

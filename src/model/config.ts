@@ -1,5 +1,5 @@
 import { ModelFormatError } from '../errors.ts';
-import { jsonPreview } from '../loader/untrustedJson.ts';
+import { jsonPreview } from '../untrustedJson.ts';
 
 /** How a checkpoint stores its BitLinear weights (transformers' quantization_config). */
 export interface BitNetQuantization {

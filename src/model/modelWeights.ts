@@ -9,8 +9,8 @@ import {
   uploadDenseWeights,
   type DenseWeights,
 } from '../kernels/denseWeights.ts';
-import type { ModelTensorSource, TensorRequest, TernaryMatrixData } from '../loader/tensorSource.ts';
-import type { BitNetConfig } from './config.ts';
+import type { TensorRequest, TernaryMatrixData } from '../weights/tensorSource.ts';
+import { modelRequests, tensorPlan, type ModelTensorSource } from './tensorPlan.ts';
 
 /** A linear layer: packed ternary, or (the benchmarks' dense baseline) the same weights in f32. */
 export type LinearWeights = TernaryWeights | DenseWeights;
@@ -53,54 +53,6 @@ export interface UploadProgress {
   /** Tensors uploaded so far, of `total`. */
   done: number;
   total: number;
-}
-
-/** Every tensor of a layer, in upload order, named as in Hugging Face checkpoints. */
-function layerRequests(c: BitNetConfig, i: number): Record<keyof LayerWeights, TensorRequest[]> {
-  const H = c.hiddenSize;
-  const I = c.intermediateSize;
-  const qDim = c.numHeads * c.headDim;
-  const kvDim = c.numKvHeads * c.headDim;
-  const a = `model.layers.${i}.self_attn`;
-  const m = `model.layers.${i}.mlp`;
-  const vector = (name: string, n: number): TensorRequest[] => [{ kind: 'vector', name, rows: n, cols: 1 }];
-  const ternary = (name: string, rows: number, cols: number): TensorRequest => ({ kind: 'ternary', name, rows, cols });
-  return {
-    inputNorm: vector(`model.layers.${i}.input_layernorm.weight`, H),
-    qkv: [ternary(`${a}.q_proj`, qDim, H), ternary(`${a}.k_proj`, kvDim, H), ternary(`${a}.v_proj`, kvDim, H)],
-    attnSubNorm: vector(`${a}.attn_sub_norm.weight`, qDim),
-    o: [ternary(`${a}.o_proj`, H, qDim)],
-    postAttentionNorm: vector(`model.layers.${i}.post_attention_layernorm.weight`, H),
-    gateUp: [ternary(`${m}.gate_proj`, I, H), ternary(`${m}.up_proj`, I, H)],
-    ffnSubNorm: vector(`${m}.ffn_sub_norm.weight`, I),
-    down: [ternary(`${m}.down_proj`, H, I)],
-  };
-}
-
-function modelRequests(c: BitNetConfig): {
-  embedding: TensorRequest;
-  lmHead?: TensorRequest;
-  finalNorm: TensorRequest;
-  layers: ReturnType<typeof layerRequests>[];
-} {
-  const matrix = (name: string): TensorRequest => ({ kind: 'bf16', name, rows: c.vocabSize, cols: c.hiddenSize });
-  return {
-    embedding: matrix('model.embed_tokens.weight'),
-    lmHead: c.tieWordEmbeddings ? undefined : matrix('lm_head.weight'),
-    finalNorm: { kind: 'vector', name: 'model.norm.weight', rows: c.hiddenSize, cols: 1 },
-    layers: Array.from({ length: c.numLayers }, (_, i) => layerRequests(c, i)),
-  };
-}
-
-/** Every tensor a model needs, in the order uploadModelWeights reads them (and shards store them). */
-export function tensorPlan(c: BitNetConfig): TensorRequest[] {
-  const plan = modelRequests(c);
-  return [
-    plan.embedding,
-    ...plan.layers.flatMap((l) => Object.values(l).flat()),
-    plan.finalNorm,
-    ...(plan.lmHead ? [plan.lmHead] : []),
-  ];
 }
 
 function stack(parts: TernaryMatrixData[]): TernaryMatrixData {

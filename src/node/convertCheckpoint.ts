@@ -1,13 +1,12 @@
 import { mkdir, readdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { convertModel } from '../loader/convert.ts';
-import type { Manifest } from '../loader/manifest.ts';
-import { openHuggingFaceCheckpoint } from '../loader/huggingFaceCheckpoint.ts';
+import { convertToShards, type ShardWriter } from '../loader/convert.ts';
+import { MANIFEST_FILE, type Manifest } from '../loader/manifest.ts';
+import { openCheckpoint } from '../loader/checkpointFormats.ts';
 import { httpFiles } from '../loader/byteSource.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { directoryFiles } from './fileSource.ts';
 import { locateModel } from './modelLocation.ts';
-import { parseJsonFile } from '../loader/untrustedJson.ts';
 
 const PARTIAL = '.partial-';
 /** What a conversion writes: with --force, only a folder holding nothing else is replaced. */
@@ -86,32 +85,22 @@ export async function convertCheckpoint(
   const location = await locateModel(src);
   await checkOutput(location.kind === 'directory' ? location.path : undefined, out, options.force ?? false);
   const files = location.kind === 'directory' ? directoryFiles(location.path) : httpFiles(location.url);
-  const source = await openHuggingFaceCheckpoint(files);
-  const configJson = parseJsonFile(await files.readText('config.json'), 'config.json') as Record<string, unknown>;
+  const checkpoint = await openCheckpoint(files);
   await removeAbandonedPartials(out);
   const tmp = `${out}${PARTIAL}${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
+  const writer: ShardWriter = {
+    tokenizerFile: (name, text) => writeFile(path.join(tmp, name), text),
+    shard: (shard, bytes) => writeFile(path.join(tmp, shard.file), bytes),
+    manifest: (manifest) => writeFile(path.join(tmp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 1)}\n`),
+  };
   try {
-    const tokenizerFiles: string[] = [];
-    for (const file of ['tokenizer.json', 'tokenizer_config.json']) {
-      if (await files.has(file)) {
-        await writeFile(path.join(tmp, file), await files.readText(file));
-        tokenizerFiles.push(file);
-      }
-    }
-    const manifest = await convertModel(
-      source,
-      configJson,
-      tokenizerFiles,
-      (shard, bytes) => writeFile(path.join(tmp, shard.file), bytes),
-      {
-        shardBytes: options.shardBytes,
-        signal: options.signal,
-        onProgress: ({ done, total }) => options.log?.(`converted ${done}/${total} tensors`),
-      },
-    );
-    await writeFile(path.join(tmp, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+    const manifest = await convertToShards(checkpoint, writer, {
+      shardBytes: options.shardBytes,
+      signal: options.signal,
+      onProgress: ({ done, total }) => options.log?.(`converted ${done}/${total} tensors`),
+    });
     await rm(out, { recursive: true, force: true });
     await rename(tmp, out);
     return manifest;

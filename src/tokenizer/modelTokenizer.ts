@@ -2,7 +2,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelFormatError } from '../errors.ts';
 import { BITNET_2B_TEMPLATE, ChatTemplate } from './chatTemplate.ts';
 import { catastrophicBacktracking } from './regexBacktracking.ts';
-import { jsonPreview } from '../loader/untrustedJson.ts';
+import { jsonPreview } from '../untrustedJson.ts';
 
 /** How chat messages become a prompt: the model's template, BitNet-2B's format, or plain text. */
 export type ChatFormat = 'template' | 'bitnet-2b' | 'plain';

@@ -1,8 +1,9 @@
 // Models of real shapes with seeded random weights, generated on the fly (no download, no file):
 // what the throughput benchmarks load. Ternary codes are valid (-1 or +1), bf16 values are small.
 import type { BitNetConfig } from '../../src/model/config.ts';
-import type { ModelTensorSource, TensorRequest } from '../../src/loader/tensorSource.ts';
-import { blocksFor, WORDS_PER_BLOCK } from '../../src/kernels/ternaryLayout.ts';
+import type { TensorRequest } from '../../src/weights/tensorSource.ts';
+import type { ModelTensorSource } from '../../src/model/tensorPlan.ts';
+import { blocksFor, WORDS_PER_BLOCK } from '../../src/weights/ternaryLayout.ts';
 
 function xorshift(seed: number) {
   let s = seed >>> 0 || 1;

@@ -1,4 +1,4 @@
-import { ModelFormatError } from '../errors.ts';
+import { ModelFormatError } from './errors.ts';
 
 /**
  * Deeper than any model file nests (tokenizer.json: 6 levels). JSON.parse itself copes with any

@@ -1,6 +1,4 @@
-import type { BitNetConfig } from '../model/config.ts';
-
-/** A ternary matrix already in the GPU layout (see kernels/ternaryLayout.ts). */
+/** A ternary matrix already in the GPU layout (see ternaryLayout.ts). */
 export interface TernaryMatrixData {
   rows: number;
   cols: number;
@@ -26,11 +24,11 @@ export interface TensorRequest {
 }
 
 /**
- * Where a model's weights come from, one tensor at a time, named as in Hugging Face checkpoints
- * (`model.layers.3.self_attn.q_proj`). Implemented by the safetensors reader and by our shard format.
+ * Tensors one at a time, named as in Hugging Face checkpoints (`model.layers.3.self_attn.q_proj`),
+ * in the GPU layout whatever format they are stored in. Implemented by each source format the
+ * loader reads (our shards, safetensors checkpoints).
  */
-export interface ModelTensorSource {
-  readonly config: BitNetConfig;
+export interface TensorSource {
   has(name: string): boolean;
   /** Throws a ModelFormatError if the tensor is missing or of the wrong dtype or shape; reads nothing. */
   check(request: TensorRequest): void;
