@@ -1,7 +1,7 @@
 // The engine inside a Web Worker: all GPU work happens here, so the page never stalls. Published as
 // bitnet-webgpu/worker (dist/worker.js, self-contained); createWorkerEngine speaks to it.
 /// <reference lib="webworker" />
-import { createEngine } from '../index.ts';
+import { createEngine } from './createEngine.ts';
 import type { Engine } from './engine.ts';
 import { DeviceLostError } from '../errors.ts';
 import { serializeError } from './workerErrors.ts';
