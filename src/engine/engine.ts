@@ -1,15 +1,21 @@
 import type { GpuContext } from '../gpu/context.ts';
-import { ContextOverflowError, InvalidArgumentError } from '../errors.ts';
+import { InvalidArgumentError } from '../errors.ts';
 import type { ModelFiles } from '../loader/byteSource.ts';
 import { openModel } from '../loader/openModel.ts';
 import { parseJsonFile } from '../loader/untrustedJson.ts';
 import type { ShardStore } from '../loader/shardStore.ts';
 import { BitNetModel } from '../model/bitnetModel.ts';
-import type { SamplingParams } from '../kernels/sample.ts';
 import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
 import { ModelTokenizer } from '../tokenizer/modelTokenizer.ts';
 import { TextAssembler } from './textAssembler.ts';
 import { collectChatCompletion, emptyStats } from './chatCompletion.ts';
+import {
+  checkPromptFits,
+  normalizeChatRequest,
+  normalizeGenerateRequest,
+  type NormalizedSettings,
+  type RequestLimits,
+} from './generationRequest.ts';
 import { LoadProgressReporter } from './loadProgress.ts';
 import type {
   ChatCompletion,
@@ -19,7 +25,6 @@ import type {
   FinishReason,
   GenerateRequest,
   GenerationChunk,
-  GenerationSettings,
   LoadProgress,
 } from './types.ts';
 
@@ -54,18 +59,6 @@ export interface EngineTokenizer {
   decode(ids: readonly number[], options?: { skipSpecialTokens?: boolean }): string;
 }
 
-function samplingOf(s: GenerationSettings): SamplingParams {
-  const temperature = s.temperature ?? 1;
-  return {
-    temperature,
-    topK: s.top_k ?? 0,
-    topP: s.top_p ?? 1,
-    minP: s.min_p ?? 0,
-    repetitionPenalty: s.repetition_penalty ?? 1,
-    seed: s.seed ?? Math.floor(Math.random() * 2 ** 32),
-  };
-}
-
 /**
  * A loaded model with its tokenizer: OpenAI-shaped chat completions, raw generation, and reuse of
  * the KV cache for the shared prefix of consecutive requests. Requests run one at a time.
@@ -77,6 +70,7 @@ export class Engine {
   private cached: number[] = [];
   private queue: Promise<void> = Promise.resolve();
   private lastStats: EngineStats;
+  private readonly limits: RequestLimits;
   private requestCount = 0;
   private readonly streamIdleTimeoutMs: number;
 
@@ -95,6 +89,11 @@ export class Engine {
       );
     this.chat = { completions: { create: this.createChatCompletion.bind(this) as Engine['createChatCompletion'] } };
     this.lastStats = emptyStats(gpu.caps.adapterName);
+    this.limits = {
+      contextLength: model.contextLength,
+      maxCharsPerToken: tokenizer.maxCharsPerToken,
+      vocabSize: model.config.vocabSize,
+    };
   }
 
   /**
@@ -149,12 +148,15 @@ export class Engine {
     return { ...this.lastStats };
   }
 
-  /** Raw generation from text or token ids, as an async iterable of chunks (the last carries finishReason). */
+  /**
+   * Raw generation from text or token ids, as an async iterable of chunks (the last carries
+   * finishReason). The request is checked before this returns (InvalidArgumentError, ContextOverflowError).
+   */
   generate(request: GenerateRequest): AsyncIterable<GenerationChunk> {
-    if (typeof request.prompt === 'string') this.checkTextFits(request.prompt.length, 'the prompt has');
-    const ids = request.tokens ?? (request.prompt !== undefined ? this.tokenizer.encode(request.prompt) : undefined);
-    if (!ids || ids.length === 0) throw new InvalidArgumentError('generate needs a non-empty `prompt` or `tokens`');
-    return this.exclusive(() => this.run(ids, request));
+    const { prompt, settings } = normalizeGenerateRequest(request, this.limits);
+    const ids = 'tokens' in prompt ? prompt.tokens : this.tokenizer.encode(prompt.text);
+    checkPromptFits(ids.length, settings, this.limits);
+    return this.exclusive(() => this.run(ids, settings));
   }
 
   createChatCompletion(request: ChatCompletionRequest & { stream: true }): Promise<AsyncIterable<ChatCompletionChunk>>;
@@ -162,21 +164,12 @@ export class Engine {
   async createChatCompletion(
     request: ChatCompletionRequest,
   ): Promise<AsyncIterable<ChatCompletionChunk> | ChatCompletion> {
-    if (!Array.isArray(request.messages) || request.messages.length === 0)
-      throw new InvalidArgumentError('messages must be a non-empty array');
-    for (const [i, m] of request.messages.entries()) {
-      if (!['system', 'user', 'assistant'].includes(m?.role) || typeof m.content !== 'string') {
-        throw new InvalidArgumentError(`messages[${i}] needs a role (system, user or assistant) and string content`);
-      }
-    }
-    this.checkTextFits(
-      request.messages.reduce((n, m) => n + m.content.length, 0),
-      'the messages have',
-    );
-    const ids = this.tokenizer.encodeChat(request.messages);
+    const { messages, stream: streamed, settings } = normalizeChatRequest(request, this.limits);
+    const ids = this.tokenizer.encodeChat(messages);
+    checkPromptFits(ids.length, settings, this.limits);
     const id = `chatcmpl-${Date.now().toString(36)}-${++this.requestCount}`;
     const created = Math.floor(Date.now() / 1000);
-    const chunks = this.exclusive(() => this.run(ids, request));
+    const chunks = this.exclusive(() => this.run(ids, settings));
     const base = { id, created, model: this.modelName };
     const stream = (async function* (): AsyncGenerator<ChatCompletionChunk> {
       let first = true;
@@ -207,20 +200,7 @@ export class Engine {
         first = false;
       }
     })();
-    return request.stream ? stream : collectChatCompletion(stream);
-  }
-
-  /**
-   * Refuses text that cannot fit the context before it is rendered or tokenized (10 MB takes
-   * seconds): no token stands for more than the tokenizer's longest vocabulary entry.
-   */
-  private checkTextFits(chars: number, what: string): void {
-    const limit = this.model.contextLength * this.tokenizer.maxCharsPerToken;
-    if (chars > limit) {
-      throw new ContextOverflowError(
-        `${what} ${chars} characters: more than the ${this.model.contextLength}-token context can take (${limit} characters, as no token of this model covers more than ${this.tokenizer.maxCharsPerToken}); shorten the text`,
-      );
-    }
+    return streamed ? stream : collectChatCompletion(stream);
   }
 
   /** Frees the GPU memory of the model. The engine cannot be used afterwards. */
@@ -268,35 +248,24 @@ export class Engine {
     })();
   }
 
-  private async *run(prompt: number[], s: GenerationSettings): AsyncGenerator<GenerationChunk> {
-    const maxTokens = s.max_tokens ?? 256;
-    if (!(Number.isInteger(maxTokens) && maxTokens > 0))
-      throw new InvalidArgumentError(`max_tokens must be a positive integer, got ${maxTokens}`);
-    const context = this.model.contextLength;
-    if (prompt.length + maxTokens > context) {
-      throw new ContextOverflowError(
-        `the prompt has ${prompt.length} tokens and max_tokens is ${maxTokens}: ${prompt.length + maxTokens} exceed the context of ${context} tokens; shorten the conversation or lower max_tokens`,
-      );
-    }
-    const stops = s.stop === undefined ? [] : Array.isArray(s.stop) ? s.stop : [s.stop];
-    if (stops.some((x) => typeof x !== 'string' || x.length === 0))
-      throw new InvalidArgumentError('stop must be a non-empty string or a list of them');
-    const sampling = samplingOf(s);
+  /** Runs a checked request (see generationRequest.ts) whose prompt fits the context. */
+  private async *run(prompt: number[], settings: NormalizedSettings): AsyncGenerator<GenerationChunk> {
+    const { maxTokens, sampling, signal } = settings;
     // Reuse the cached prefix; at least one prompt token must run to produce logits.
     let reuse = 0;
     while (reuse < Math.min(this.cached.length, prompt.length - 1) && this.cached[reuse] === prompt[reuse]) reuse++;
     this.model.truncate(Math.min(reuse, this.model.position));
     reuse = this.model.position;
     const stopIds = [
-      ...new Set([...this.model.config.eosTokenIds, ...this.tokenizer.stopIds, ...(s.stop_token_ids ?? [])]),
+      ...new Set([...this.model.config.eosTokenIds, ...this.tokenizer.stopIds, ...settings.stopTokenIds]),
     ];
-    const text = new TextAssembler((ids) => this.tokenizer.decode(ids), stops);
+    const text = new TextAssembler((ids) => this.tokenizer.decode(ids), settings.stop);
     const generated: number[] = [];
     const t0 = performance.now();
     let tFirst = 0;
     let finish: FinishReason = 'length';
     let stoppedByString = false;
-    if (s.signal?.aborted) {
+    if (signal?.aborted) {
       yield { token: null, text: '', finishReason: 'abort' };
       return;
     }
@@ -317,7 +286,7 @@ export class Engine {
           break;
         }
         yield { token: id, text: step.text, finishReason: null };
-        if (s.signal?.aborted) {
+        if (signal?.aborted) {
           finish = 'abort';
           break;
         }
