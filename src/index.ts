@@ -1,7 +1,8 @@
 // bitnet-webgpu: ternary BitNet b1.58 language models on WebGPU (browser entry). Re-exports only.
 export { createEngine, type CreateEngineOptions } from './engine/createEngine.ts';
 export { Engine } from './engine/engine.ts';
-export type { EngineOptions, EngineTokenizer } from './engine/engine.ts';
+export type { EngineOptions } from './engine/engine.ts';
+export type { ChatCompletions, EngineInterface, EngineTokenizer } from './engine/engineInterface.ts';
 export type * from './engine/types.ts';
 export { formatBytes } from './engine/loadProgress.ts';
 export { createWorkerEngine, type WorkerEngine, type WorkerEngineOptions } from './engine/workerEngine.ts';

@@ -2,7 +2,7 @@
 // from navigator.gpu, the weights cached in IndexedDB.
 import { createGpuContext, type GpuContext } from '../gpu/context.ts';
 import type { ShardStore } from '../loader/shardStore.ts';
-import { Engine, type EngineOptions } from './engine.ts';
+import { loadEngine, type Engine, type EngineOptions, type LoadedEngine } from './engine.ts';
 import { modelCache, resolveCacheName } from './defaultModelCache.ts';
 import { modelFilesFor } from './modelLocation.ts';
 
@@ -15,8 +15,16 @@ export type CreateEngineOptions = EngineOptions & { gpu?: GpuContext; store?: Sh
  * (converted on the fly). Either way the weights are cached in IndexedDB: a model downloads once.
  */
 export async function createEngine(options: CreateEngineOptions): Promise<Engine> {
+  return (await openEngine(options)).engine;
+}
+
+/**
+ * createEngine, also returning the source of the engine's tokenizer. Internal (the package does not
+ * export it): for worker.ts, which sends the source to the page.
+ */
+export async function openEngine(options: CreateEngineOptions): Promise<LoadedEngine> {
   const gpu = options.gpu ?? (await createGpuContext(typeof navigator === 'undefined' ? undefined : navigator.gpu));
   const files = typeof options.model === 'string' ? modelFilesFor(options.model) : options.model;
   const modelName = typeof options.model === 'string' ? resolveCacheName(options.model) : options.model.location;
-  return Engine.load(gpu, files, { ...options, modelName, store: options.store ?? modelCache() });
+  return loadEngine(gpu, files, { ...options, modelName, store: options.store ?? modelCache() });
 }

@@ -1,14 +1,15 @@
 import type { GpuContext } from '../gpu/context.ts';
-import { InvalidArgumentError } from '../errors.ts';
+import { DeviceLostError, InvalidArgumentError } from '../errors.ts';
 import type { ModelFiles } from '../loader/byteSource.ts';
 import { openModel } from '../loader/openModel.ts';
 import { parseJsonFile } from '../loader/untrustedJson.ts';
 import type { ShardStore } from '../loader/shardStore.ts';
 import { BitNetModel } from '../model/bitnetModel.ts';
 import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
-import { ModelTokenizer } from '../tokenizer/modelTokenizer.ts';
+import { ModelTokenizer, type ChatFormat } from '../tokenizer/modelTokenizer.ts';
 import { TextAssembler } from './textAssembler.ts';
 import { collectChatCompletion, emptyStats } from './chatCompletion.ts';
+import { chatCompletionsOf, type ChatCompletions, type EngineInterface } from './engineInterface.ts';
 import {
   checkPromptFits,
   normalizeChatRequest,
@@ -53,26 +54,38 @@ export interface EngineOptions {
   streamIdleTimeoutMs?: number;
 }
 
-/** The engine's tokenizer: plain synchronous encode/decode. */
-export interface EngineTokenizer {
-  encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
-  decode(ids: readonly number[], options?: { skipSpecialTokens?: boolean }): string;
+/** Engine.load's options: createEngine's, with the model's files already located. */
+export type EngineLoadOptions = Omit<EngineOptions, 'model'> & {
+  /** The model's name in chunks, completions and the cache (createEngine passes the resolved URL or path). */
+  modelName: string;
+  /** The cache the model's shards are read from and written to (none: read the files directly). */
+  store?: ShardStore;
+};
+
+/** What it takes to build the engine's tokenizer again elsewhere: its files' text and the vocabulary size. */
+export interface TokenizerSource {
+  json: string;
+  config?: string;
+  vocabSize: number;
 }
 
 /**
- * A loaded model with its tokenizer: OpenAI-shaped chat completions, raw generation, and reuse of
- * the KV cache for the shared prefix of consecutive requests. Requests run one at a time.
+ * A loaded model with its tokenizer, on the calling thread: OpenAI-shaped chat completions, raw
+ * generation, and reuse of the KV cache for the shared prefix of consecutive requests. Requests
+ * run one at a time.
  */
-export class Engine {
-  readonly chat: { completions: { create: Engine['createChatCompletion'] } };
+export class Engine implements EngineInterface {
+  readonly chat: { readonly completions: ChatCompletions };
   /** The model's name as given to createEngine. */
   readonly modelName: string;
+  onDeviceLost?: (error: DeviceLostError) => void;
+  private readonly limits: RequestLimits;
   private cached: number[] = [];
   private queue: Promise<void> = Promise.resolve();
   private lastStats: EngineStats;
-  private readonly limits: RequestLimits;
   private requestCount = 0;
   private readonly streamIdleTimeoutMs: number;
+  private disposed = false;
 
   constructor(
     readonly gpu: GpuContext,
@@ -87,13 +100,17 @@ export class Engine {
       throw new InvalidArgumentError(
         `streamIdleTimeoutMs must be a positive number of milliseconds, got ${this.streamIdleTimeoutMs}`,
       );
-    this.chat = { completions: { create: this.createChatCompletion.bind(this) as Engine['createChatCompletion'] } };
-    this.lastStats = emptyStats(gpu.caps.adapterName);
+    this.chat = { completions: chatCompletionsOf(this) };
     this.limits = {
       contextLength: model.contextLength,
       maxCharsPerToken: tokenizer.maxCharsPerToken,
       vocabSize: model.config.vocabSize,
     };
+    this.lastStats = emptyStats(gpu.caps.adapterName);
+    // the model fails the request in flight and every later one; this tells the application at once
+    gpu.device.lost.then((info) => {
+      if (!this.disposed) this.onDeviceLost?.(new DeviceLostError(info.reason, info.message));
+    });
   }
 
   /**
@@ -101,48 +118,17 @@ export class Engine {
    * `store` (a cache: downloads happen once) when given. Resolves once every kernel has run, so the
    * first request does not wait for compilation.
    */
-  static async load(
-    gpu: GpuContext,
-    files: ModelFiles,
-    options: Omit<EngineOptions, 'model'> & { modelName: string; store?: ShardStore },
-  ): Promise<Engine> {
-    const progress = new LoadProgressReporter((p) => options.onProgress?.(p));
-    const opened = await openModel(files, {
-      store: options.store,
-      cacheKey: options.modelName,
-      signal: options.signal,
-      onProgress: (p) => progress.update(p),
-      verifyShardHashes: options.verifyShardHashes,
-    });
-    const tokenizerJson = await opened.readTokenizerFile('tokenizer.json');
-    if (tokenizerJson === undefined)
-      throw new InvalidArgumentError(`${files.location} has no tokenizer.json: the engine needs the model's tokenizer`);
-    const tokenizerConfig = await opened.readTokenizerFile('tokenizer_config.json');
-    const tokenizer = new ModelTokenizer(
-      parseJsonFile(tokenizerJson, 'tokenizer.json'),
-      tokenizerConfig === undefined ? {} : parseJsonFile(tokenizerConfig, 'tokenizer_config.json'),
-      opened.source.config.vocabSize,
-    );
-    options.signal?.throwIfAborted();
-    const model = await BitNetModel.load(gpu, opened.source, {
-      contextLength: options.contextLength,
-      embeddingFormat: options.embeddingFormat,
-      onProgress: (p) => progress.update(p),
-    });
-    try {
-      options.signal?.throwIfAborted();
-      await model.warmUp((done, total) => progress.update({ phase: 'warmup', done, total }));
-    } catch (err) {
-      model.dispose();
-      throw err;
-    }
-    const engine = new Engine(gpu, model, tokenizer, options.modelName, options);
-    engine.tokenizerFiles = { json: tokenizerJson, config: tokenizerConfig };
-    return engine;
+  static async load(gpu: GpuContext, files: ModelFiles, options: EngineLoadOptions): Promise<Engine> {
+    return (await loadEngine(gpu, files, options)).engine;
   }
 
-  /** The tokenizer files' text (the worker engine hands them to the page). */
-  tokenizerFiles?: { json: string; config?: string };
+  get adapter(): string {
+    return this.gpu.caps.adapterName;
+  }
+
+  get chatFormat(): ChatFormat {
+    return this.tokenizer.chatFormat;
+  }
 
   stats(): EngineStats {
     return { ...this.lastStats };
@@ -161,6 +147,7 @@ export class Engine {
 
   createChatCompletion(request: ChatCompletionRequest & { stream: true }): Promise<AsyncIterable<ChatCompletionChunk>>;
   createChatCompletion(request: ChatCompletionRequest & { stream?: false }): Promise<ChatCompletion>;
+  createChatCompletion(request: ChatCompletionRequest): Promise<AsyncIterable<ChatCompletionChunk> | ChatCompletion>;
   async createChatCompletion(
     request: ChatCompletionRequest,
   ): Promise<AsyncIterable<ChatCompletionChunk> | ChatCompletion> {
@@ -205,6 +192,7 @@ export class Engine {
 
   /** Frees the GPU memory of the model. The engine cannot be used afterwards. */
   dispose(): void {
+    this.disposed = true;
     this.model.dispose();
   }
 
@@ -310,4 +298,56 @@ export class Engine {
     const rest = stoppedByString ? '' : text.flush();
     yield { token: null, text: rest, finishReason: finish };
   }
+}
+
+/** An engine with the source of its tokenizer. */
+export interface LoadedEngine {
+  engine: Engine;
+  tokenizerSource: TokenizerSource;
+}
+
+/**
+ * Engine.load, also returning what the engine's tokenizer was built from. Internal (the package does
+ * not export it): the worker sends the source to the page, which builds its own tokenizer from it.
+ */
+export async function loadEngine(
+  gpu: GpuContext,
+  files: ModelFiles,
+  options: EngineLoadOptions,
+): Promise<LoadedEngine> {
+  const progress = new LoadProgressReporter((p) => options.onProgress?.(p));
+  const opened = await openModel(files, {
+    store: options.store,
+    cacheKey: options.modelName,
+    signal: options.signal,
+    onProgress: (p) => progress.update(p),
+    verifyShardHashes: options.verifyShardHashes,
+  });
+  const tokenizerJson = await opened.readTokenizerFile('tokenizer.json');
+  if (tokenizerJson === undefined)
+    throw new InvalidArgumentError(`${files.location} has no tokenizer.json: the engine needs the model's tokenizer`);
+  const tokenizerConfig = await opened.readTokenizerFile('tokenizer_config.json');
+  const vocabSize = opened.source.config.vocabSize;
+  const tokenizer = new ModelTokenizer(
+    parseJsonFile(tokenizerJson, 'tokenizer.json'),
+    tokenizerConfig === undefined ? {} : parseJsonFile(tokenizerConfig, 'tokenizer_config.json'),
+    vocabSize,
+  );
+  options.signal?.throwIfAborted();
+  const model = await BitNetModel.load(gpu, opened.source, {
+    contextLength: options.contextLength,
+    embeddingFormat: options.embeddingFormat,
+    onProgress: (p) => progress.update(p),
+  });
+  try {
+    options.signal?.throwIfAborted();
+    await model.warmUp((done, total) => progress.update({ phase: 'warmup', done, total }));
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return {
+    engine: new Engine(gpu, model, tokenizer, options.modelName, options),
+    tokenizerSource: { json: tokenizerJson, config: tokenizerConfig, vocabSize },
+  };
 }
