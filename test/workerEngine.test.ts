@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { createEngine, type Engine } from '../src/node/index.ts';
+import { createEngine, ModelFormatError, type Engine } from '../src/node/index.ts';
 import { createNodeGpuContext } from '../src/node/nodeGpu.ts';
 import { openEngine } from '../src/engine/createEngine.ts';
 import type { EngineInterface } from '../src/engine/engineInterface.ts';
@@ -131,6 +131,26 @@ test('aborting a worker request ends it with finish reason "abort"', async () =>
   }
   assert.equal(finish, 'abort');
   assert.ok(chunks < 20, `aborted after 3 chunks but ${chunks} came`);
+});
+
+test('a load that fails in the worker rejects with its error class; a cancelled load stops the worker', async () => {
+  const gpu = await testGpuContext();
+  await assert.rejects(
+    createWorkerEngine({ model: modelUrl.replace('en-11m', 'missing'), worker: inThreadWorker(gpu) }),
+    (err: Error) => err instanceof ModelFormatError && /served\/missing\/: has no config\.json/.test(err.message),
+  );
+  const controller = new AbortController();
+  const worker = inThreadWorker(gpu);
+  let terminated = false;
+  const terminate = worker.terminate.bind(worker);
+  worker.terminate = () => {
+    terminated = true;
+    terminate();
+  };
+  const loading = createWorkerEngine({ model: modelUrl, worker, signal: controller.signal });
+  controller.abort();
+  await assert.rejects(loading, { name: 'BitNetError', code: 'aborted', message: 'loading was cancelled' });
+  assert.ok(terminated, 'the worker was not stopped');
 });
 
 test('a device lost under the worker: the stream ends with DeviceLostError, onDeviceLost hears of it, as for Engine', () => {
