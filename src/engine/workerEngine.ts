@@ -123,10 +123,11 @@ export class WorkerEngine implements EngineInterface {
   async createChatCompletion(
     request: ChatCompletionRequest,
   ): Promise<AsyncIterable<ChatCompletionChunk> | ChatCompletion> {
-    const { stream: streamed } = normalizeChatRequest(request, this.limits);
-    const { signal, stream, ...rest } = request;
+    const { stream } = normalizeChatRequest(request, this.limits);
+    // the worker streams in any case (its host asks its engine for a stream)
+    const { signal, ...rest } = request;
     const chunks = this.run({ kind: 'chat', request: rest }, signal, (c) => (c.kind === 'chat' ? c.chunk : undefined));
-    return streamed ? chunks : collectChatCompletion(chunks);
+    return stream ? chunks : collectChatCompletion(chunks);
   }
 
   /** Stops the worker and frees its GPU memory; later requests fail with DisposedError. */
