@@ -94,12 +94,15 @@ export class DeviceLostError extends BitNetError {
   override name = 'DeviceLostError';
   /** GPUDeviceLostReason: 'destroyed' or 'unknown'. */
   readonly reason: string;
+  /** What the WebGPU implementation said (GPUDeviceLostInfo.message; may be empty). */
+  readonly detail: string;
   constructor(reason: string, detail: string) {
     super(
       'device-lost',
       `the GPU device was lost (${reason}${detail ? `: ${detail}` : ''}); create a new engine (the model reloads from the cache) and send the conversation again`,
     );
     this.reason = reason;
+    this.detail = detail;
   }
 }
 

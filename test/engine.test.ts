@@ -237,11 +237,11 @@ test('sampling settings as the GPU sees them: tiny temperatures are greedy, a hu
   );
   await assert.rejects(collect({ ...sampled, top_p: 1e-50 }), {
     name: 'InvalidArgumentError',
-    message: /sampling\.topP must be in \(0, 1\] \(and not 0 as a float32\), got 1e-50/,
+    message: /^top_p must be in \(0, 1\] \(and not 0 as a float32\), got 1e-50$/,
   });
   await assert.rejects(collect({ ...sampled, repetition_penalty: 1e-50 }), {
     name: 'InvalidArgumentError',
-    message: /sampling\.repetitionPenalty must be in \[0\.01, 100\]/,
+    message: /^repetition_penalty must be in \[0\.01, 100\] \(1: off\), got 1e-50$/,
   });
 });
 
@@ -267,13 +267,16 @@ test('requests beyond the context and bad settings get clear errors', async () =
   });
   await assert.rejects(collect({ prompt: 'x', max_tokens: 5, top_p: 0 }), {
     name: 'InvalidArgumentError',
-    message: /sampling\.topP must be in \(0, 1\]/,
+    message: /^top_p must be in \(0, 1\] \(and not 0 as a float32\), got 0$/,
   });
   await assert.rejects(engine.chat.completions.create({ messages: [] }), {
     name: 'InvalidArgumentError',
     message: /messages must be a non-empty array/,
   });
   assert.throws(() => engine.generate({}), { name: 'InvalidArgumentError' });
+  // checked when the request is made, before its stream is read or waits for the engine
+  assert.throws(() => engine.generate({ prompt: 'x', max_tokens: 10_000 }), { name: 'ContextOverflowError' });
+  assert.throws(() => engine.generate({ prompt: 'x', seed: -1 }), { message: /^seed must be an integer/ });
 });
 
 test('chat templates render exactly what the template defines', () => {

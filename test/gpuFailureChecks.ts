@@ -1,17 +1,17 @@
 // What happens when the GPU fails under a loaded model: a device lost mid-generation, and an
 // allocation the GPU cannot serve while loading. Shared by the Node tests and the Chromium page.
-import type { Engine } from '../src/engine/engine.ts';
+import type { EngineInterface } from '../src/engine/engineInterface.ts';
 import type { GpuContext } from '../src/gpu/context.ts';
 import { check } from './check.ts';
 
 export interface GpuFailureEnv {
   /** A fresh device (the lost one cannot come back). */
   newGpu(): Promise<GpuContext>;
-  /** The default model on `gpu`. */
-  loadEngine(gpu: GpuContext): Promise<Engine>;
+  /** The default model on `gpu`: an Engine, or a WorkerEngine whose worker uses `gpu`. */
+  loadEngine(gpu: GpuContext): Promise<EngineInterface>;
 }
 
-async function reply(engine: Engine, messages: { role: 'user'; content: string }[]): Promise<string> {
+async function reply(engine: EngineInterface, messages: { role: 'user'; content: string }[]): Promise<string> {
   const completion = await engine.chat.completions.create({ messages, max_tokens: 16, temperature: 0 });
   return completion.choices[0].message.content;
 }
@@ -27,8 +27,8 @@ async function rejection(work: () => Promise<unknown>): Promise<Error> {
 
 /**
  * Destroys the device after the first streamed token: the stream ends with DeviceLostError within
- * the steps already in flight, later requests fail fast, and a new engine on a new device continues
- * the same conversation with the same reply as before the loss.
+ * the steps already in flight, onDeviceLost hears of it once, later requests fail fast, and a new
+ * engine on a new device continues the same conversation with the same reply as before the loss.
  */
 export async function checkDeviceLossMidGeneration(env: GpuFailureEnv): Promise<void> {
   const messages = [{ role: 'user' as const, content: 'Once upon a time, the old house by the river' }];
@@ -37,6 +37,8 @@ export async function checkDeviceLossMidGeneration(env: GpuFailureEnv): Promise<
   const engine = await env.loadEngine(gpu);
   const before = await reply(engine, messages);
   check(before.length > 0, 'the model replied before the loss');
+  const reported: Error[] = [];
+  engine.onDeviceLost = (error) => reported.push(error);
 
   let tokensAfterLoss = -1;
   const lost = await rejection(async () => {
@@ -66,6 +68,10 @@ export async function checkDeviceLossMidGeneration(env: GpuFailureEnv): Promise<
   check(
     again.name === 'DeviceLostError',
     `a request after the loss fails fast with DeviceLostError, got ${again.name}: ${again.message}`,
+  );
+  check(
+    reported.length === 1 && reported[0].name === 'DeviceLostError' && reported[0].message === lost.message,
+    `onDeviceLost is called once with the stream's error: ${reported.map((e) => `${e.name}: ${e.message}`).join('; ')}`,
   );
 
   const recovered = await env.loadEngine(await env.newGpu());

@@ -1,15 +1,22 @@
 import type { GpuContext } from '../gpu/context.ts';
-import { ContextOverflowError, InvalidArgumentError } from '../errors.ts';
+import { DeviceLostError, InvalidArgumentError } from '../errors.ts';
 import type { ModelFiles } from '../loader/byteSource.ts';
 import { openModel } from '../loader/openModel.ts';
 import { parseJsonFile } from '../untrustedJson.ts';
 import type { ShardStore } from '../loader/shardStore.ts';
 import { BitNetModel } from '../model/bitnetModel.ts';
-import type { SamplingParams } from '../kernels/sample.ts';
 import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
-import { ModelTokenizer } from '../tokenizer/modelTokenizer.ts';
+import { ModelTokenizer, type ChatFormat } from '../tokenizer/modelTokenizer.ts';
 import { TextAssembler } from './textAssembler.ts';
 import { collectChatCompletion, emptyStats } from './chatCompletion.ts';
+import { chatCompletionsOf, type ChatCompletions, type EngineInterface } from './engineInterface.ts';
+import {
+  checkPromptFits,
+  normalizeChatRequest,
+  normalizeGenerateRequest,
+  type NormalizedSettings,
+  type RequestLimits,
+} from './generationRequest.ts';
 import { LoadProgressReporter } from './loadProgress.ts';
 import type {
   ChatCompletion,
@@ -19,7 +26,6 @@ import type {
   FinishReason,
   GenerateRequest,
   GenerationChunk,
-  GenerationSettings,
   LoadProgress,
 } from './types.ts';
 
@@ -48,37 +54,38 @@ export interface EngineOptions {
   streamIdleTimeoutMs?: number;
 }
 
-/** The engine's tokenizer: plain synchronous encode/decode. */
-export interface EngineTokenizer {
-  encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
-  decode(ids: readonly number[], options?: { skipSpecialTokens?: boolean }): string;
-}
+/** Engine.load's options: createEngine's, with the model's files already located. */
+export type EngineLoadOptions = Omit<EngineOptions, 'model'> & {
+  /** The model's name in chunks, completions and the cache (createEngine passes the resolved URL or path). */
+  modelName: string;
+  /** The cache the model's shards are read from and written to (none: read the files directly). */
+  store?: ShardStore;
+};
 
-function samplingOf(s: GenerationSettings): SamplingParams {
-  const temperature = s.temperature ?? 1;
-  return {
-    temperature,
-    topK: s.top_k ?? 0,
-    topP: s.top_p ?? 1,
-    minP: s.min_p ?? 0,
-    repetitionPenalty: s.repetition_penalty ?? 1,
-    seed: s.seed ?? Math.floor(Math.random() * 2 ** 32),
-  };
+/** What it takes to build the engine's tokenizer again elsewhere: its files' text and the vocabulary size. */
+export interface TokenizerSource {
+  json: string;
+  config?: string;
+  vocabSize: number;
 }
 
 /**
- * A loaded model with its tokenizer: OpenAI-shaped chat completions, raw generation, and reuse of
- * the KV cache for the shared prefix of consecutive requests. Requests run one at a time.
+ * A loaded model with its tokenizer, on the calling thread: OpenAI-shaped chat completions, raw
+ * generation, and reuse of the KV cache for the shared prefix of consecutive requests. Requests
+ * run one at a time.
  */
-export class Engine {
-  readonly chat: { completions: { create: Engine['createChatCompletion'] } };
+export class Engine implements EngineInterface {
+  readonly chat: { readonly completions: ChatCompletions };
   /** The model's name as given to createEngine. */
   readonly modelName: string;
+  onDeviceLost?: (error: DeviceLostError) => void;
+  private readonly limits: RequestLimits;
   private cached: number[] = [];
   private queue: Promise<void> = Promise.resolve();
   private lastStats: EngineStats;
   private requestCount = 0;
   private readonly streamIdleTimeoutMs: number;
+  private disposed = false;
 
   constructor(
     readonly gpu: GpuContext,
@@ -93,8 +100,17 @@ export class Engine {
       throw new InvalidArgumentError(
         `streamIdleTimeoutMs must be a positive number of milliseconds, got ${this.streamIdleTimeoutMs}`,
       );
-    this.chat = { completions: { create: this.createChatCompletion.bind(this) as Engine['createChatCompletion'] } };
+    this.chat = { completions: chatCompletionsOf(this) };
+    this.limits = {
+      contextLength: model.contextLength,
+      maxCharsPerToken: tokenizer.maxCharsPerToken,
+      vocabSize: model.config.vocabSize,
+    };
     this.lastStats = emptyStats(gpu.caps.adapterName);
+    // the model fails the request in flight and every later one; this tells the application at once
+    gpu.device.lost.then((info) => {
+      if (!this.disposed) this.onDeviceLost?.(new DeviceLostError(info.reason, info.message));
+    });
   }
 
   /**
@@ -102,81 +118,45 @@ export class Engine {
    * `store` (a cache: downloads happen once) when given. Resolves once every kernel has run, so the
    * first request does not wait for compilation.
    */
-  static async load(
-    gpu: GpuContext,
-    files: ModelFiles,
-    options: Omit<EngineOptions, 'model'> & { modelName: string; store?: ShardStore },
-  ): Promise<Engine> {
-    const progress = new LoadProgressReporter((p) => options.onProgress?.(p));
-    const opened = await openModel(files, {
-      store: options.store,
-      cacheKey: options.modelName,
-      signal: options.signal,
-      onProgress: (p) => progress.update(p),
-      verifyShardHashes: options.verifyShardHashes,
-    });
-    const tokenizerJson = await opened.readTokenizerFile('tokenizer.json');
-    if (tokenizerJson === undefined)
-      throw new InvalidArgumentError(`${files.location} has no tokenizer.json: the engine needs the model's tokenizer`);
-    const tokenizerConfig = await opened.readTokenizerFile('tokenizer_config.json');
-    const tokenizer = new ModelTokenizer(
-      parseJsonFile(tokenizerJson, 'tokenizer.json'),
-      tokenizerConfig === undefined ? {} : parseJsonFile(tokenizerConfig, 'tokenizer_config.json'),
-      opened.source.config.vocabSize,
-    );
-    options.signal?.throwIfAborted();
-    const model = await BitNetModel.load(gpu, opened.source, {
-      contextLength: options.contextLength,
-      embeddingFormat: options.embeddingFormat,
-      onProgress: (p) => progress.update(p),
-    });
-    try {
-      options.signal?.throwIfAborted();
-      await model.warmUp((done, total) => progress.update({ phase: 'warmup', done, total }));
-    } catch (err) {
-      model.dispose();
-      throw err;
-    }
-    const engine = new Engine(gpu, model, tokenizer, options.modelName, options);
-    engine.tokenizerFiles = { json: tokenizerJson, config: tokenizerConfig };
-    return engine;
+  static async load(gpu: GpuContext, files: ModelFiles, options: EngineLoadOptions): Promise<Engine> {
+    return (await loadEngine(gpu, files, options)).engine;
   }
 
-  /** The tokenizer files' text (the worker engine hands them to the page). */
-  tokenizerFiles?: { json: string; config?: string };
+  get adapter(): string {
+    return this.gpu.caps.adapterName;
+  }
+
+  get chatFormat(): ChatFormat {
+    return this.tokenizer.chatFormat;
+  }
 
   stats(): EngineStats {
     return { ...this.lastStats };
   }
 
-  /** Raw generation from text or token ids, as an async iterable of chunks (the last carries finishReason). */
+  /**
+   * Raw generation from text or token ids, as an async iterable of chunks (the last carries
+   * finishReason). The request is checked before this returns (InvalidArgumentError, ContextOverflowError).
+   */
   generate(request: GenerateRequest): AsyncIterable<GenerationChunk> {
-    if (typeof request.prompt === 'string') this.checkTextFits(request.prompt.length, 'the prompt has');
-    const ids = request.tokens ?? (request.prompt !== undefined ? this.tokenizer.encode(request.prompt) : undefined);
-    if (!ids || ids.length === 0) throw new InvalidArgumentError('generate needs a non-empty `prompt` or `tokens`');
-    return this.exclusive(() => this.run(ids, request));
+    const { prompt, settings } = normalizeGenerateRequest(request, this.limits);
+    const ids = 'tokens' in prompt ? prompt.tokens : this.tokenizer.encode(prompt.text);
+    checkPromptFits(ids.length, settings, this.limits);
+    return this.exclusive(() => this.run(ids, settings));
   }
 
   createChatCompletion(request: ChatCompletionRequest & { stream: true }): Promise<AsyncIterable<ChatCompletionChunk>>;
   createChatCompletion(request: ChatCompletionRequest & { stream?: false }): Promise<ChatCompletion>;
+  createChatCompletion(request: ChatCompletionRequest): Promise<AsyncIterable<ChatCompletionChunk> | ChatCompletion>;
   async createChatCompletion(
     request: ChatCompletionRequest,
   ): Promise<AsyncIterable<ChatCompletionChunk> | ChatCompletion> {
-    if (!Array.isArray(request.messages) || request.messages.length === 0)
-      throw new InvalidArgumentError('messages must be a non-empty array');
-    for (const [i, m] of request.messages.entries()) {
-      if (!['system', 'user', 'assistant'].includes(m?.role) || typeof m.content !== 'string') {
-        throw new InvalidArgumentError(`messages[${i}] needs a role (system, user or assistant) and string content`);
-      }
-    }
-    this.checkTextFits(
-      request.messages.reduce((n, m) => n + m.content.length, 0),
-      'the messages have',
-    );
-    const ids = this.tokenizer.encodeChat(request.messages);
+    const { messages, stream: streamed, settings } = normalizeChatRequest(request, this.limits);
+    const ids = this.tokenizer.encodeChat(messages);
+    checkPromptFits(ids.length, settings, this.limits);
     const id = `chatcmpl-${Date.now().toString(36)}-${++this.requestCount}`;
     const created = Math.floor(Date.now() / 1000);
-    const chunks = this.exclusive(() => this.run(ids, request));
+    const chunks = this.exclusive(() => this.run(ids, settings));
     const base = { id, created, model: this.modelName };
     const stream = (async function* (): AsyncGenerator<ChatCompletionChunk> {
       let first = true;
@@ -207,24 +187,12 @@ export class Engine {
         first = false;
       }
     })();
-    return request.stream ? stream : collectChatCompletion(stream);
-  }
-
-  /**
-   * Refuses text that cannot fit the context before it is rendered or tokenized (10 MB takes
-   * seconds): no token stands for more than the tokenizer's longest vocabulary entry.
-   */
-  private checkTextFits(chars: number, what: string): void {
-    const limit = this.model.contextLength * this.tokenizer.maxCharsPerToken;
-    if (chars > limit) {
-      throw new ContextOverflowError(
-        `${what} ${chars} characters: more than the ${this.model.contextLength}-token context can take (${limit} characters, as no token of this model covers more than ${this.tokenizer.maxCharsPerToken}); shorten the text`,
-      );
-    }
+    return streamed ? stream : collectChatCompletion(stream);
   }
 
   /** Frees the GPU memory of the model. The engine cannot be used afterwards. */
   dispose(): void {
+    this.disposed = true;
     this.model.dispose();
   }
 
@@ -268,35 +236,24 @@ export class Engine {
     })();
   }
 
-  private async *run(prompt: number[], s: GenerationSettings): AsyncGenerator<GenerationChunk> {
-    const maxTokens = s.max_tokens ?? 256;
-    if (!(Number.isInteger(maxTokens) && maxTokens > 0))
-      throw new InvalidArgumentError(`max_tokens must be a positive integer, got ${maxTokens}`);
-    const context = this.model.contextLength;
-    if (prompt.length + maxTokens > context) {
-      throw new ContextOverflowError(
-        `the prompt has ${prompt.length} tokens and max_tokens is ${maxTokens}: ${prompt.length + maxTokens} exceed the context of ${context} tokens; shorten the conversation or lower max_tokens`,
-      );
-    }
-    const stops = s.stop === undefined ? [] : Array.isArray(s.stop) ? s.stop : [s.stop];
-    if (stops.some((x) => typeof x !== 'string' || x.length === 0))
-      throw new InvalidArgumentError('stop must be a non-empty string or a list of them');
-    const sampling = samplingOf(s);
+  /** Runs a checked request (see generationRequest.ts) whose prompt fits the context. */
+  private async *run(prompt: number[], settings: NormalizedSettings): AsyncGenerator<GenerationChunk> {
+    const { maxTokens, sampling, signal } = settings;
     // Reuse the cached prefix; at least one prompt token must run to produce logits.
     let reuse = 0;
     while (reuse < Math.min(this.cached.length, prompt.length - 1) && this.cached[reuse] === prompt[reuse]) reuse++;
     this.model.truncate(Math.min(reuse, this.model.position));
     reuse = this.model.position;
     const stopIds = [
-      ...new Set([...this.model.config.eosTokenIds, ...this.tokenizer.stopIds, ...(s.stop_token_ids ?? [])]),
+      ...new Set([...this.model.config.eosTokenIds, ...this.tokenizer.stopIds, ...settings.stopTokenIds]),
     ];
-    const text = new TextAssembler((ids) => this.tokenizer.decode(ids), stops);
+    const text = new TextAssembler((ids) => this.tokenizer.decode(ids), settings.stop);
     const generated: number[] = [];
     const t0 = performance.now();
     let tFirst = 0;
     let finish: FinishReason = 'length';
     let stoppedByString = false;
-    if (s.signal?.aborted) {
+    if (signal?.aborted) {
       yield { token: null, text: '', finishReason: 'abort' };
       return;
     }
@@ -317,7 +274,7 @@ export class Engine {
           break;
         }
         yield { token: id, text: step.text, finishReason: null };
-        if (s.signal?.aborted) {
+        if (signal?.aborted) {
           finish = 'abort';
           break;
         }
@@ -341,4 +298,56 @@ export class Engine {
     const rest = stoppedByString ? '' : text.flush();
     yield { token: null, text: rest, finishReason: finish };
   }
+}
+
+/** An engine with the source of its tokenizer. */
+export interface LoadedEngine {
+  engine: Engine;
+  tokenizerSource: TokenizerSource;
+}
+
+/**
+ * Engine.load, also returning what the engine's tokenizer was built from. Internal (the package does
+ * not export it): the worker sends the source to the page, which builds its own tokenizer from it.
+ */
+export async function loadEngine(
+  gpu: GpuContext,
+  files: ModelFiles,
+  options: EngineLoadOptions,
+): Promise<LoadedEngine> {
+  const progress = new LoadProgressReporter((p) => options.onProgress?.(p));
+  const opened = await openModel(files, {
+    store: options.store,
+    cacheKey: options.modelName,
+    signal: options.signal,
+    onProgress: (p) => progress.update(p),
+    verifyShardHashes: options.verifyShardHashes,
+  });
+  const tokenizerJson = await opened.readTokenizerFile('tokenizer.json');
+  if (tokenizerJson === undefined)
+    throw new InvalidArgumentError(`${files.location} has no tokenizer.json: the engine needs the model's tokenizer`);
+  const tokenizerConfig = await opened.readTokenizerFile('tokenizer_config.json');
+  const vocabSize = opened.source.config.vocabSize;
+  const tokenizer = new ModelTokenizer(
+    parseJsonFile(tokenizerJson, 'tokenizer.json'),
+    tokenizerConfig === undefined ? {} : parseJsonFile(tokenizerConfig, 'tokenizer_config.json'),
+    vocabSize,
+  );
+  options.signal?.throwIfAborted();
+  const model = await BitNetModel.load(gpu, opened.source, {
+    contextLength: options.contextLength,
+    embeddingFormat: options.embeddingFormat,
+    onProgress: (p) => progress.update(p),
+  });
+  try {
+    options.signal?.throwIfAborted();
+    await model.warmUp((done, total) => progress.update({ phase: 'warmup', done, total }));
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return {
+    engine: new Engine(gpu, model, tokenizer, options.modelName, options),
+    tokenizerSource: { json: tokenizerJson, config: tokenizerConfig, vocabSize },
+  };
 }

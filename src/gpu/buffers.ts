@@ -1,4 +1,4 @@
-import { GpuLimitError } from '../errors.ts';
+import { GpuLimitError, InvalidArgumentError } from '../errors.ts';
 
 /** A storage buffer, optionally filled with `data`; sizes round up to 4 bytes as WebGPU requires. */
 export function createStorageBuffer(device: GPUDevice, label: string, sizeOrData: number | ArrayBufferView): GPUBuffer {
@@ -48,4 +48,13 @@ export async function readBuffer(
   staging.unmap();
   staging.destroy();
   return copy;
+}
+
+/** Refuses a buffer smaller than a kernel will address (`name`: the kernel's name for it). */
+export function requireSize(name: string, buffer: GPUBuffer, bytes: number): void {
+  if (buffer.size < bytes) {
+    throw new InvalidArgumentError(
+      `buffer ${name} (${buffer.label || 'unnamed'}) holds ${buffer.size} bytes, ${bytes} are needed`,
+    );
+  }
 }

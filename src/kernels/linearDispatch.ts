@@ -1,8 +1,7 @@
 import { ComputeKernel, workgroupGrid, type Dispatch } from '../gpu/computeKernel.ts';
-import { createUniformBuffer } from '../gpu/buffers.ts';
+import { createUniformBuffer, requireSize } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { activationWordsFor } from '../weights/ternaryLayout.ts';
-import { requireSize } from './quantizeActivations.ts';
 
 /** What the dispatch code needs of a linear layer's weights, whatever their format. */
 export interface LinearMatrix {

@@ -1,7 +1,7 @@
 import quantizeSource from '../../shaders/quantizeActivations.wgsl?raw';
 import layoutSource from '../../shaders/ternaryLayout.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
-import { createUniformBuffer } from '../gpu/buffers.ts';
+import { createUniformBuffer, requireSize } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { activationWordsFor } from '../weights/ternaryLayout.ts';
 
@@ -51,13 +51,5 @@ export class QuantizeActivationsKernel {
       bindGroup: this.kernel.bind([params, b.x, b.xq, b.xScale]),
       workgroups: [b.rows, 1, 1],
     };
-  }
-}
-
-export function requireSize(name: string, buffer: GPUBuffer, bytes: number): void {
-  if (buffer.size < bytes) {
-    throw new InvalidArgumentError(
-      `buffer ${name} (${buffer.label || 'unnamed'}) holds ${buffer.size} bytes, ${bytes} are needed`,
-    );
   }
 }

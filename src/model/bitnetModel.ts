@@ -59,7 +59,10 @@ export interface ModelLoadProgress {
 export type PassOutput = 'none' | 'last' | 'all' | 'argmax' | 'sample';
 
 export interface StreamOptions {
-  /** How tokens are chosen; default greedy. */
+  /**
+   * How tokens are chosen; default greedy. Used as given: users' settings are checked by the engine
+   * (engine/generationRequest.ts).
+   */
   sampling?: SamplingParams;
   /** Stop after any of these ids (it is yielded); default: the config's eos ids. */
   stopIds?: readonly number[];
@@ -71,22 +74,6 @@ export interface StreamOptions {
 
 /** Ring of 4-byte read-back buffers: one per decode step in flight. */
 const READBACK_SLOTS = 8;
-
-function checkSampling(s: SamplingParams): void {
-  const bad = (field: string, rule: string, v: number) => {
-    throw new InvalidArgumentError(`sampling.${field} ${rule}, got ${v}`);
-  };
-  // the sampler sees float32: a value must keep its meaning there (1e-50 is 0, 0.999999999 is 1)
-  if (!(Number.isFinite(s.temperature) && s.temperature >= 0)) bad('temperature', 'must be >= 0', s.temperature);
-  if (!(Number.isInteger(s.topK) && s.topK >= 0)) bad('topK', 'must be a non-negative integer', s.topK);
-  if (!(s.topP <= 1 && Math.fround(s.topP) > 0)) bad('topP', 'must be in (0, 1] (and not 0 as a float32)', s.topP);
-  if (!(s.minP >= 0 && Math.fround(s.minP) < 1)) bad('minP', 'must be in [0, 1) (and not 1 as a float32)', s.minP);
-  // beyond these, penalized logits divided by a small temperature approach float32's range
-  if (!(s.repetitionPenalty >= 0.01 && s.repetitionPenalty <= 100))
-    bad('repetitionPenalty', 'must be in [0.01, 100] (1: off)', s.repetitionPenalty);
-  if (!(Number.isInteger(s.seed) && s.seed >= 0 && s.seed < 2 ** 32))
-    bad('seed', 'must be an integer in [0, 2^32)', s.seed);
-}
 
 /**
  * Key spans per head in a decode step's attention: one 64-key tile per workgroup while the cache
@@ -335,7 +322,6 @@ export class BitNetModel {
       throw new InvalidArgumentError('the prompt is empty: give at least one token (usually BOS)');
     this.checkTokens(prompt, maxTokens - 1);
     const sampling = options.sampling ?? GREEDY;
-    checkSampling(sampling);
     const output: PassOutput = isGreedy(sampling) ? 'argmax' : 'sample';
     if (output === 'sample') {
       this.device.queue.writeBuffer(this.buf.samplerParams, 0, samplingUniform(this.config.vocabSize, sampling));

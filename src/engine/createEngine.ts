@@ -1,0 +1,30 @@
+// createEngine in a page (and in the engine's Web Worker): the model by repo id or URL, the GPU
+// from navigator.gpu, the weights cached in IndexedDB.
+import { createGpuContext, type GpuContext } from '../gpu/context.ts';
+import type { ShardStore } from '../loader/shardStore.ts';
+import { loadEngine, type Engine, type EngineOptions, type LoadedEngine } from './engine.ts';
+import { modelCache, resolveCacheName } from './defaultModelCache.ts';
+import { modelFilesFor } from './modelLocation.ts';
+
+/** createEngine's options: EngineOptions, and the GPU context and cache to use instead of the defaults. */
+export type CreateEngineOptions = EngineOptions & { gpu?: GpuContext; store?: ShardStore };
+
+/**
+ * Loads a model and returns an engine. `model` is a Hugging Face repo id (`org/name`), the URL
+ * of a directory holding our manifest.json and shards, or of a Hugging Face checkpoint directory
+ * (converted on the fly). Either way the weights are cached in IndexedDB: a model downloads once.
+ */
+export async function createEngine(options: CreateEngineOptions): Promise<Engine> {
+  return (await openEngine(options)).engine;
+}
+
+/**
+ * createEngine, also returning the source of the engine's tokenizer. Internal (the package does not
+ * export it): for worker.ts, which sends the source to the page.
+ */
+export async function openEngine(options: CreateEngineOptions): Promise<LoadedEngine> {
+  const gpu = options.gpu ?? (await createGpuContext(typeof navigator === 'undefined' ? undefined : navigator.gpu));
+  const files = typeof options.model === 'string' ? modelFilesFor(options.model) : options.model;
+  const modelName = typeof options.model === 'string' ? resolveCacheName(options.model) : options.model.location;
+  return loadEngine(gpu, files, { ...options, modelName, store: options.store ?? modelCache() });
+}
