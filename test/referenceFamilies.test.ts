@@ -205,6 +205,10 @@ test('the reference refuses what it does not implement, naming it', () => {
       referenceConfig({ ...base, quantization_config: { quant_method: 'bitnet', modules_to_not_convert: ['q_proj'] } }),
     /lm_head/,
   );
+  assert.throws(
+    () => referenceConfig({ ...base, quantization_config: { quant_method: 'bitnet', quantization_mode: 'online' } }),
+    /bitlinear with quantization_mode online/,
+  );
   assert.throws(() => referenceConfig({ ...base, quantization_config: undefined }), /model_type/);
   assert.throws(() => referenceConfig({ ...base, hidden_act: 'gelu' }), /hidden_act/);
 });

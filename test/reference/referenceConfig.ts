@@ -88,6 +88,9 @@ export function referenceConfig(json: unknown): ReferenceConfig {
     const mode = q.quantization_mode ?? 'offline';
     if (linearClass !== 'bitlinear' && linearClass !== 'autobitlinear') reject(`linear_class ${linearClass}`);
     if (mode !== 'offline' && mode !== 'online') reject(`quantization_mode ${mode}`);
+    // transformers builds packed BitLinear modules for linear_class bitlinear whatever the mode says
+    if (linearClass === 'bitlinear' && mode === 'online')
+      reject('linear_class bitlinear with quantization_mode online');
     weights =
       mode === 'online'
         ? { kind: 'master' }
