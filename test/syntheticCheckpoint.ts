@@ -3,12 +3,12 @@
 import type { ModelFiles } from '../src/loader/byteSource.ts';
 import { memorySource, wrongSize } from '../src/loader/byteSource.ts';
 import { ModelFormatError } from '../src/errors.ts';
-import { parseBitNetConfig } from '../src/model/config.ts';
 import { f32ToBf16 } from '../src/loader/dtypes.ts';
 import { convertModel } from '../src/loader/convert.ts';
 import { openHuggingFaceCheckpoint } from '../src/loader/huggingFaceCheckpoint.ts';
 import type { Manifest } from '../src/loader/manifest.ts';
 import { quantizeMaster, type RefLayer, type RefLinear, type RefModel } from './reference/forward.ts';
+import { referenceConfig } from './reference/referenceConfig.ts';
 import { seededRandom } from './random.ts';
 
 export interface SyntheticOptions {
@@ -233,7 +233,7 @@ export function syntheticCheckpoint(o: SyntheticOptions): {
   return {
     files: memoryFiles(`synthetic-${o.seed}`, files),
     bytes: files,
-    ref: { config: parseBitNetConfig(config), embed, lmHead, finalNorm, layers },
+    ref: { arch: referenceConfig(config).arch, embed, lmHead, finalNorm, layers },
     config,
   };
 }

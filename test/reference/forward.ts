@@ -1,7 +1,9 @@
-// The slow, obvious CPU reference of the BitNet b1.58 forward pass (docs/math.md),
-// written independently of the GPU code: it takes plain arrays, never the GPU layout.
+// The slow, obvious CPU reference of the forward pass of every supported family (docs/math.md,
+// docs/modelFamilies.md), written independently of the GPU code: it takes plain arrays, never
+// the GPU layout, and a RefArchitecture (architecture.ts) that says which variant of the block to run.
 import { quantizeRows, roundHalfEven } from './bitlinear.ts';
-import type { BitNetConfig } from '../../src/model/config.ts';
+import type { RefArchitecture } from './architecture.ts';
+import { applyRope, ropeInverseFrequencies } from './rope.ts';
 
 const f = Math.fround;
 
@@ -12,6 +14,8 @@ export interface RefLinear {
   w: Int8Array;
   /** y = acc / (s_x * divisor). */
   divisor: number;
+  /** The weight of the RMSNorm inside this BitLinear (architecture's linearNormEps), when it has one. */
+  inputNorm?: Float32Array;
 }
 
 export interface RefLayer {
@@ -19,32 +23,38 @@ export interface RefLayer {
   q: RefLinear;
   k: RefLinear;
   v: RefLinear;
-  attnSubNorm: Float32Array;
+  /** Present exactly when the architecture has subNorms. */
+  attnSubNorm?: Float32Array;
   o: RefLinear;
   postNorm: Float32Array;
   gate: RefLinear;
   up: RefLinear;
-  ffnSubNorm: Float32Array;
+  /** Present exactly when the architecture has subNorms. */
+  ffnSubNorm?: Float32Array;
   down: RefLinear;
 }
 
 export interface RefModel {
-  config: BitNetConfig;
+  arch: RefArchitecture;
   embed: Float32Array; // [vocab, hidden]
   lmHead: Float32Array; // [vocab, hidden]
   finalNorm: Float32Array;
   layers: RefLayer[];
 }
 
-function rmsNorm(x: Float32Array, weight: Float32Array, eps: number): Float32Array {
+export function rmsNorm(x: Float32Array, weight: Float32Array, eps: number): Float32Array {
   let ss = 0;
   for (const v of x) ss += f(v * v);
   const inv = f(1 / Math.sqrt(f(f(ss / x.length) + eps)));
   return x.map((v, i) => f(f(v * inv) * weight[i]));
 }
 
-function bitLinear(x: Float32Array, l: RefLinear): Float32Array {
-  const { q, scale } = quantizeRows(x, 1, l.cols);
+/** One token through a BitLinear: the optional input RMSNorm, int8 absmax activations, ternary product. */
+export function bitLinear(x: Float32Array, l: RefLinear, arch: RefArchitecture): Float32Array {
+  if ((arch.linearNormEps === null) !== (l.inputNorm === undefined))
+    throw new Error('reference: a BitLinear input norm must be given exactly when linearNormEps is set');
+  const input = l.inputNorm ? rmsNorm(x, l.inputNorm, arch.linearNormEps!) : x;
+  const { q, scale } = quantizeRows(input, 1, l.cols);
   const y = new Float32Array(l.rows);
   for (let r = 0; r < l.rows; r++) {
     let acc = 0;
@@ -54,42 +64,46 @@ function bitLinear(x: Float32Array, l: RefLinear): Float32Array {
   return y;
 }
 
-function rope(v: Float32Array, pos: number, theta: number, d: number): void {
-  const half = d / 2;
-  for (let i = 0; i < half; i++) {
-    const invFreq = f(1 / f(Math.pow(theta, f((2 * i) / d))));
-    const a = f(pos * invFreq);
-    const c = f(Math.cos(a));
-    const s = f(Math.sin(a));
-    const x1 = v[i];
-    const x2 = v[i + half];
-    v[i] = f(f(x1 * c) - f(x2 * s));
-    v[i + half] = f(f(x2 * c) + f(x1 * s));
-  }
+function subNorm(x: Float32Array, weight: Float32Array | undefined, arch: RefArchitecture): Float32Array {
+  if (arch.subNorms !== (weight !== undefined))
+    throw new Error('reference: sub-norm weights must be given exactly when the architecture has subNorms');
+  return weight ? rmsNorm(x, weight, arch.rmsNormEps) : x;
+}
+
+/** The gated MLP of one token: down(subNorm(act(gate(h)) * up(h))). */
+export function gatedMlp(h: Float32Array, L: RefLayer, arch: RefArchitecture): Float32Array {
+  const g = bitLinear(h, L.gate, arch);
+  const u = bitLinear(h, L.up, arch);
+  const product = g.map((gv, i) => {
+    const a = arch.activation === 'relu2' ? f(Math.max(gv, 0) * Math.max(gv, 0)) : f(gv / f(1 + Math.exp(-gv)));
+    return f(a * u[i]);
+  });
+  return bitLinear(subNorm(product, L.ffnSubNorm, arch), L.down, arch);
 }
 
 /** Feeds one token at a time through the model, keeping a plain KV cache; returns that token's logits. */
 export function referenceRunner(m: RefModel): (id: number) => Float32Array {
-  const c = m.config;
-  const H = c.hiddenSize;
-  const D = c.headDim;
-  const group = c.numHeads / c.numKvHeads;
+  const a = m.arch;
+  const H = a.hiddenSize;
+  const D = a.headDim;
+  const group = a.numHeads / a.numKvHeads;
+  const invFreq = ropeInverseFrequencies(a.rope, D);
   const kCache: Float32Array[][] = m.layers.map(() => []);
   const vCache: Float32Array[][] = m.layers.map(() => []);
   let pos = 0;
   return (id) => {
     let x = m.embed.slice(id * H, (id + 1) * H);
     m.layers.forEach((L, li) => {
-      const h = rmsNorm(x, L.inputNorm, c.rmsNormEps);
-      const q = bitLinear(h, L.q);
-      const k = bitLinear(h, L.k);
-      const v = bitLinear(h, L.v);
-      for (let hd = 0; hd < c.numHeads; hd++) rope(q.subarray(hd * D, (hd + 1) * D), pos, c.ropeTheta, D);
-      for (let hd = 0; hd < c.numKvHeads; hd++) rope(k.subarray(hd * D, (hd + 1) * D), pos, c.ropeTheta, D);
+      const h = rmsNorm(x, L.inputNorm, a.rmsNormEps);
+      const q = bitLinear(h, L.q, a);
+      const k = bitLinear(h, L.k, a);
+      const v = bitLinear(h, L.v, a);
+      for (let hd = 0; hd < a.numHeads; hd++) applyRope(q.subarray(hd * D, (hd + 1) * D), pos, invFreq);
+      for (let hd = 0; hd < a.numKvHeads; hd++) applyRope(k.subarray(hd * D, (hd + 1) * D), pos, invFreq);
       kCache[li].push(k);
       vCache[li].push(v);
-      const attn = new Float32Array(c.numHeads * D);
-      for (let hd = 0; hd < c.numHeads; hd++) {
+      const attn = new Float32Array(a.numHeads * D);
+      for (let hd = 0; hd < a.numHeads; hd++) {
         const kvh = Math.floor(hd / group);
         const scores = kCache[li].map((kk) => {
           let s = 0;
@@ -98,29 +112,22 @@ export function referenceRunner(m: RefModel): (id: number) => Float32Array {
         });
         const mx = Math.max(...scores);
         const e = scores.map((s) => Math.exp(s - mx));
-        const sum = e.reduce((a, b) => a + b, 0);
+        const sum = e.reduce((p, c) => p + c, 0);
         for (let d = 0; d < D; d++) {
-          let a = 0;
-          for (let t = 0; t < e.length; t++) a += e[t] * vCache[li][t][kvh * D + d];
-          attn[hd * D + d] = f(a / sum);
+          let acc = 0;
+          for (let t = 0; t < e.length; t++) acc += e[t] * vCache[li][t][kvh * D + d];
+          attn[hd * D + d] = f(acc / sum);
         }
       }
-      const o = bitLinear(rmsNorm(attn, L.attnSubNorm, c.rmsNormEps), L.o);
+      const o = bitLinear(subNorm(attn, L.attnSubNorm, a), L.o, a);
       x = x.map((v0, i) => f(v0 + o[i]));
-      const h2 = rmsNorm(x, L.postNorm, c.rmsNormEps);
-      const g = bitLinear(h2, L.gate);
-      const u = bitLinear(h2, L.up);
-      const act = g.map((gv, i) => {
-        const r = Math.max(gv, 0);
-        return f(f(r * r) * u[i]);
-      });
-      const dn = bitLinear(rmsNorm(act, L.ffnSubNorm, c.rmsNormEps), L.down);
+      const dn = gatedMlp(rmsNorm(x, L.postNorm, a.rmsNormEps), L, a);
       x = x.map((v0, i) => f(v0 + dn[i]));
     });
     pos++;
-    const hf = rmsNorm(x, m.finalNorm, c.rmsNormEps);
-    const logits = new Float32Array(c.vocabSize);
-    for (let r = 0; r < c.vocabSize; r++) {
+    const hf = rmsNorm(x, m.finalNorm, a.rmsNormEps);
+    const logits = new Float32Array(a.vocabSize);
+    for (let r = 0; r < a.vocabSize; r++) {
       let s = 0;
       for (let i = 0; i < H; i++) s += hf[i] * m.lmHead[r * H + i];
       logits[r] = s;
@@ -166,7 +173,11 @@ export function referenceExpectations(m: RefModel, ids: readonly number[], newTo
   };
 }
 
-/** transformers' online absmean quantization of a master weight (per tensor). */
+/**
+ * Absmean quantization of a full-precision master weight, per tensor, as transformers' WeightQuant and
+ * 1bitLLM's weight_quant do it: s = 1 / max(mean|W|, 1e-5), w = clamp(round(W * s), -1, 1); the
+ * BitLinear output is then divided by s.
+ */
 export function quantizeMaster(w: Float32Array): { w: Int8Array; divisor: number } {
   let sum = 0;
   for (const v of w) sum += Math.abs(v);

@@ -1,13 +1,25 @@
-// Builds the CPU reference model straight from a Hugging Face checkpoint, with its own unpacking
-// of the [out/4, in] layout (not the runtime's repacking), so the reference checks the loader too.
+// Builds the CPU reference model straight from a Hugging Face checkpoint of any supported family,
+// with its own reading of config.json (referenceConfig.ts) and its own unpacking of the [out/4, in]
+// layout (not the runtime's repacking), so the reference checks the loader too.
 import type { ModelFiles } from '../../src/loader/byteSource.ts';
 import { readCheckpointTensors } from '../../src/loader/safetensors.ts';
 import { toFloat32 } from '../../src/loader/dtypes.ts';
-import { parseBitNetConfig } from '../../src/model/config.ts';
-import { quantizeMaster, type RefLinear, type RefModel } from './forward.ts';
+import { quantizeMaster, type RefLayer, type RefLinear, type RefModel } from './forward.ts';
+import { referenceConfig } from './referenceConfig.ts';
+
+/** transformers' unpack_weights: output row i * (out/4) + j sits in byte [j, c] at bits 2i..2i+1, stored as w + 1. */
+export function unpackTernary(bytes: Uint8Array, quarter: number, cols: number): Int8Array {
+  const w = new Int8Array(quarter * 4 * cols);
+  for (let j = 0; j < quarter; j++) {
+    for (let c = 0; c < cols; c++) {
+      for (let i = 0; i < 4; i++) w[(i * quarter + j) * cols + c] = ((bytes[j * cols + c] >> (2 * i)) & 3) - 1;
+    }
+  }
+  return w;
+}
 
 export async function loadReferenceModel(files: ModelFiles): Promise<RefModel> {
-  const config = parseBitNetConfig(JSON.parse(await files.readText('config.json')));
+  const { arch, weights, subNormNames } = referenceConfig(JSON.parse(await files.readText('config.json')));
   const tensors = await readCheckpointTensors(files);
   const raw = async (name: string) => {
     const t = tensors.get(name);
@@ -16,47 +28,51 @@ export async function loadReferenceModel(files: ModelFiles): Promise<RefModel> {
   };
   const floats = async (name: string) => {
     const { t, bytes } = await raw(name);
-    return toFloat32(bytes, t.dtype as 'BF16');
+    if (t.dtype !== 'BF16' && t.dtype !== 'F16' && t.dtype !== 'F32')
+      throw new Error(`reference: ${name} is ${t.dtype}`);
+    return toFloat32(bytes, t.dtype);
   };
   const linear = async (name: string): Promise<RefLinear> => {
     const { t, bytes } = await raw(`${name}.weight`);
-    if (config.quantization.mode === 'online') {
+    const inputNorm = arch.linearNormEps === null ? undefined : await floats(`${name}.rms_norm.weight`);
+    if (weights.kind === 'master') {
       const [rows, cols] = t.shape;
-      return { rows, cols, ...quantizeMaster(toFloat32(bytes, t.dtype as 'BF16')) };
+      return { rows, cols, ...quantizeMaster(await floats(`${name}.weight`)), inputNorm };
     }
+    if (t.dtype !== 'U8') throw new Error(`reference: ${name}.weight is ${t.dtype}, expected packed U8`);
     const [quarter, cols] = t.shape;
-    const rows = quarter * 4;
-    const w = new Int8Array(rows * cols);
-    for (let j = 0; j < quarter; j++) {
-      for (let c = 0; c < cols; c++) {
-        for (let i = 0; i < 4; i++) w[(i * quarter + j) * cols + c] = ((bytes[j * cols + c] >> (2 * i)) & 3) - 1;
-      }
-    }
     const scale = (await floats(`${name}.weight_scale`))[0];
-    return { rows, cols, w, divisor: config.quantization.linearClass === 'bitlinear' ? scale : Math.fround(1 / scale) };
+    return {
+      rows: quarter * 4,
+      cols,
+      w: unpackTernary(bytes, quarter, cols),
+      divisor: weights.scale === 'divide' ? scale : Math.fround(1 / scale),
+      inputNorm,
+    };
   };
-  const layers = [];
-  for (let i = 0; i < config.numLayers; i++) {
+  const layers: RefLayer[] = [];
+  for (let i = 0; i < arch.numLayers; i++) {
     const p = `model.layers.${i}`;
     layers.push({
       inputNorm: await floats(`${p}.input_layernorm.weight`),
       q: await linear(`${p}.self_attn.q_proj`),
       k: await linear(`${p}.self_attn.k_proj`),
       v: await linear(`${p}.self_attn.v_proj`),
-      attnSubNorm: await floats(`${p}.self_attn.attn_sub_norm.weight`),
+      attnSubNorm: subNormNames ? await floats(`${p}.${subNormNames.attn}.weight`) : undefined,
       o: await linear(`${p}.self_attn.o_proj`),
       postNorm: await floats(`${p}.post_attention_layernorm.weight`),
       gate: await linear(`${p}.mlp.gate_proj`),
       up: await linear(`${p}.mlp.up_proj`),
-      ffnSubNorm: await floats(`${p}.mlp.ffn_sub_norm.weight`),
+      ffnSubNorm: subNormNames ? await floats(`${p}.${subNormNames.ffn}.weight`) : undefined,
       down: await linear(`${p}.mlp.down_proj`),
     });
   }
   const embed = await floats('model.embed_tokens.weight');
   return {
-    config,
+    arch,
     embed,
-    lmHead: config.tieWordEmbeddings ? embed : await floats('lm_head.weight'),
+    // transformers ties lm_head to the embeddings whatever else the file holds
+    lmHead: arch.tieWordEmbeddings ? embed : await floats('lm_head.weight'),
     finalNorm: await floats('model.norm.weight'),
     layers,
   };
