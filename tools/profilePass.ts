@@ -8,7 +8,7 @@ import { BitNetModel } from '../src/model/bitnetModel.ts';
 import { recordDispatch } from '../src/gpu/computeKernel.ts';
 import { measureStepAnatomy, passAtHalfContext, stepAnatomyLines } from './bench/stepAnatomy.ts';
 import { MODEL_SHAPES, syntheticSource } from './bench/syntheticSource.ts';
-import type { EmbeddingFormat } from '../src/kernels/embeddingWeights.ts';
+import type { EmbeddingFormat } from '../src/weights/formats.ts';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

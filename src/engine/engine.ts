@@ -6,7 +6,7 @@ import { parseJsonFile } from '../loader/untrustedJson.ts';
 import type { ShardStore } from '../loader/shardStore.ts';
 import { BitNetModel } from '../model/bitnetModel.ts';
 import type { SamplingParams } from '../kernels/sample.ts';
-import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
+import type { EmbeddingFormat } from '../weights/formats.ts';
 import { ModelTokenizer } from '../tokenizer/modelTokenizer.ts';
 import { TextAssembler } from './textAssembler.ts';
 import { collectChatCompletion, emptyStats } from './chatCompletion.ts';

@@ -7,7 +7,7 @@ import type {
   GenerationChunk,
   LoadProgress,
 } from './types.ts';
-import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
+import type { EmbeddingFormat } from '../weights/formats.ts';
 import type { SerializedError } from './workerErrors.ts';
 
 /** A request as the worker runs it (signals stay on the page: aborting sends an 'abort' message). */

@@ -9,15 +9,9 @@ import { MAX_SPLITS, attentionScratchBytes } from '../kernels/attention.ts';
 import { GREEDY, isGreedy, samplingUniform, type SamplingParams } from '../kernels/sample.ts';
 import type { ModelTensorSource } from '../loader/tensorSource.ts';
 import type { BitNetConfig } from './config.ts';
-import {
-  uploadModelWeights,
-  destroyModelWeights,
-  type LinearFormat,
-  type LinearWeights,
-  type ModelWeights,
-} from './modelWeights.ts';
+import { uploadModelWeights, destroyModelWeights, type ModelWeights } from './modelWeights.ts';
 import { compileModelKernels, type ModelKernels } from './modelKernels.ts';
-import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
+import type { EmbeddingFormat, LinearFormat, LinearWeights } from '../weights/formats.ts';
 import { ropeTable } from './ropeTable.ts';
 
 export interface BitNetModelOptions {

@@ -19,8 +19,8 @@ import { AttentionKernels } from '../kernels/attention.ts';
 import { DenseGemvKernel } from '../kernels/denseGemv.ts';
 import { ArgmaxKernel } from '../kernels/argmax.ts';
 import { SampleKernel } from '../kernels/sample.ts';
-import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
-import type { LinearFormat } from './modelWeights.ts';
+import type { EmbeddingFormat } from '../weights/formats.ts';
+import type { LinearFormat } from '../weights/formats.ts';
 import type { BitNetConfig } from './config.ts';
 
 export interface ModelKernels {

@@ -3,8 +3,8 @@
 // ternary model and its dense f32 twin side by side, against the measured read bandwidth.
 import type { GpuContext } from '../../src/gpu/context.ts';
 import { BitNetModel } from '../../src/model/bitnetModel.ts';
-import type { LinearFormat } from '../../src/model/modelWeights.ts';
-import type { EmbeddingFormat } from '../../src/kernels/embeddingWeights.ts';
+import type { LinearFormat } from '../../src/weights/formats.ts';
+import type { EmbeddingFormat } from '../../src/weights/formats.ts';
 import { MODEL_SHAPES, shapeConfig, syntheticSource, type ModelShape } from './syntheticSource.ts';
 import { measureReadBandwidth } from './readBandwidth.ts';
 
