@@ -27,7 +27,7 @@ const model = await BitNetModel.load(ctx, syntheticSource(shape), {
   prefillChunk: Math.max(m, 1),
   embeddingFormat: option('embedding', 'int8') as EmbeddingFormat, // checked by BitNetModel.load
 });
-const dispatches = await passAtHalfContext(ctx, model, m, context);
+const dispatches = await passAtHalfContext(model, m, context);
 
 async function time(run: (pass: GPUComputePassEncoder) => void): Promise<number> {
   const encoder = device.createCommandEncoder();

@@ -7,6 +7,7 @@ import { destroyWeights } from '../weights/weightParts.ts';
 import type { EmbeddingFormat, EmbeddingWeights, LinearFormat, LinearWeights } from '../weights/formats.ts';
 import type { ModelTensorSource, TensorRequest, TernaryMatrixData } from '../loader/tensorSource.ts';
 import type { BitNetConfig } from './config.ts';
+import { describeModel, type ModelDescription } from './description.ts';
 
 export interface LayerWeights {
   inputNorm: GPUBuffer;
@@ -46,7 +47,7 @@ export interface UploadProgress {
 }
 
 /** Every tensor of a layer, in upload order, named as in Hugging Face checkpoints. */
-function layerRequests(c: BitNetConfig, i: number): Record<keyof LayerWeights, TensorRequest[]> {
+function layerRequests(c: ModelDescription, i: number): Record<keyof LayerWeights, TensorRequest[]> {
   const H = c.hiddenSize;
   const I = c.intermediateSize;
   const qDim = c.numHeads * c.headDim;
@@ -67,7 +68,7 @@ function layerRequests(c: BitNetConfig, i: number): Record<keyof LayerWeights, T
   };
 }
 
-function modelRequests(c: BitNetConfig): {
+function modelRequests(c: ModelDescription): {
   embedding: TensorRequest;
   lmHead?: TensorRequest;
   finalNorm: TensorRequest;
@@ -84,7 +85,7 @@ function modelRequests(c: BitNetConfig): {
 
 /** Every tensor a model needs, in the order uploadModelWeights reads them (and shards store them). */
 export function tensorPlan(c: BitNetConfig): TensorRequest[] {
-  const plan = modelRequests(c);
+  const plan = modelRequests(describeModel(c));
   return [
     plan.embedding,
     ...plan.layers.flatMap((l) => Object.values(l).flat()),
@@ -122,7 +123,7 @@ export async function uploadModelWeights(
 ): Promise<ModelWeights> {
   const linearFormat = formats.linear ?? 'ternary';
   const embeddingFormat = formats.embedding ?? 'int8';
-  const plan = modelRequests(source.config);
+  const plan = modelRequests(describeModel(source.config));
   const all = tensorPlan(source.config);
   for (const request of all) source.check(request);
 

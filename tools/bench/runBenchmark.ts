@@ -149,7 +149,7 @@ async function benchOne(
       timeToFirstTokenMs: round(median(ttft)),
       weightsMiB: round(mem.weights / 2 ** 20),
       kvCacheMiB: round(mem.kvCache / 2 ** 20),
-      dispatchesPerDecodeStep: model.dispatchCount(1, 'argmax'),
+      dispatchesPerDecodeStep: model.profiling.dispatchCount(1, 'argmax'),
       decodeStepMiB: round(stepBytes / 2 ** 20),
       rooflinePct: round(((stepBytes * decodeRate) / bandwidth) * 100),
       prefillJoulesPerToken: await energyPerToken(o.power, o.promptTokens, prefillOnce),
