@@ -5,7 +5,7 @@ import { BitNetModel } from '../src/model/bitnetModel.ts';
 import { createStorageBuffer, readBuffer } from '../src/gpu/buffers.ts';
 import { kernelsReady, submitDispatches } from '../src/gpu/computeKernel.ts';
 import { DenseLinearKernels } from '../src/kernels/denseLinear.ts';
-import { dequantizeTernary, uploadDenseWeights } from '../src/kernels/denseWeights.ts';
+import { dequantizeTernary, uploadF32Weights } from '../src/weights/f32Weights.ts';
 import { packTernary, toActivationOrder } from '../src/weights/ternaryLayout.ts';
 import { MODEL_SHAPES, syntheticSource } from '../tools/bench/syntheticSource.ts';
 import { check, checkClose } from './check.ts';
@@ -24,7 +24,7 @@ for (const [m, n, k] of [
     const rowScale = Float32Array.from({ length: n }, () => 0.5 + rand() * 3);
     const xq = Int8Array.from({ length: m * k }, () => Math.round(rand() * 254) - 127);
     const xScale = Float32Array.from({ length: m }, () => 1 + rand() * 100);
-    const weights = uploadDenseWeights(device, 'w', dequantizeTernary(packTernary(w, n, k), rowScale, n, k), n, k);
+    const weights = uploadF32Weights(device, 'w', dequantizeTernary(packTernary(w, n, k), rowScale, n, k), n, k);
     const y = createStorageBuffer(device, 'y', m * n * 4);
     const kernels = new DenseLinearKernels(device);
     await kernelsReady(device);

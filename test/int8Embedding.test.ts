@@ -5,7 +5,7 @@ import { createStorageBuffer, readBuffer } from '../src/gpu/buffers.ts';
 import { kernelsReady, submitDispatches, type Dispatch } from '../src/gpu/computeKernel.ts';
 import { DenseGemvKernel } from '../src/kernels/denseGemv.ts';
 import { EmbedLookupKernel } from '../src/kernels/embedLookup.ts';
-import { INT8_BLOCK, quantizeBf16ToInt8, uploadInt8Weights } from '../src/kernels/int8Weights.ts';
+import { INT8_BLOCK, quantizeBf16ToInt8, uploadInt8Weights } from '../src/weights/int8Weights.ts';
 import { toBf16Words, toFloat32 } from '../src/loader/dtypes.ts';
 import { check, checkClose } from './check.ts';
 import { testGpuContext } from './gpuContext.ts';

@@ -18,7 +18,7 @@ import {
   packTernary,
   repackHuggingFaceTernary,
 } from '../src/weights/ternaryLayout.ts';
-import { uploadTernaryWeights } from '../src/kernels/ternaryWeights.ts';
+import { uploadTernaryWeights } from '../src/weights/ternaryWeights.ts';
 import { bitLinearOutput, roundHalfEven, ternaryAccumulators } from './reference/bitlinear.ts';
 import { check, checkClose, checkEqualArrays, checkRejects } from './check.ts';
 import { randomNormalish, randomTernary, seededRandom } from './random.ts';

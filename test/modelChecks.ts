@@ -6,7 +6,7 @@ import { openHuggingFaceCheckpoint } from '../src/loader/huggingFaceCheckpoint.t
 import { openModel } from '../src/loader/openModel.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
 import type { GemvLayout, TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
-import type { EmbeddingFormat } from '../src/kernels/embeddingWeights.ts';
+import type { EmbeddingFormat } from '../src/weights/formats.ts';
 import { check } from './check.ts';
 import { referenceExpectations } from './reference/forward.ts';
 import { syntheticCheckpoint, type SyntheticOptions } from './syntheticCheckpoint.ts';

@@ -7,7 +7,8 @@ import { recordDispatch, type Dispatch } from '../src/gpu/computeKernel.ts';
 import { QuantizeActivationsKernel } from '../src/kernels/quantizeActivations.ts';
 import { TernaryMatmulKernels, gemvSubgroupLanes, type TernaryDotVariant } from '../src/kernels/ternaryMatmul.ts';
 import { activationWordsFor, blocksFor } from '../src/weights/ternaryLayout.ts';
-import { uploadTernaryWeights, destroyTernaryWeights } from '../src/kernels/ternaryWeights.ts';
+import { uploadTernaryWeights } from '../src/weights/ternaryWeights.ts';
+import { destroyWeights } from '../src/weights/weightParts.ts';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -76,7 +77,7 @@ for (const [n, k] of shapes) {
     }
     for (const b of [x, xq, xScale, y]) b.destroy();
   }
-  destroyTernaryWeights(weights);
+  destroyWeights(weights);
 }
 if (process.argv.includes('--json')) console.log(JSON.stringify(results));
 process.exit(0);

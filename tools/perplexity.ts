@@ -4,7 +4,7 @@
 //   node --import ./tools/register.js tools/perplexity.ts MODEL_DIR TEXT [--seq 256] [--embedding int8|bf16] [--windows N]
 import { readFileSync } from 'node:fs';
 import { createEngine } from '../src/node/index.ts';
-import type { EmbeddingFormat } from '../src/kernels/embeddingWeights.ts';
+import type { EmbeddingFormat } from '../src/weights/formats.ts';
 
 const [modelDir, textFile] = process.argv.slice(2);
 const option = (name: string, fallback: string) => {

@@ -8,7 +8,7 @@ import { BitNetModel } from '../src/model/bitnetModel.ts';
 import { recordDispatch } from '../src/gpu/computeKernel.ts';
 import { measureStepAnatomy, passAtHalfContext, stepAnatomyLines } from './bench/stepAnatomy.ts';
 import { MODEL_SHAPES, syntheticSource } from './bench/syntheticSource.ts';
-import type { EmbeddingFormat } from '../src/kernels/embeddingWeights.ts';
+import type { EmbeddingFormat } from '../src/weights/formats.ts';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,7 +27,7 @@ const model = await BitNetModel.load(ctx, syntheticSource(shape), {
   prefillChunk: Math.max(m, 1),
   embeddingFormat: option('embedding', 'int8') as EmbeddingFormat, // checked by BitNetModel.load
 });
-const dispatches = await passAtHalfContext(ctx, model, m, context);
+const dispatches = await passAtHalfContext(model, m, context);
 
 async function time(run: (pass: GPUComputePassEncoder) => void): Promise<number> {
   const encoder = device.createCommandEncoder();

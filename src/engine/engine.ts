@@ -5,7 +5,7 @@ import { openModel } from '../loader/openModel.ts';
 import { parseJsonFile } from '../untrustedJson.ts';
 import type { ShardStore } from '../loader/shardStore.ts';
 import { BitNetModel } from '../model/bitnetModel.ts';
-import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
+import type { EmbeddingFormat } from '../weights/formats.ts';
 import { ModelTokenizer, type ChatFormat } from '../tokenizer/modelTokenizer.ts';
 import { TextAssembler } from './textAssembler.ts';
 import { collectChatCompletion, emptyStats } from './chatCompletion.ts';

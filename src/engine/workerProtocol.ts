@@ -1,5 +1,4 @@
 // Messages between createWorkerEngine (the page) and workerHost.ts (the engine in a Web Worker).
-import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
 import type { TokenizerSource } from './engine.ts';
 import type {
   ChatCompletionChunk,
@@ -9,6 +8,7 @@ import type {
   GenerationChunk,
   LoadProgress,
 } from './types.ts';
+import type { EmbeddingFormat } from '../weights/formats.ts';
 import type { SerializedError } from './workerErrors.ts';
 
 /** A request as the worker runs it (signals stay on the page: aborting sends an 'abort' message). */

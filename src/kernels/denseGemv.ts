@@ -8,7 +8,7 @@ import type { GemvLayout } from './ternaryMatmul.ts';
 import { ComputeKernel, workgroupGrid, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
-import { embeddingParts, type EmbeddingFormat, type EmbeddingWeights } from './embeddingWeights.ts';
+import type { EmbeddingFormat, EmbeddingWeights } from '../weights/formats.ts';
 
 const ROWS_PER_WORKGROUP: Record<EmbeddingFormat, Record<GemvLayout, number>> = {
   bf16: { lanes: 8, rows: 64 },
@@ -41,7 +41,7 @@ export class DenseGemvKernel {
     const maxDim = this.device.limits.maxComputeWorkgroupsPerDimension;
     if (tokens > maxDim) throw new InvalidArgumentError(`${w.label}: ${tokens} tokens exceed one dispatch (${maxDim})`);
     const blocks = w.format === 'int8' ? [w.blocksPerRow] : [];
-    return embeddingParts(w).map((part) => {
+    return w.parts.map((part) => {
       const [x, yCount] = workgroupGrid(Math.ceil(part.rows / ROWS_PER_WORKGROUP[this.format][this.layout]), maxDim);
       const uniform = createUniformBuffer(
         this.device,

@@ -2,10 +2,10 @@ import gemvSource from '../../shaders/denseLinearGemv.wgsl?raw';
 import gemmSource from '../../shaders/denseLinearGemm.wgsl?raw';
 import int8Source from '../../shaders/int8ToF32.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
-import type { DenseWeights } from './denseWeights.ts';
+import type { F32Weights } from '../weights/f32Weights.ts';
 import { linearDispatches, type LinearBindings, type LinearKernelPair } from './linearDispatch.ts';
 
-export type DenseLinearBindings = LinearBindings<DenseWeights>;
+export type DenseLinearBindings = LinearBindings<F32Weights>;
 
 /**
  * The dense baseline's linear layers: f32 weights against the same int8 activations, with the
@@ -25,7 +25,6 @@ export class DenseLinearKernels {
   }
 
   prepare(b: DenseLinearBindings): Dispatch[] {
-    const parts = b.weights.parts.map((p) => ({ rowStart: p.rowStart, rows: p.rows, partBuffers: [p.weights] }));
-    return linearDispatches(this.device, this.kernels, b, parts);
+    return linearDispatches(this.device, this.kernels, b, b.weights.parts);
   }
 }

@@ -4,7 +4,7 @@ import mainSource from '../../shaders/embedLookupMain.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
-import { embeddingParts, type EmbeddingFormat, type EmbeddingWeights } from './embeddingWeights.ts';
+import type { EmbeddingFormat, EmbeddingWeights } from '../weights/formats.ts';
 
 /** Token ids -> f32 embedding rows (embedLookupMain.wgsl with the table format's embedLookup.wgsl or embedLookupInt8.wgsl), one dispatch per table part. */
 export class EmbedLookupKernel {
@@ -27,7 +27,7 @@ export class EmbedLookupKernel {
       );
     // the last parameter: 64-column blocks per int8 row, u32 words per bf16 row
     const rowParam = table.format === 'int8' ? table.blocksPerRow : table.cols / 2;
-    return embeddingParts(table).map((part) => {
+    return table.parts.map((part) => {
       const uniform = createUniformBuffer(
         this.device,
         'embedLookup.params',

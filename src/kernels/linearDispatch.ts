@@ -2,6 +2,7 @@ import { ComputeKernel, workgroupGrid, type Dispatch } from '../gpu/computeKerne
 import { createUniformBuffer, requireSize } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { activationWordsFor } from '../weights/ternaryLayout.ts';
+import type { WeightPart } from '../weights/weightParts.ts';
 
 /** What the dispatch code needs of a linear layer's weights, whatever their format. */
 export interface LinearMatrix {
@@ -37,14 +38,14 @@ export interface LinearKernelPair {
 
 /**
  * The dispatches of y = W xq, one per weight part, for the ternary kernels and the f32 baseline
- * alike: both take params, the part's buffers (`partBuffers`), xq, xScale, y in that order, and
+ * alike: both take params, the part's buffers, xq, xScale, y in that order, and
  * the same uniform layout. Arguments are checked before anything is created.
  */
 export function linearDispatches<W extends LinearMatrix>(
   device: GPUDevice,
   kernels: LinearKernelPair,
   b: LinearBindings<W>,
-  parts: readonly { rowStart: number; rows: number; partBuffers: GPUBuffer[] }[],
+  parts: readonly WeightPart[],
 ): Dispatch[] {
   const { weights: w, m } = b;
   const outStride = b.outStride ?? w.rows;
@@ -70,14 +71,14 @@ export function linearDispatches<W extends LinearMatrix>(
       const uniform = createUniformBuffer(device, `${w.label}.gemv`, new Uint32Array(params));
       return {
         kernel: kernels.gemv,
-        bindGroup: kernels.gemv.bind([uniform, ...part.partBuffers, b.xq, b.xScale, b.y]),
+        bindGroup: kernels.gemv.bind([uniform, ...part.buffers, b.xq, b.xScale, b.y]),
         workgroups: workgroupGrid(Math.ceil(part.rows / kernels.gemvRowsPerWorkgroup), maxDim),
       };
     }
     const uniform = createUniformBuffer(device, `${w.label}.gemm`, new Uint32Array([...params, m, outStride]));
     return {
       kernel: kernels.gemm,
-      bindGroup: kernels.gemm.bind([uniform, ...part.partBuffers, b.xq, b.xScale, b.y]),
+      bindGroup: kernels.gemm.bind([uniform, ...part.buffers, b.xq, b.xScale, b.y]),
       workgroups: [Math.ceil(part.rows / kernels.gemmTile.rows), tokenTiles, 1] as const,
     };
   });

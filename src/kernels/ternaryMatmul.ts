@@ -10,7 +10,7 @@ import dotAddSubSource from '../../shaders/ternaryDotAddSub.wgsl?raw';
 import dotPackedSource from '../../shaders/ternaryDotPacked.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import type { GpuCapabilities } from '../gpu/context.ts';
-import type { TernaryWeights } from './ternaryWeights.ts';
+import type { TernaryWeights } from '../weights/ternaryWeights.ts';
 import { linearDispatches, type LinearBindings } from './linearDispatch.ts';
 import { blocksFor } from '../weights/ternaryLayout.ts';
 import { InvalidArgumentError } from '../errors.ts';
@@ -117,12 +117,7 @@ export class TernaryMatmulKernels {
       gemvRowsPerWorkgroup: this.gemvRowsPerWorkgroup,
       gemmTile: GEMM_TILE[this.gemmLayout],
     };
-    const parts = b.weights.parts.map((p) => ({
-      rowStart: p.rowStart,
-      rows: p.rows,
-      partBuffers: [p.weights, p.rowScale],
-    }));
-    return linearDispatches(this.device, kernels, b, parts);
+    return linearDispatches(this.device, kernels, b, b.weights.parts);
   }
 }
 

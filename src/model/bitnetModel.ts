@@ -1,24 +1,22 @@
 import type { GpuContext } from '../gpu/context.ts';
-import { createStorageBuffer, createUniformBuffer, readBuffer } from '../gpu/buffers.ts';
-import { recordPass, type Dispatch } from '../gpu/computeKernel.ts';
-import { ContextOverflowError, DeviceLostError, DisposedError, InvalidArgumentError } from '../errors.ts';
+import { readBuffer } from '../gpu/buffers.ts';
+import { DisposedError, InvalidArgumentError } from '../errors.ts';
 import { withAllocationErrors } from '../gpu/errorScopes.ts';
-import { activationWordsFor } from '../weights/ternaryLayout.ts';
 import type { GemmLayout, GemvLayout, TernaryDotVariant } from '../kernels/ternaryMatmul.ts';
-import { MAX_SPLITS, attentionScratchBytes } from '../kernels/attention.ts';
-import { GREEDY, isGreedy, samplingUniform, type SamplingParams } from '../kernels/sample.ts';
+import { GREEDY, type SamplingParams } from '../kernels/sample.ts';
 import type { ModelTensorSource } from './tensorPlan.ts';
+import type { EmbeddingFormat, LinearFormat } from '../weights/formats.ts';
 import type { BitNetConfig } from './config.ts';
-import {
-  uploadModelWeights,
-  destroyModelWeights,
-  type LinearFormat,
-  type LinearWeights,
-  type ModelWeights,
-} from './modelWeights.ts';
+import { describeModel, type ModelDescription } from './description.ts';
+import { uploadModelWeights, destroyModelWeights, type ModelWeights } from './modelWeights.ts';
 import { compileModelKernels, type ModelKernels } from './modelKernels.ts';
-import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
-import { ropeTable } from './ropeTable.ts';
+import { ModelBuffers, planBuffers } from './bufferPlan.ts';
+import { decodeSplitsFor } from './schedule.ts';
+import { PassRunner } from './passRunner.ts';
+import { DecodeLoop } from './decodeLoop.ts';
+import { DeviceLossWatch } from './deviceLoss.ts';
+import { passProfiling, type PassProfiling } from './passProfiling.ts';
+import { checkGeneration, checkLoadOptions, checkTokens, type CacheLimits } from './inputChecks.ts';
 
 export interface BitNetModelOptions {
   /** Tokens the KV cache holds; defaults to min(max_position_embeddings, 4096). */
@@ -52,12 +50,6 @@ export interface ModelLoadProgress {
   total: number;
 }
 
-/**
- * What a pass ends with: nothing (a prompt chunk before the last: only the KV cache is wanted),
- * logits of the last token or of every token, or the next token chosen on the GPU.
- */
-export type PassOutput = 'none' | 'last' | 'all' | 'argmax' | 'sample';
-
 export interface StreamOptions {
   /**
    * How tokens are chosen; default greedy. Used as given: users' settings are checked by the engine
@@ -72,18 +64,6 @@ export interface StreamOptions {
   lookahead?: number;
 }
 
-/** Ring of 4-byte read-back buffers: one per decode step in flight. */
-const READBACK_SLOTS = 8;
-
-/**
- * Key spans per head in a decode step's attention: one 64-key tile per workgroup while the cache
- * allows (a decode step has only kvHeads x splits workgroups, and with 3 splits the 2B-4T shape
- * left most of an H100 idle: 63 us per layer).
- */
-function decodeSplitsFor(contextLength: number): number {
-  return Math.min(MAX_SPLITS, Math.max(1, Math.ceil(contextLength / 64)));
-}
-
 /** GPU memory held by a loaded model, in bytes. */
 export interface ModelMemory {
   weights: number;
@@ -92,7 +72,9 @@ export interface ModelMemory {
 }
 
 /**
- * A BitNet b1.58 model on the GPU with its KV cache: the per-token schedule.
+ * A BitNet b1.58 model on the GPU with its KV cache. Composes the weights, the kernels, the
+ * buffers of its plan (bufferPlan.ts), the schedule's passes (passRunner.ts, schedule.ts), the
+ * decode loop (decodeLoop.ts) and the device-loss watch (deviceLoss.ts).
  * Tokens are appended at `position`; `truncate` rewinds (a shared chat prefix stays cached).
  */
 export class BitNetModel {
@@ -100,99 +82,53 @@ export class BitNetModel {
   readonly contextLength: number;
   readonly prefillChunk: number;
   readonly variant: TernaryDotVariant;
-  /** Key spans per head in a decode step's attention: more workgroups when the context is long. */
-  private readonly decodeSplits: number;
-  /** Tokens currently in the KV cache. */
-  position = 0;
+  /** For profiling tools: the passes as dispatch lists (passProfiling.ts). */
+  readonly profiling: PassProfiling;
 
   private readonly device: GPUDevice;
-  private readonly buf: Record<
-    | 'ids'
-    | 'generated'
-    | 'step'
-    | 'samplerParams'
-    | 'seen'
-    | 'attnScratch'
-    | 'x'
-    | 'qkv'
-    | 'attn'
-    | 'gateUp'
-    | 'xq'
-    | 'xScale'
-    | 'hFinal'
-    | 'logits'
-    | 'ropeCos'
-    | 'ropeSin',
-    GPUBuffer
-  >;
-  private readonly kv: { k: GPUBuffer; v: GPUBuffer }[];
-  private readonly passes = new Map<string, Dispatch[]>();
-  private readonly readbackSlots: GPUBuffer[];
-  private allLogits?: GPUBuffer;
+  private readonly buffers: ModelBuffers;
+  private readonly runner: PassRunner;
+  private readonly decodeLoop: DecodeLoop;
+  private readonly deviceLoss: DeviceLossWatch;
   private readonly memory: ModelMemory;
-  /** Set once the device is lost: every later call fails fast with DeviceLostError. */
-  private lost?: GPUDeviceLostInfo;
-  private readonly pendingReads = new Set<(info: GPUDeviceLostInfo) => void>();
   private disposed = false;
 
   private constructor(
     ctx: GpuContext,
     readonly weights: ModelWeights,
     config: BitNetConfig,
+    readonly description: ModelDescription,
     options: BitNetModelOptions & { contextLength: number },
-    private readonly kernels: ModelKernels,
+    kernels: ModelKernels,
   ) {
-    const c = (this.config = config);
+    this.config = config;
     const device = (this.device = ctx.device);
-    device.lost.then((info) => {
-      this.lost = info;
-      for (const fail of this.pendingReads) fail(info);
-    });
+    this.deviceLoss = new DeviceLossWatch(device);
     this.contextLength = options.contextLength;
     this.prefillChunk = Math.min(options.prefillChunk ?? 256, this.contextLength);
     this.variant = kernels.matmul.variant;
-    this.decodeSplits = decodeSplitsFor(this.contextLength);
-    const qDim = c.numHeads * c.headDim;
-    const kvDim = c.numKvHeads * c.headDim;
-    const T = this.prefillChunk;
-    const rope = ropeTable(c.ropeTheta, c.headDim, this.contextLength);
-    const f32 = (label: string, n: number) => createStorageBuffer(device, label, n * 4);
-    this.buf = {
-      ids: f32('ids', T),
-      generated: f32('generated', this.contextLength),
-      step: createUniformBuffer(device, 'step', new Uint32Array(4)),
-      samplerParams: createUniformBuffer(device, 'samplerParams', samplingUniform(c.vocabSize, GREEDY)),
-      seen: f32('seen', Math.ceil(c.vocabSize / 32)),
-      x: f32('x', T * c.hiddenSize),
-      qkv: f32('qkv', T * (qDim + 2 * kvDim)),
-      attn: f32('attn', T * qDim),
-      gateUp: f32('gateUp', T * 2 * c.intermediateSize),
-      xq: f32('xq', T * activationWordsFor(Math.max(c.hiddenSize, qDim, c.intermediateSize))),
-      xScale: f32('xScale', T),
-      hFinal: f32('hFinal', T * c.hiddenSize),
-      logits: f32('logits', c.vocabSize),
-      attnScratch: createStorageBuffer(
-        device,
-        'attnScratch',
-        Math.max(
-          attentionScratchBytes(this.kernels.attention.shape, T, 1),
-          attentionScratchBytes(this.kernels.attention.shape, 1, this.decodeSplits),
-        ),
-      ),
-      ropeCos: createStorageBuffer(device, 'ropeCos', rope.cos),
-      ropeSin: createStorageBuffer(device, 'ropeSin', rope.sin),
-    };
-    this.readbackSlots = Array.from({ length: READBACK_SLOTS }, (_, i) =>
-      device.createBuffer({ label: `readback${i}`, size: 4, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }),
+    const decodeSplits = decodeSplitsFor(this.contextLength);
+    const plan = planBuffers(description, {
+      contextLength: this.contextLength,
+      prefillChunk: this.prefillChunk,
+      decodeSplits,
+    });
+    const buffers = (this.buffers = new ModelBuffers(device, plan));
+    this.runner = new PassRunner(
+      device,
+      this.prefillChunk,
+      { description, weights, kernels, buffers, decodeSplits },
+      () => this.checkUsable(),
     );
-    this.kv = c.numLayers
-      ? Array.from({ length: c.numLayers }, (_, i) => ({
-          k: f32(`k${i}`, this.contextLength * kvDim),
-          v: f32(`v${i}`, this.contextLength * kvDim),
-        }))
-      : [];
-    const activations = Object.values(this.buf).reduce((n, b) => n + b.size, 0);
-    this.memory = { weights: weights.bytes, kvCache: 2 * c.numLayers * this.contextLength * kvDim * 4, activations };
+    this.decodeLoop = new DecodeLoop(
+      device,
+      this.runner,
+      { params: buffers.working.samplerParams, seen: buffers.working.seen, vocabSize: description.vocabSize },
+      (work) => this.whileDeviceAlive(work),
+    );
+    this.profiling = passProfiling(this.runner);
+    const { kvCache, working } = buffers.bytes();
+    this.memory = { weights: weights.bytes, kvCache, activations: working };
   }
 
   /** Uploads the weights from `source`, compiles the kernels and allocates the KV cache and working buffers. */
@@ -202,21 +138,8 @@ export class BitNetModel {
     options: BitNetModelOptions = {},
   ): Promise<BitNetModel> {
     const c = source.config;
-    const contextLength = options.contextLength ?? Math.min(c.maxPositionEmbeddings, 4096);
-    if (!(Number.isInteger(contextLength) && contextLength > 0 && contextLength <= c.maxPositionEmbeddings)) {
-      throw new InvalidArgumentError(
-        `contextLength ${contextLength} must be an integer in 1..${c.maxPositionEmbeddings} (max_position_embeddings)`,
-      );
-    }
-    // the upload picks a format by comparing with one name, so anything else would silently pick the other
-    const oneOf = (field: string, value: string | undefined, allowed: readonly string[]) => {
-      if (value !== undefined && !allowed.includes(value))
-        throw new InvalidArgumentError(
-          `${field} must be ${allowed.map((a) => `'${a}'`).join(' or ')}, got ${JSON.stringify(value)}`,
-        );
-    };
-    oneOf('linearFormat', options.linearFormat, ['ternary', 'f32']);
-    oneOf('embeddingFormat', options.embeddingFormat, ['int8', 'bf16']);
+    const contextLength = checkLoadOptions(options, c.maxPositionEmbeddings);
+    const description = describeModel(c);
     let weights: ModelWeights | undefined;
     let model: BitNetModel | undefined;
     const allocated = () => (model ? Object.values(model.memory).reduce((a, b) => a + b, 0) : (weights?.bytes ?? 0));
@@ -231,7 +154,7 @@ export class BitNetModel {
       });
       const kernels = await compileModelKernels(
         ctx,
-        c,
+        description,
         {
           ...options,
           embeddingFormat: uploaded.embedding.format,
@@ -241,7 +164,7 @@ export class BitNetModel {
         (done, total) => options.onProgress?.({ phase: 'compile', done, total }),
       );
       await withAllocationErrors(ctx.device, what, allocated, async () => {
-        model = new BitNetModel(ctx, uploaded, c, { ...options, contextLength }, kernels);
+        model = new BitNetModel(ctx, uploaded, c, description, { ...options, contextLength }, kernels);
       });
     } catch (err) {
       if (model) model.dispose();
@@ -251,18 +174,13 @@ export class BitNetModel {
     return model!;
   }
 
+  /** Tokens currently in the KV cache. */
+  get position(): number {
+    return this.runner.position;
+  }
+
   gpuMemory(): ModelMemory {
     return { ...this.memory };
-  }
-
-  /** Compute dispatches in one pass of m tokens (a decode step is m = 1, ending in 'argmax'). */
-  dispatchCount(m: number, output: PassOutput): number {
-    return this.dispatches(m, output).length;
-  }
-
-  /** The recorded dispatches of a pass, for profiling tools; replaying them alone skips the step uniform. */
-  passDispatches(m: number, output: PassOutput): readonly Dispatch[] {
-    return this.dispatches(m, output);
   }
 
   /** Forgets cached tokens after the first `length` (for reusing a shared prefix). */
@@ -270,34 +188,37 @@ export class BitNetModel {
     if (!(Number.isInteger(length) && length >= 0 && length <= this.position)) {
       throw new InvalidArgumentError(`truncate(${length}): the cache holds ${this.position} tokens`);
     }
-    this.position = length;
+    this.runner.position = length;
   }
 
   reset(): void {
-    this.position = 0;
+    this.runner.position = 0;
   }
 
   /** Appends `ids` to the cache and returns the logits of the last token ([vocab]) or of every token ([ids.length, vocab]). */
   async logits(ids: readonly number[], which: 'last' | 'all' = 'last'): Promise<Float32Array> {
     this.checkUsable();
-    this.checkTokens(ids, 0);
+    checkTokens(ids, 0, this.cacheLimits());
     const V = this.config.vocabSize;
     const out = new Float32Array(which === 'all' ? ids.length * V : V);
     for (let start = 0; start < ids.length; start += this.prefillChunk) {
       const chunk = ids.slice(start, start + this.prefillChunk);
       const isLast = start + chunk.length === ids.length;
       if (which === 'last' && !isLast) {
-        this.runPass(chunk, 'none');
+        this.runner.run(chunk, 'none');
         continue;
       }
-      this.runPass(chunk, which);
+      this.runner.run(chunk, which);
       if (which === 'all') {
+        const bytes = chunk.length * V * 4;
         out.set(
-          new Float32Array(await this.whileDeviceAlive(readBuffer(this.device, this.allLogits!, chunk.length * V * 4))),
+          new Float32Array(await this.whileDeviceAlive(readBuffer(this.device, this.buffers.allLogits(), bytes))),
           start * V,
         );
       } else {
-        out.set(new Float32Array(await this.whileDeviceAlive(readBuffer(this.device, this.buf.logits, V * 4))));
+        out.set(
+          new Float32Array(await this.whileDeviceAlive(readBuffer(this.device, this.buffers.working.logits, V * 4))),
+        );
       }
     }
     return out;
@@ -316,42 +237,14 @@ export class BitNetModel {
   ): AsyncGenerator<number, void, void> {
     // before any GPU call: a destroyed buffer in a write would be reported by WebGPU as well
     this.checkUsable();
-    if (!(Number.isInteger(maxTokens) && maxTokens > 0))
-      throw new InvalidArgumentError(`maxTokens must be a positive integer, got ${maxTokens}`);
-    if (prompt.length === 0)
-      throw new InvalidArgumentError('the prompt is empty: give at least one token (usually BOS)');
-    this.checkTokens(prompt, maxTokens - 1);
+    checkGeneration(prompt, maxTokens, this.cacheLimits());
     const sampling = options.sampling ?? GREEDY;
-    const output: PassOutput = isGreedy(sampling) ? 'argmax' : 'sample';
-    if (output === 'sample') {
-      this.device.queue.writeBuffer(this.buf.samplerParams, 0, samplingUniform(this.config.vocabSize, sampling));
-      const seen = new Uint32Array(Math.ceil(this.config.vocabSize / 32));
-      for (const id of options.penaltyTokens ?? prompt) seen[id >>> 5] |= 1 << (id & 31);
-      this.device.queue.writeBuffer(this.buf.seen, 0, seen);
-    }
-    const stop = new Set(options.stopIds ?? this.config.eosTokenIds);
-    const lookahead = Math.max(1, Math.min(options.lookahead ?? 4, READBACK_SLOTS - 1));
-    const firstPosition = this.position + prompt.length;
-    for (let start = 0; start < prompt.length; start += this.prefillChunk) {
-      const chunk = prompt.slice(start, start + this.prefillChunk);
-      const last = start + chunk.length === prompt.length;
-      this.runPass(chunk, last ? output : 'none', 0, last ? 0 : undefined);
-    }
-    let submitted = 1;
-    let yielded = 0;
-    try {
-      while (yielded < maxTokens) {
-        for (; submitted < Math.min(maxTokens, yielded + 1 + lookahead); submitted++)
-          this.runPass(null, output, submitted, submitted);
-        const id = await this.readGenerated(yielded);
-        yielded++;
-        yield id;
-        if (stop.has(id)) return;
-      }
-    } finally {
-      // The cache holds the prompt and every consumed token but the last; steps run ahead are dropped.
-      this.position = firstPosition + Math.max(yielded - 1, 0);
-    }
+    yield* this.decodeLoop.stream(prompt, maxTokens, {
+      sampling,
+      stopIds: new Set(options.stopIds ?? this.config.eosTokenIds),
+      penaltyTokens: options.penaltyTokens,
+      lookahead: options.lookahead,
+    });
   }
 
   /** Greedy (or sampled) tokens as an array: `stream` collected. */
@@ -397,163 +290,29 @@ export class BitNetModel {
   dispose(): void {
     this.disposed = true;
     destroyModelWeights(this.weights);
-    for (const b of [...Object.values(this.buf), ...this.readbackSlots]) b.destroy();
-    for (const { k, v } of this.kv) {
-      k.destroy();
-      v.destroy();
-    }
-    this.allLogits?.destroy();
+    this.buffers.destroy();
+    this.decodeLoop.destroy();
   }
 
-  private checkTokens(ids: readonly number[], extra: number): void {
-    const V = this.config.vocabSize;
-    for (const id of ids) {
-      if (!Number.isInteger(id) || id < 0 || id >= V)
-        throw new InvalidArgumentError(`token id ${id} is outside the vocabulary (0..${V - 1})`);
-    }
-    const needed = this.position + ids.length + extra;
-    if (needed > this.contextLength) {
-      throw new ContextOverflowError(
-        `${this.position} cached + ${ids.length} new + ${extra} generated = ${needed} tokens exceed the context of ${this.contextLength}` +
-          (this.contextLength < this.config.maxPositionEmbeddings
-            ? ` (the model allows ${this.config.maxPositionEmbeddings}; load it with a larger contextLength)`
-            : ''),
-      );
-    }
-  }
-
-  /** Runs one pass over `ids` (or, for null, the token argmax left on the GPU) at the current position. */
-  private runPass(ids: readonly number[] | null, output: PassOutput, genIndex = 0, readback?: number): void {
-    this.checkUsable();
-    const m = ids ? ids.length : 1;
-    const { device } = this;
-    if (ids) device.queue.writeBuffer(this.buf.ids, 0, new Uint32Array(ids));
-    device.queue.writeBuffer(this.buf.step, 0, new Uint32Array([this.position, genIndex, 0, 0]));
-    const encoder = device.createCommandEncoder();
-    recordPass(encoder, this.dispatches(m, output));
-    if (readback !== undefined)
-      encoder.copyBufferToBuffer(this.buf.generated, genIndex * 4, this.readbackSlots[readback % READBACK_SLOTS], 0, 4);
-    device.queue.submit([encoder.finish()]);
-    this.position += m;
-  }
-
-  /** The id generated at step `index`, from its read-back slot (filled by the step's own submission). */
-  private async readGenerated(index: number): Promise<number> {
-    const slot = this.readbackSlots[index % READBACK_SLOTS];
-    await this.whileDeviceAlive(slot.mapAsync(GPUMapMode.READ));
-    const id = new Uint32Array(slot.getMappedRange())[0];
-    slot.unmap();
-    return id;
+  private cacheLimits(): CacheLimits {
+    return {
+      vocabSize: this.config.vocabSize,
+      position: this.position,
+      contextLength: this.contextLength,
+      maxPositionEmbeddings: this.config.maxPositionEmbeddings,
+    };
   }
 
   private checkUsable(): void {
-    if (this.lost) throw new DeviceLostError(this.lost.reason, this.lost.message);
+    this.deviceLoss.check();
     if (this.disposed)
       throw new DisposedError(
         'the model was disposed (its GPU memory is freed): load it again with createEngine or BitNetModel.load',
       );
   }
 
-  /**
-   * Awaits a read-back. A lost device rejects pending maps with a bare AbortError in Dawn and may
-   * leave them pending in Chromium: either way the read fails with DeviceLostError.
-   */
+  /** Awaits a read-back; fails with DeviceLostError if the device is lost meanwhile (deviceLoss.ts). */
   private whileDeviceAlive<T>(work: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.checkUsable();
-      const onLost = (info: GPUDeviceLostInfo) => reject(new DeviceLostError(info.reason, info.message));
-      this.pendingReads.add(onLost);
-      work.then(resolve, async (err) => {
-        // `lost` may settle just after the map is rejected
-        await new Promise((r) => setTimeout(r, 100));
-        if (this.lost) onLost(this.lost);
-        reject(err);
-      });
-      work.finally(() => this.pendingReads.delete(onLost)).catch(() => {});
-    });
-  }
-
-  /** The recorded schedule for a pass of m tokens, built once per (m, output) and replayed. */
-  private dispatches(m: number, output: PassOutput): Dispatch[] {
-    const key = `${m}:${output}`;
-    let list = this.passes.get(key);
-    if (list) return list;
-    if (this.passes.size >= 8) this.passes.clear();
-    list = this.buildPass(m, output);
-    this.passes.set(key, list);
-    return list;
-  }
-
-  private buildPass(m: number, output: PassOutput): Dispatch[] {
-    const c = this.config;
-    const k = this.kernels;
-    const b = this.buf;
-    const w = this.weights;
-    const qDim = c.numHeads * c.headDim;
-    const eps = c.rmsNormEps;
-    const d: Dispatch[] = [...k.embed.prepare(w.embedding, b.ids, b.x, m)];
-    const norm = (x: GPUBuffer, weight: GPUBuffer, cols: number) =>
-      k.norm.prepare({ x, weight, xq: b.xq, xScale: b.xScale, rows: m, cols, eps });
-    const linear = (weights: LinearWeights, y: GPUBuffer, accumulate = false) =>
-      weights.format === 'f32'
-        ? k.denseLinear!.prepare({ weights, xq: b.xq, xScale: b.xScale, y, m, accumulate })
-        : k.matmul.prepare({ weights, xq: b.xq, xScale: b.xScale, y, m, accumulate });
-    w.layers.forEach((layer, i) => {
-      d.push(norm(b.x, layer.inputNorm, c.hiddenSize));
-      d.push(...linear(layer.qkv, b.qkv));
-      d.push(
-        ...k.attention.prepare({
-          step: b.step,
-          qkv: b.qkv,
-          kCache: this.kv[i].k,
-          vCache: this.kv[i].v,
-          ropeCos: b.ropeCos,
-          ropeSin: b.ropeSin,
-          out: b.attn,
-          scratch: b.attnScratch,
-          tokens: m,
-          splits: m === 1 ? this.decodeSplits : 1,
-        }),
-      );
-      d.push(norm(b.attn, layer.attnSubNorm, qDim));
-      d.push(...linear(layer.o, b.x, true));
-      d.push(norm(b.x, layer.postAttentionNorm, c.hiddenSize));
-      d.push(...linear(layer.gateUp, b.gateUp));
-      d.push(
-        k.gatedNorm.prepare({
-          x: b.gateUp,
-          weight: layer.ffnSubNorm,
-          xq: b.xq,
-          xScale: b.xScale,
-          rows: m,
-          cols: c.intermediateSize,
-          eps,
-        }),
-      );
-      d.push(...linear(layer.down, b.x, true));
-    });
-    if (output === 'none') return d;
-    const rows = output === 'all' ? m : 1;
-    d.push(
-      k.rmsNorm.prepare({
-        x: b.x,
-        weight: w.finalNorm,
-        y: b.hFinal,
-        cols: c.hiddenSize,
-        firstRow: m - rows,
-        rows,
-        eps,
-      }),
-    );
-    let logits = b.logits;
-    if (output === 'all') {
-      const bytes = this.prefillChunk * c.vocabSize * 4;
-      this.allLogits ??= createStorageBuffer(this.device, 'allLogits', bytes);
-      logits = this.allLogits;
-    }
-    d.push(...k.lmHead.prepare(w.lmHead, b.hFinal, logits, rows));
-    if (output === 'argmax') d.push(k.argmax.prepare(b.step, logits, c.vocabSize, 0, b.ids, b.generated));
-    if (output === 'sample') d.push(k.sample.prepare(b.samplerParams, b.step, logits, b.seen, b.ids, b.generated));
-    return d;
+    return this.deviceLoss.whileAlive(work, () => this.checkUsable());
   }
 }

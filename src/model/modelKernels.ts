@@ -19,9 +19,9 @@ import { AttentionKernels } from '../kernels/attention.ts';
 import { DenseGemvKernel } from '../kernels/denseGemv.ts';
 import { ArgmaxKernel } from '../kernels/argmax.ts';
 import { SampleKernel } from '../kernels/sample.ts';
-import type { EmbeddingFormat } from '../kernels/embeddingWeights.ts';
-import type { LinearFormat } from './modelWeights.ts';
-import type { BitNetConfig } from './config.ts';
+import type { EmbeddingFormat } from '../weights/formats.ts';
+import type { LinearFormat } from '../weights/formats.ts';
+import type { ModelDescription } from './description.ts';
 
 export interface ModelKernels {
   matmul: TernaryMatmulKernels;
@@ -56,7 +56,7 @@ export interface KernelChoices {
  */
 export async function compileModelKernels(
   ctx: GpuContext,
-  c: BitNetConfig,
+  c: ModelDescription,
   choices: KernelChoices,
   onCompiled?: (done: number, total: number) => void,
 ): Promise<ModelKernels> {

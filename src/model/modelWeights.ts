@@ -1,22 +1,13 @@
 import { createStorageBuffer } from '../gpu/buffers.ts';
-import { uploadTernaryWeights, destroyTernaryWeights, type TernaryWeights } from '../kernels/ternaryWeights.ts';
-import { uploadBf16Weights } from '../kernels/bf16Weights.ts';
-import { uploadInt8Weights } from '../kernels/int8Weights.ts';
-import { destroyEmbeddingWeights, type EmbeddingFormat, type EmbeddingWeights } from '../kernels/embeddingWeights.ts';
-import {
-  dequantizeTernary,
-  destroyDenseWeights,
-  uploadDenseWeights,
-  type DenseWeights,
-} from '../kernels/denseWeights.ts';
+import { uploadTernaryWeights } from '../weights/ternaryWeights.ts';
+import { uploadBf16Weights } from '../weights/bf16Weights.ts';
+import { uploadInt8Weights } from '../weights/int8Weights.ts';
+import { dequantizeTernary, uploadF32Weights } from '../weights/f32Weights.ts';
+import { destroyWeights } from '../weights/weightParts.ts';
+import type { EmbeddingFormat, EmbeddingWeights, LinearFormat, LinearWeights } from '../weights/formats.ts';
 import type { TensorRequest, TernaryMatrixData } from '../weights/tensorSource.ts';
+import { describeModel } from './description.ts';
 import { modelRequests, tensorPlan, type ModelTensorSource } from './tensorPlan.ts';
-
-/** A linear layer: packed ternary, or (the benchmarks' dense baseline) the same weights in f32. */
-export type LinearWeights = TernaryWeights | DenseWeights;
-
-/** How linear layers are placed on the GPU: packed 2-bit (the point of BitNet) or dequantized f32. */
-export type LinearFormat = LinearWeights['format'];
 
 export interface LayerWeights {
   inputNorm: GPUBuffer;
@@ -84,7 +75,7 @@ export async function uploadModelWeights(
 ): Promise<ModelWeights> {
   const linearFormat = formats.linear ?? 'ternary';
   const embeddingFormat = formats.embedding ?? 'int8';
-  const plan = modelRequests(source.config);
+  const plan = modelRequests(describeModel(source.config));
   const all = tensorPlan(source.config);
   for (const request of all) source.check(request);
 
@@ -108,9 +99,9 @@ export async function uploadModelWeights(
     const m = stack(parts);
     const w: LinearWeights =
       linearFormat === 'f32'
-        ? uploadDenseWeights(device, label, dequantizeTernary(m.packed, m.rowScale, m.rows, m.cols), m.rows, m.cols)
+        ? uploadF32Weights(device, label, dequantizeTernary(m.packed, m.rowScale, m.rows, m.cols), m.rows, m.cols)
         : uploadTernaryWeights(device, label, m.packed, m.rowScale, m.rows, m.cols);
-    created.push({ destroy: () => destroyLinearWeights(w) });
+    created.push({ destroy: () => destroyWeights(w) });
     bytes += w.bytes;
     return w;
   };
@@ -120,7 +111,7 @@ export async function uploadModelWeights(
       embeddingFormat === 'int8'
         ? uploadInt8Weights(device, r.name, m.words, m.rows, m.cols)
         : uploadBf16Weights(device, r.name, m.words, m.rows, m.cols);
-    created.push({ destroy: () => destroyEmbeddingWeights(w) });
+    created.push({ destroy: () => destroyWeights(w) });
     bytes += w.bytes;
     tick();
     return w;
@@ -152,15 +143,10 @@ export async function uploadModelWeights(
 
 /** Frees every GPU buffer of the weights. */
 export function destroyModelWeights(w: ModelWeights): void {
-  for (const m of w.lmHead === w.embedding ? [w.embedding] : [w.embedding, w.lmHead]) destroyEmbeddingWeights(m);
+  for (const m of w.lmHead === w.embedding ? [w.embedding] : [w.embedding, w.lmHead]) destroyWeights(m);
   w.finalNorm.destroy();
   for (const l of w.layers) {
     for (const b of [l.inputNorm, l.attnSubNorm, l.postAttentionNorm, l.ffnSubNorm]) b.destroy();
-    for (const t of [l.qkv, l.o, l.gateUp, l.down]) destroyLinearWeights(t);
+    for (const t of [l.qkv, l.o, l.gateUp, l.down]) destroyWeights(t);
   }
-}
-
-function destroyLinearWeights(w: LinearWeights): void {
-  if (w.format === 'f32') destroyDenseWeights(w);
-  else destroyTernaryWeights(w);
 }

@@ -2,6 +2,7 @@
 // converter stores them. CPU code only, so the loader uses it without the GPU side of the model.
 import type { TensorRequest, TensorSource } from '../weights/tensorSource.ts';
 import type { BitNetConfig } from './config.ts';
+import { describeModel, type ModelDescription } from './description.ts';
 
 /** A model's tensors with the config that says which there are and of what shape (tensorPlan). */
 export interface ModelTensorSource extends TensorSource {
@@ -21,7 +22,7 @@ export interface LayerTensors {
 }
 
 /** Every tensor of a layer, in upload order, named as in Hugging Face checkpoints. */
-function layerRequests(c: BitNetConfig, i: number): LayerTensors {
+function layerRequests(c: ModelDescription, i: number): LayerTensors {
   const H = c.hiddenSize;
   const I = c.intermediateSize;
   const qDim = c.numHeads * c.headDim;
@@ -43,7 +44,7 @@ function layerRequests(c: BitNetConfig, i: number): LayerTensors {
 }
 
 /** The model's tensors by their place: embedding, layers, final norm, and lm_head unless tied. */
-export function modelRequests(c: BitNetConfig): {
+export function modelRequests(c: ModelDescription): {
   embedding: TensorRequest;
   lmHead?: TensorRequest;
   finalNorm: TensorRequest;
@@ -60,7 +61,7 @@ export function modelRequests(c: BitNetConfig): {
 
 /** Every tensor a model needs, in the order uploadModelWeights reads them (and shards store them). */
 export function tensorPlan(c: BitNetConfig): TensorRequest[] {
-  const plan = modelRequests(c);
+  const plan = modelRequests(describeModel(c));
   return [
     plan.embedding,
     ...plan.layers.flatMap((l) => Object.values(l).flat()),

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
       embeddingFormat: options.embeddingFormat,
     });
     await window.reportAnatomy(
-      await measureStepAnatomy(ctx, model, await passAtHalfContext(ctx, model, 1, context), 1, context),
+      await measureStepAnatomy(ctx, model, await passAtHalfContext(model, 1, context), 1, context),
     );
     model.dispose();
   }

@@ -3,8 +3,8 @@
 // ternary model and its dense f32 twin side by side, against the measured read bandwidth.
 import type { GpuContext } from '../../src/gpu/context.ts';
 import { BitNetModel } from '../../src/model/bitnetModel.ts';
-import type { LinearFormat } from '../../src/model/modelWeights.ts';
-import type { EmbeddingFormat } from '../../src/kernels/embeddingWeights.ts';
+import type { LinearFormat } from '../../src/weights/formats.ts';
+import type { EmbeddingFormat } from '../../src/weights/formats.ts';
 import { MODEL_SHAPES, shapeConfig, syntheticSource, type ModelShape } from './syntheticSource.ts';
 import { measureReadBandwidth } from './readBandwidth.ts';
 
@@ -149,7 +149,7 @@ async function benchOne(
       timeToFirstTokenMs: round(median(ttft)),
       weightsMiB: round(mem.weights / 2 ** 20),
       kvCacheMiB: round(mem.kvCache / 2 ** 20),
-      dispatchesPerDecodeStep: model.dispatchCount(1, 'argmax'),
+      dispatchesPerDecodeStep: model.profiling.dispatchCount(1, 'argmax'),
       decodeStepMiB: round(stepBytes / 2 ** 20),
       rooflinePct: round(((stepBytes * decodeRate) / bandwidth) * 100),
       prefillJoulesPerToken: await energyPerToken(o.power, o.promptTokens, prefillOnce),

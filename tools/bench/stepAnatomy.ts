@@ -30,20 +30,9 @@ export interface StepAnatomy {
  * Fills half of the model's `context` (so attention does realistic work) and returns the
  * dispatches of a pass of `m` tokens at that position, ready to be replayed.
  */
-export async function passAtHalfContext(
-  ctx: GpuContext,
-  model: BitNetModel,
-  m: number,
-  context: number,
-): Promise<readonly Dispatch[]> {
+export async function passAtHalfContext(model: BitNetModel, m: number, context: number): Promise<readonly Dispatch[]> {
   await model.logits(Array.from({ length: context / 2 }, (_, i) => i % model.config.vocabSize));
-  // The pass reads its position from the step uniform: put it where a real step at this point would.
-  ctx.device.queue.writeBuffer(
-    (model as unknown as { buf: { step: GPUBuffer } }).buf.step,
-    0,
-    new Uint32Array([context / 2, 0, 0, 0]),
-  );
-  return model.passDispatches(m, m === 1 ? 'argmax' : 'last');
+  return model.profiling.passAt(m, m === 1 ? 'argmax' : 'last', context / 2);
 }
 
 /** Measures `dispatches` (from passAtHalfContext with the same `m` and `context`) as a step. */

@@ -1,29 +1,18 @@
 import { createStorageBuffer } from '../gpu/buffers.ts';
-import { splitRows, type RowRange } from '../gpu/rowParts.ts';
 import { InvalidArgumentError } from '../errors.ts';
+import { splitIntoParts, type WeightMatrix } from './weightParts.ts';
 
 /** Columns sharing one scale: small enough that an outlier spoils only its own block. */
 export const INT8_BLOCK = 64;
 
-export interface Int8Part extends RowRange {
-  /** int8 values, four per u32 (lowest byte first), rows padded with zeros to whole blocks. */
-  buffer: GPUBuffer;
-  /** f32 per block of 64 columns: value = int8 * scale. */
-  scales: GPUBuffer;
-}
-
 /**
  * The embedding table / lm_head in int8 with a scale per 64 columns: half the bytes of bf16, so a
- * decode step reads half as much for the lm_head (the largest single read of a 2B model).
+ * decode step reads half as much for the lm_head (the largest single read of a 2B model). Each
+ * part holds the int8 values, four per u32 (lowest byte first), rows padded with zeros to whole
+ * blocks, and an f32 per block of 64 columns: value = int8 * scale.
  */
-export interface Int8Weights {
-  format: 'int8';
-  label: string;
-  rows: number;
-  cols: number;
+export interface Int8Weights extends WeightMatrix<'int8', readonly [values: GPUBuffer, scales: GPUBuffer]> {
   blocksPerRow: number;
-  parts: Int8Part[];
-  bytes: number;
 }
 
 /** Quantizes a bf16 matrix (two values per u32, low half first) to int8 with absmax scales per block. */
@@ -74,21 +63,24 @@ export function uploadInt8Weights(
   }
   const { values, scales, blocksPerRow } = quantizeBf16ToInt8(bf16Words, rows, cols);
   const rowWords = blocksPerRow * (INT8_BLOCK / 4);
-  const parts = splitRows(label, rows, rowWords * 4, device.limits.maxStorageBufferBindingSize).map(
-    ({ rowStart, rows: n }) => ({
-      rowStart,
-      rows: n,
-      buffer: createStorageBuffer(
-        device,
-        `${label}[${rowStart}:]`,
-        values.subarray(rowStart * rowWords, (rowStart + n) * rowWords),
-      ),
-      scales: createStorageBuffer(
-        device,
-        `${label}.scales[${rowStart}:]`,
-        scales.subarray(rowStart * blocksPerRow, (rowStart + n) * blocksPerRow),
-      ),
-    }),
+  const parts = splitIntoParts(
+    label,
+    rows,
+    rowWords * 4,
+    device.limits.maxStorageBufferBindingSize,
+    (rowStart, n) =>
+      [
+        createStorageBuffer(
+          device,
+          `${label}[${rowStart}:]`,
+          values.subarray(rowStart * rowWords, (rowStart + n) * rowWords),
+        ),
+        createStorageBuffer(
+          device,
+          `${label}.scales[${rowStart}:]`,
+          scales.subarray(rowStart * blocksPerRow, (rowStart + n) * blocksPerRow),
+        ),
+      ] as const,
   );
   return { format: 'int8', label, rows, cols, blocksPerRow, parts, bytes: values.byteLength + scales.byteLength };
 }

@@ -1,23 +1,14 @@
 import { createStorageBuffer } from '../gpu/buffers.ts';
-import { splitRows, type RowRange } from '../gpu/rowParts.ts';
-import { BLOCK_COLUMNS, blocksFor, toActivationOrder, WORDS_PER_BLOCK } from '../weights/ternaryLayout.ts';
-
-export interface DensePart extends RowRange {
-  weights: GPUBuffer;
-}
+import { BLOCK_COLUMNS, blocksFor, toActivationOrder, WORDS_PER_BLOCK } from './ternaryLayout.ts';
+import { splitIntoParts, type WeightMatrix } from './weightParts.ts';
 
 /**
  * A full-precision (f32) linear layer [rows, cols]: the dense baseline the benchmarks run beside the
  * ternary model. Rows are padded to whole 64-column blocks (zeros), as the activations are.
  */
-export interface DenseWeights {
-  format: 'f32';
-  label: string;
-  rows: number;
-  cols: number;
+export interface F32Weights extends WeightMatrix<'f32', readonly [weights: GPUBuffer]> {
+  /** 64-column blocks per row. */
   kBlocks: number;
-  parts: DensePart[];
-  bytes: number;
 }
 
 /**
@@ -51,29 +42,28 @@ export function dequantizeTernary(
  * one binding. Each row is stored in the quantized activations' column order (ternaryLayout.ts), so
  * the kernels pair weight and activation values position by position.
  */
-export function uploadDenseWeights(
+export function uploadF32Weights(
   device: GPUDevice,
   label: string,
   values: Float32Array,
   rows: number,
   cols: number,
-): DenseWeights {
+): F32Weights {
   const kBlocks = blocksFor(cols);
   const rowFloats = kBlocks * BLOCK_COLUMNS;
-  const parts = splitRows(label, rows, rowFloats * 4, device.limits.maxStorageBufferBindingSize).map(
-    ({ rowStart, rows: n }) => ({
-      rowStart,
-      rows: n,
-      weights: createStorageBuffer(
-        device,
-        `${label}[${rowStart}:]`,
-        toActivationOrder(values.subarray(rowStart * rowFloats, (rowStart + n) * rowFloats), n, rowFloats),
-      ),
-    }),
+  const parts = splitIntoParts(
+    label,
+    rows,
+    rowFloats * 4,
+    device.limits.maxStorageBufferBindingSize,
+    (rowStart, n) =>
+      [
+        createStorageBuffer(
+          device,
+          `${label}[${rowStart}:]`,
+          toActivationOrder(values.subarray(rowStart * rowFloats, (rowStart + n) * rowFloats), n, rowFloats),
+        ),
+      ] as const,
   );
   return { format: 'f32', label, rows, cols, kBlocks, parts, bytes: values.byteLength };
-}
-
-export function destroyDenseWeights(w: DenseWeights): void {
-  for (const part of w.parts) part.weights.destroy();
 }

@@ -1,20 +1,9 @@
 import { createStorageBuffer } from '../gpu/buffers.ts';
-import { splitRows, type RowRange } from '../gpu/rowParts.ts';
 import { InvalidArgumentError } from '../errors.ts';
-
-export interface Bf16Part extends RowRange {
-  buffer: GPUBuffer;
-}
+import { splitIntoParts, type WeightMatrix } from './weightParts.ts';
 
 /** A bf16 matrix [rows, cols] (embeddings, lm_head): two values per u32, low half first. */
-export interface Bf16Weights {
-  format: 'bf16';
-  label: string;
-  rows: number;
-  cols: number;
-  parts: Bf16Part[];
-  bytes: number;
-}
+export type Bf16Weights = WeightMatrix<'bf16', readonly [values: GPUBuffer]>;
 
 /** Uploads a bf16 matrix split into row ranges that each fit one storage binding. */
 export function uploadBf16Weights(
@@ -36,14 +25,19 @@ export function uploadBf16Weights(
       `${label}: ${words.length} words for a ${rows} x ${cols} bf16 matrix (needs ${rows * wordsPerRow})`,
     );
   }
-  const parts = splitRows(label, rows, wordsPerRow * 4, maxBindingBytes).map(({ rowStart, rows: n }) => ({
-    rowStart,
-    rows: n,
-    buffer: createStorageBuffer(
-      device,
-      `${label}[${rowStart}:]`,
-      words.subarray(rowStart * wordsPerRow, (rowStart + n) * wordsPerRow),
-    ),
-  }));
+  const parts = splitIntoParts(
+    label,
+    rows,
+    wordsPerRow * 4,
+    maxBindingBytes,
+    (rowStart, n) =>
+      [
+        createStorageBuffer(
+          device,
+          `${label}[${rowStart}:]`,
+          words.subarray(rowStart * wordsPerRow, (rowStart + n) * wordsPerRow),
+        ),
+      ] as const,
+  );
   return { format: 'bf16', label, rows, cols, parts, bytes: words.byteLength };
 }
