@@ -126,3 +126,11 @@ export class GpuValidationError extends BitNetError {
     super('gpu-validation', message);
   }
 }
+
+/** A WGSL shader failed to compile or its pipeline was invalid: a bug, or an adapter we do not support. */
+export class ShaderError extends BitNetError {
+  override name = 'ShaderError';
+  constructor(message: string) {
+    super('shader', message);
+  }
+}

@@ -19,7 +19,6 @@ import { resolveModelUrl } from './engine/modelLocation.ts';
 export { resolveModelUrl };
 export * from './errors.ts';
 export { FetchError } from './loader/byteSource.ts';
-export { ShaderError } from './gpu/computeKernel.ts';
 export { StorageQuotaError, indexedDbStore, memoryStore, type ShardStore } from './loader/shardStore.ts';
 export type { CachedModel } from './loader/modelCache.ts';
 export { BitNetModel } from './model/bitnetModel.ts';

@@ -1,12 +1,4 @@
-import { BitNetError } from '../errors.ts';
-
-/** A WGSL shader failed to compile or its pipeline was invalid: a bug, or an adapter we do not support. */
-export class ShaderError extends BitNetError {
-  override name = 'ShaderError';
-  constructor(message: string) {
-    super('shader', message);
-  }
-}
+import { ShaderError } from '../errors.ts';
 
 const pendingChecks = new WeakMap<GPUDevice, Promise<void>[]>();
 
