@@ -127,7 +127,10 @@ export class GpuValidationError extends BitNetError {
   }
 }
 
-/** A WGSL shader failed to compile or its pipeline was invalid: a bug, or an adapter we do not support. */
+/**
+ * A kernel's WGSL does not compile on this adapter, or does not fit its wrapper (an include, slot or
+ * binding name that does not match): a bug, or an adapter we do not support.
+ */
 export class ShaderError extends BitNetError {
   override name = 'ShaderError';
   constructor(message: string) {

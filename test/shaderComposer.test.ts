@@ -1,7 +1,8 @@
-// The WGSL composer: includes when a shader is imported, slots when a kernel is created. Pure
-// text: no GPU.
+// The WGSL composer (includes when a shader is imported, slots when a kernel is created) and the
+// binding names ComputeKernel reads from a kernel's WGSL. Pure text: no GPU.
 import { test } from 'node:test';
 import { composeWgsl, fillSlots } from '../src/gpu/shaderComposer.ts';
+import { wgslBindings } from '../src/gpu/computeKernel.ts';
 import { check, checkRejects } from './check.ts';
 
 const ROOT = 'file:///shaders/';
@@ -119,5 +120,33 @@ test('slots take the text their kernel is created with; every slot and filler mu
     () => fillSlots('k', '// #include "lib/a.wgsl"\nfn main() {}'),
     'ShaderError',
     /kernel k: its WGSL still has the line "\/\/ #include "lib\/a\.wgsl""/,
+  );
+});
+
+test('a kernel binds by the names its WGSL declares, in group 0 only', async () => {
+  const bindings = wgslBindings(
+    'k',
+    [
+      '@group(0) @binding(0) var<uniform> p: Params;',
+      '// @group(0) @binding(7) var<storage, read> commented: array<f32>;',
+      '@binding(2) @group(0)',
+      'var<storage, read_write> y: array<f32>;',
+      '@group(0) @binding(1) var<storage, read> w: array<vec4<u32>>;',
+      'var<workgroup> tile: array<f32, 64>;',
+    ].join('\n'),
+  );
+  check(
+    JSON.stringify([...bindings]) ===
+      JSON.stringify([
+        ['p', 0],
+        ['y', 2],
+        ['w', 1],
+      ]),
+    `bindings ${JSON.stringify([...bindings])}`,
+  );
+  await checkRejects(
+    () => wgslBindings('k', '@group(1) @binding(0) var<uniform> q: Q;'),
+    'ShaderError',
+    /kernel k: binding q is in @group\(1\)/,
   );
 });

@@ -505,7 +505,7 @@ export class BitNetModel {
     const w = this.weights;
     const qDim = c.numHeads * c.headDim;
     const eps = c.rmsNormEps;
-    const d: Dispatch[] = [...k.embed.prepare(w.embedding, b.ids, b.x, m)];
+    const d: Dispatch[] = [...k.embed.prepare({ weights: w.embedding, ids: b.ids, x: b.x, tokens: m })];
     const norm = (x: GPUBuffer, weight: GPUBuffer, cols: number) =>
       k.norm.prepare({ x, weight, xq: b.xq, xScale: b.xScale, rows: m, cols, eps });
     const linear = (weights: LinearWeights, y: GPUBuffer, accumulate = false) =>
@@ -513,7 +513,7 @@ export class BitNetModel {
         ? k.denseLinear!.prepare({ weights, xq: b.xq, xScale: b.xScale, y, m, accumulate })
         : k.matmul.prepare({ weights, xq: b.xq, xScale: b.xScale, y, m, accumulate });
     w.layers.forEach((layer, i) => {
-      d.push(norm(b.x, layer.inputNorm, c.hiddenSize));
+      d.push(...norm(b.x, layer.inputNorm, c.hiddenSize));
       d.push(...linear(layer.qkv, b.qkv));
       d.push(
         ...k.attention.prepare({
@@ -524,17 +524,17 @@ export class BitNetModel {
           ropeCos: b.ropeCos,
           ropeSin: b.ropeSin,
           out: b.attn,
-          scratch: b.attnScratch,
+          partial: b.attnScratch,
           tokens: m,
           splits: m === 1 ? this.decodeSplits : 1,
         }),
       );
-      d.push(norm(b.attn, layer.attnSubNorm, qDim));
+      d.push(...norm(b.attn, layer.attnSubNorm, qDim));
       d.push(...linear(layer.o, b.x, true));
-      d.push(norm(b.x, layer.postAttentionNorm, c.hiddenSize));
+      d.push(...norm(b.x, layer.postAttentionNorm, c.hiddenSize));
       d.push(...linear(layer.gateUp, b.gateUp));
       d.push(
-        k.gatedNorm.prepare({
+        ...k.gatedNorm.prepare({
           x: b.gateUp,
           weight: layer.ffnSubNorm,
           xq: b.xq,
@@ -549,7 +549,7 @@ export class BitNetModel {
     if (output === 'none') return d;
     const rows = output === 'all' ? m : 1;
     d.push(
-      k.rmsNorm.prepare({
+      ...k.rmsNorm.prepare({
         x: b.x,
         weight: w.finalNorm,
         y: b.hFinal,
@@ -565,9 +565,10 @@ export class BitNetModel {
       this.allLogits ??= createStorageBuffer(this.device, 'allLogits', bytes);
       logits = this.allLogits;
     }
-    d.push(...k.lmHead.prepare(w.lmHead, b.hFinal, logits, rows));
-    if (output === 'argmax') d.push(k.argmax.prepare(b.step, logits, c.vocabSize, 0, b.ids, b.generated));
-    if (output === 'sample') d.push(k.sample.prepare(b.samplerParams, b.step, logits, b.seen, b.ids, b.generated));
+    d.push(...k.lmHead.prepare({ weights: w.lmHead, h: b.hFinal, y: logits, tokens: rows }));
+    const pick = { step: b.step, logits, ids: b.ids, generated: b.generated };
+    if (output === 'argmax') d.push(...k.argmax.prepare({ ...pick, n: c.vocabSize, offset: 0 }));
+    if (output === 'sample') d.push(...k.sample.prepare({ ...pick, sampling: b.samplerParams, seen: b.seen }));
     return d;
   }
 }
