@@ -5,7 +5,7 @@ import type { Int8Weights } from './int8Weights.ts';
 export type EmbeddingWeights = Bf16Weights | Int8Weights;
 export type EmbeddingFormat = EmbeddingWeights['format'];
 
-/** Each part's row range and its buffers in binding order (values, then int8 scales). */
+/** Each part's row range and its buffers (values, then int8 scales). */
 export function embeddingParts(w: EmbeddingWeights): { rowStart: number; rows: number; buffers: GPUBuffer[] }[] {
   if (w.format === 'int8')
     return w.parts.map((p) => ({ rowStart: p.rowStart, rows: p.rows, buffers: [p.buffer, p.scales] }));
