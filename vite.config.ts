@@ -1,5 +1,6 @@
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
+import { wgslRawText } from './tools/rawTextPlugin.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -12,6 +13,8 @@ export default defineConfig({
   appType: 'mpa',
   // The demo imports the package by name, exactly as an application would.
   resolve: { alias: { 'bitnet-webgpu': `${root}src/index.ts` } },
-  worker: { format: 'es' },
+  // Shaders arrive with their includes expanded, in the page and in the engine's worker.
+  plugins: [wgslRawText()],
+  worker: { format: 'es', plugins: () => [wgslRawText()] },
   build: { outDir: '../dist-demo', emptyOutDir: true, target: 'es2022' },
 });

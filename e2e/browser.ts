@@ -3,6 +3,7 @@
 import { chromium, type Browser } from 'playwright-core';
 import { createServer, type Connect, type ViteDevServer } from 'vite';
 import { fileURLToPath } from 'node:url';
+import { wgslRawText } from '../tools/rawTextPlugin.ts';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -59,7 +60,12 @@ export async function startRepoServer(
     configFile: false,
     logLevel: 'error',
     appType: 'mpa',
-    plugins: middleware ? [{ name: 'test-files', configureServer: (s) => void s.middlewares.use(middleware) }] : [],
+    plugins: [
+      wgslRawText(),
+      ...(middleware
+        ? [{ name: 'test-files', configureServer: (s: ViteDevServer) => void s.middlewares.use(middleware) }]
+        : []),
+    ],
     server: { host: '127.0.0.1', port: 0, strictPort: false, fs: { allow: [repoRoot] } },
   });
   await server.listen();

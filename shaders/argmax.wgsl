@@ -1,6 +1,7 @@
 // The greedy token: index of the largest logit (the first one on ties, like torch.argmax).
 // Written where the next step's embedding lookup reads it (ids[0]) and into the history of
 // generated tokens at step.genIndex, so decoding never has to wait for the CPU.
+// #include "lib/stepUniform.wgsl"
 
 struct Params {
   n: u32,
@@ -8,7 +9,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-// binding 1: `step`, from stepUniform.wgsl
+@group(0) @binding(1) var<uniform> step: StepUniform;
 @group(0) @binding(2) var<storage, read> logits: array<f32>;
 @group(0) @binding(3) var<storage, read_write> ids: array<u32>;
 @group(0) @binding(4) var<storage, read_write> generated: array<u32>;

@@ -5,6 +5,8 @@
 // cached), so the loads are issued together instead of one per loop iteration. SLOTS is the
 // model's decode split count, 1 for prompts. Early in a long context most spans are empty: only
 // the ones holding keys are read from memory.
+// #include "lib/stepUniform.wgsl"
+// #include "lib/attentionSpan.wgsl"
 
 struct Params {
   qHeads: u32,
@@ -14,11 +16,12 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-// binding 1: `step`, from stepUniform.wgsl
+@group(0) @binding(1) var<uniform> step: StepUniform;
 @group(0) @binding(2) var<storage, read> partial: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>; // [token, qHeads * headDim]
 
-const MAX_SPLITS = 64u;
+// MAX_SPLITS, a limit of attention.ts (ATTENTION_LIMITS), which checks it:
+// #slot attentionLimits
 override SLOTS: u32 = MAX_SPLITS; // at least p.splits
 var<workgroup> maxes: array<f32, MAX_SPLITS>;
 var<workgroup> weights: array<f32, MAX_SPLITS>;

@@ -11,6 +11,9 @@
 // HEAD_DIM and GROUP are pipeline constants so every loop below has a fixed trip count: the
 // driver unrolls them and keeps the small arrays in registers (with runtime bounds they spilled
 // to local memory and this kernel was ~30x slower on an H100).
+// #include "lib/stepUniform.wgsl"
+// #include "lib/attentionSpan.wgsl"
+// #include "lib/ropeRotation.wgsl"
 
 struct Params {
   qHeads: u32,
@@ -20,12 +23,14 @@ struct Params {
   scale: f32,     // 1 / sqrt(HEAD_DIM)
 }
 
-override HEAD_DIM: u32 = 64u; // a multiple of 4, at most 256
-override GROUP: u32 = 1u;     // query heads per KV head, at most 8
+// MAX_HEAD_DIM and MAX_GROUP, the limits of attention.ts (ATTENTION_LIMITS), which checks them:
+// #slot attentionLimits
+override HEAD_DIM: u32 = 64u; // a multiple of 4, at most MAX_HEAD_DIM
+override GROUP: u32 = 1u;     // query heads per KV head, at most MAX_GROUP
 override ROPE: bool = false;  // one token: RoPE and the KV-cache write happen here
 
 @group(0) @binding(0) var<uniform> p: Params;
-// binding 1: `step`, from stepUniform.wgsl
+@group(0) @binding(1) var<uniform> step: StepUniform;
 @group(0) @binding(2) var<storage, read> qkv: array<f32>;
 @group(0) @binding(3) var<storage, read_write> kCache: array<vec4<f32>>; // [position, kvHeads, HEAD_DIM]
 @group(0) @binding(4) var<storage, read_write> vCache: array<f32>;
@@ -35,7 +40,9 @@ override ROPE: bool = false;  // one token: RoPE and the KV-cache write happen h
 @group(0) @binding(7) var<storage, read> ropeSin: array<f32>;
 
 const V_BATCH = 8u;
-const MAX_GROUP = 8u; // function-scope arrays need constant sizes; loops use GROUP
+// Function-scope arrays need constant sizes: they are sized for MAX_GROUP heads and MAX_HEAD_DIM
+// dimensions (DIMS_PER_THREAD per thread); loops use GROUP and HEAD_DIM.
+const DIMS_PER_THREAD = MAX_HEAD_DIM / TILE;
 const NEG_BIG = -3.0e38; // stands for -inf, which WGSL implementations need not support
 var<workgroup> qs: array<vec4<f32>, GROUP * HEAD_DIM / 4u>;
 var<workgroup> prob: array<f32, GROUP * TILE>;
@@ -87,7 +94,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   workgroupBarrier();
   var runMax: array<f32, MAX_GROUP>;
   var runSum: array<f32, MAX_GROUP>;
-  var acc: array<f32, MAX_GROUP * 4u>; // [group head][dims lid + 64 j]
+  var acc: array<f32, MAX_GROUP * DIMS_PER_THREAD>; // [group head][dims lid + 64 j]
   for (var g = 0u; g < GROUP; g++) { runMax[g] = NEG_BIG; }
   for (var t0 = start; t0 < end; t0 += TILE) {
     let t = t0 + lid;
@@ -131,23 +138,23 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       let correction = exp(runMax[g] - newMax[g]);
       runSum[g] = runSum[g] * correction + red[g * TILE];
       runMax[g] = newMax[g];
-      for (var j = 0u; j < 4u; j++) { acc[g * 4u + j] *= correction; }
+      for (var j = 0u; j < DIMS_PER_THREAD; j++) { acc[g * DIMS_PER_THREAD + j] *= correction; }
     }
     // V in batches of V_BATCH keys whose loads are issued together (one key at a time, each load
     // waited for the previous: 24 -> 14 us per decode call on an H100). Keys past `end` weigh 0 and
     // re-read the last key, which is finite, so the sums are exactly those over the valid keys.
     for (var u0 = 0u; u0 < TILE; u0 += V_BATCH) {
-      var vv: array<f32, V_BATCH * 4u>;
+      var vv: array<f32, V_BATCH * DIMS_PER_THREAD>;
       for (var e = 0u; e < V_BATCH; e++) {
         let vb = (min(t0 + u0 + e, end - 1u) * p.kvHeads + kvh) * HEAD_DIM;
-        for (var j = 0u; j < 4u; j++) {
+        for (var j = 0u; j < DIMS_PER_THREAD; j++) {
           let d = lid + TILE * j;
-          if (d < HEAD_DIM) { vv[e * 4u + j] = vCache[vb + d]; }
+          if (d < HEAD_DIM) { vv[e * DIMS_PER_THREAD + j] = vCache[vb + d]; }
         }
       }
       for (var e = 0u; e < V_BATCH; e++) {
-        for (var j = 0u; j < 4u; j++) {
-          for (var g = 0u; g < GROUP; g++) { acc[g * 4u + j] += prob[g * TILE + u0 + e] * vv[e * 4u + j]; }
+        for (var j = 0u; j < DIMS_PER_THREAD; j++) {
+          for (var g = 0u; g < GROUP; g++) { acc[g * DIMS_PER_THREAD + j] += prob[g * TILE + u0 + e] * vv[e * DIMS_PER_THREAD + j]; }
         }
       }
     }
@@ -160,9 +167,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       partial[o] = runMax[g];
       partial[o + 1u] = runSum[g];
     }
-    for (var j = 0u; j < 4u; j++) {
+    for (var j = 0u; j < DIMS_PER_THREAD; j++) {
       let d = lid + TILE * j;
-      if (d < HEAD_DIM) { partial[o + 2u + d] = acc[g * 4u + j]; }
+      if (d < HEAD_DIM) { partial[o + 2u + d] = acc[g * DIMS_PER_THREAD + j]; }
     }
   }
 }

@@ -1,17 +1,10 @@
 // The dense baseline's GEMM (prefill): Y[m, row] (+)= (sum_k f32(xq[m, k]) * w[row, k]) / xScale[m]
 // with f32 weights. Tiles of 64 rows x 64 tokens, 256 threads of 4 x 4 outputs, 16 columns staged
 // per step in workgroup memory: the same shape as ternaryGemm.wgsl.
+// #include "lib/int8ToF32.wgsl"
+// #include "lib/linearParams.wgsl"
 
-struct Params {
-  rows: u32,
-  kBlocks: u32,
-  outOffset: u32,
-  accumulate: u32,
-  m: u32,
-  outStride: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: GemmParams;
 @group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> xq: array<u32>;
 @group(0) @binding(3) var<storage, read> xScale: array<f32>;

@@ -1,15 +1,11 @@
 // The dense baseline's GEMV: y[row] (+)= (sum_k f32(xq[k]) * w[row, k]) / xScale for one token,
 // with f32 weights (rows padded to 64-column blocks). Same activations, bindings and work split as
-// ternaryGemv.wgsl (32 lanes per row, 8 rows per workgroup), so only the weight format differs.
+// ternaryGemvWorkgroup.wgsl (32 lanes per row, 8 rows per workgroup), so only the weight format
+// differs.
+// #include "lib/int8ToF32.wgsl"
+// #include "lib/linearParams.wgsl"
 
-struct Params {
-  rows: u32,
-  kBlocks: u32,
-  outOffset: u32,
-  accumulate: u32,
-}
-
-@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: GemvParams;
 @group(0) @binding(1) var<storage, read> w: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> xq: array<vec4<u32>>;
 @group(0) @binding(3) var<storage, read> xScale: array<f32>;

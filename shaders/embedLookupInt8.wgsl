@@ -1,5 +1,5 @@
-// embedLookupMain.wgsl's table in int8: four values per u32 (lowest byte first), value = int8 *
-// the f32 scale of its 64-column block.
+// embedLookupBf16.wgsl's lookup for an int8 table: four values per u32 (lowest byte first),
+// value = int8 * the f32 scale of its 64-column block.
 
 struct Params {
   rowStart: u32,
@@ -19,4 +19,14 @@ fn tableValue(r: u32, c: u32) -> f32 {
   let word = table[r * p.blocks * 16u + c / 4u];
   let value = bitcast<i32>(word << (24u - 8u * (c % 4u))) >> 24u;
   return f32(value) * scales[r * p.blocks + c / 64u];
+}
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let m = wid.x;
+  let id = ids[m];
+  if (id < p.rowStart || id >= p.rowStart + p.rows) { return; }
+  for (var c = lid; c < p.cols; c += 256u) {
+    x[m * p.cols + c] = tableValue(id - p.rowStart, c);
+  }
 }

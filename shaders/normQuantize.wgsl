@@ -2,11 +2,12 @@
 //   v = GATED ? relu(gate)^2 * up : x          (BitNet's relu2 MLP: row = [gate | up])
 //   h = (v / sqrt(mean(v^2) + eps)) * weight    (float32, as transformers computes it)
 //   s = 127 / max(max|h|, 1e-5);  q = clamp(round(h * s), -128, 127), four int8 per u32 in the
-//   column order of ternaryLayout.wgsl (prepended by the wrapper)
+//   column order of ternaryLayout.wgsl
 // One workgroup per token row. Each thread loads its WORDS_PER_THREAD groups of four columns once,
 // into registers: the trip counts are pipeline constants, so every load is issued up front. (With
 // a runtime-bounded loop re-reading the row per phase, the loads ran one after another and this
 // small kernel took 10-17 us on an H100.)
+// #include "lib/ternaryLayout.wgsl"
 
 struct Params {
   k: u32,         // features per row

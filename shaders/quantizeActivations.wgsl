@@ -1,8 +1,9 @@
 // Per-row int8 quantization of activations (BitNet b1.58's absmax scheme):
 //   s = 127 / max(max|x|, 1e-5);  q = clamp(round(x * s), -128, 127)
 // One workgroup per row. Four int8 values are packed little-endian into each u32, in the column
-// order of ternaryLayout.wgsl (prepended by the wrapper); the row is zero-padded to `actWords`
-// words so ternary kernels can read whole 64-column blocks.
+// order of ternaryLayout.wgsl; the row is zero-padded to `actWords` words so ternary kernels can
+// read whole 64-column blocks.
+// #include "lib/ternaryLayout.wgsl"
 
 struct Params {
   k: u32,         // columns of x in use

@@ -2,6 +2,8 @@
 // projection, and the KV-cache write: rotated k and plain v go to the cache at the token's
 // position. One workgroup per (head slot, token); slots are q heads, then k heads, then v heads.
 // cos/sin come from a table computed on the CPU in float32, as transformers computes them.
+// #include "lib/stepUniform.wgsl"
+// #include "lib/ropeRotation.wgsl"
 
 struct Params {
   qHeads: u32,
@@ -11,7 +13,7 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
-// binding 1: `step`, from stepUniform.wgsl
+@group(0) @binding(1) var<uniform> step: StepUniform;
 @group(0) @binding(2) var<storage, read_write> qkv: array<f32>;
 @group(0) @binding(3) var<storage, read> ropeCos: array<f32>; // [position, headDim / 2]
 @group(0) @binding(4) var<storage, read> ropeSin: array<f32>;

@@ -3,8 +3,9 @@
 // what is left with a counter-based random number (seed, step), so a seed replays exactly.
 // Filters become thresholds on the adjusted logit, found by bisection with workgroup reductions:
 // no sort, no read-back of the logits. One workgroup of 256 threads scans the whole vocabulary.
+// #include "lib/stepUniform.wgsl"
 
-struct Params {
+struct SamplingParams {
   n: u32,
   topK: u32,                // 0: off
   seed: u32,
@@ -15,8 +16,8 @@ struct Params {
   repetitionPenalty: f32,   // 1: off
 }
 
-@group(0) @binding(0) var<uniform> p: Params;
-// binding 1: `step`, from stepUniform.wgsl
+@group(0) @binding(0) var<uniform> sampling: SamplingParams;
+@group(0) @binding(1) var<uniform> step: StepUniform;
 @group(0) @binding(2) var<storage, read> logits: array<f32>;
 @group(0) @binding(3) var<storage, read_write> seen: array<atomic<u32>>; // bitmap of token ids
 @group(0) @binding(4) var<storage, read_write> ids: array<u32>;
@@ -30,10 +31,10 @@ var<workgroup> redU: array<u32, WG>;
 
 fn adjusted(i: u32) -> f32 {
   var l = logits[i];
-  if (p.repetitionPenalty != 1.0 && (atomicLoad(&seen[i / 32u]) & (1u << (i % 32u))) != 0u) {
-    l = select(l * p.repetitionPenalty, l / p.repetitionPenalty, l > 0.0);
+  if (sampling.repetitionPenalty != 1.0 && (atomicLoad(&seen[i / 32u]) & (1u << (i % 32u))) != 0u) {
+    l = select(l * sampling.repetitionPenalty, l / sampling.repetitionPenalty, l > 0.0);
   }
-  return l / p.temperature;
+  return l / sampling.temperature;
 }
 
 fn sumF(lid: u32, v: f32) -> f32 {
@@ -75,7 +76,7 @@ fn sumU(lid: u32, v: u32) -> u32 {
 // Mass exp(a - top) of the tokens with adjusted logit a >= t.
 fn massAbove(lid: u32, t: f32, top: f32) -> f32 {
   var s = 0.0;
-  for (var i = lid; i < p.n; i += WG) {
+  for (var i = lid; i < sampling.n; i += WG) {
     let a = adjusted(i);
     if (a >= t) { s += exp(a - top); }
   }
@@ -84,7 +85,7 @@ fn massAbove(lid: u32, t: f32, top: f32) -> f32 {
 
 fn countAbove(lid: u32, t: f32) -> u32 {
   var c = 0u;
-  for (var i = lid; i < p.n; i += WG) {
+  for (var i = lid; i < sampling.n; i += WG) {
     c += select(0u, 1u, adjusted(i) >= t);
   }
   return sumU(lid, c);
@@ -99,23 +100,23 @@ fn pcg(v: u32) -> u32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) lid: u32) {
   var m = -3.0e38;
-  for (var i = lid; i < p.n; i += WG) { m = max(m, adjusted(i)); }
+  for (var i = lid; i < sampling.n; i += WG) { m = max(m, adjusted(i)); }
   let top = maxF(lid, m);
   // Threshold t: keep tokens with adjusted logit >= t. Each filter can only raise it.
   var t = top - RANGE;
-  if (p.topK > 0u && p.topK < p.n) {
+  if (sampling.topK > 0u && sampling.topK < sampling.n) {
     // the largest t that still keeps at least k tokens
     var lo = t;
     var hi = top;
     for (var it = 0u; it < SEARCH_STEPS; it++) {
       let mid = 0.5 * (lo + hi);
-      if (countAbove(lid, mid) >= p.topK) { lo = mid; } else { hi = mid; }
+      if (countAbove(lid, mid) >= sampling.topK) { lo = mid; } else { hi = mid; }
     }
     t = lo;
   }
-  if (p.topP < 1.0) {
+  if (sampling.topP < 1.0) {
     // the largest t whose kept mass is still >= top_p of the mass kept so far
-    let goal = p.topP * massAbove(lid, t, top);
+    let goal = sampling.topP * massAbove(lid, t, top);
     var lo = t;
     var hi = top;
     for (var it = 0u; it < SEARCH_STEPS; it++) {
@@ -124,13 +125,13 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     }
     t = lo;
   }
-  if (p.minP > 0.0) {
-    t = max(t, top + log(p.minP)); // probability >= min_p * (largest probability)
+  if (sampling.minP > 0.0) {
+    t = max(t, top + log(sampling.minP)); // probability >= min_p * (largest probability)
   }
   // Draw: each thread owns a contiguous chunk; find the chunk holding u * total, then the token.
-  let chunk = (p.n + WG - 1u) / WG;
-  let begin = min(lid * chunk, p.n);
-  let end = min(begin + chunk, p.n);
+  let chunk = (sampling.n + WG - 1u) / WG;
+  let begin = min(lid * chunk, sampling.n);
+  let end = min(begin + chunk, sampling.n);
   var mine = 0.0;
   for (var i = begin; i < end; i++) {
     let a = adjusted(i);
@@ -141,7 +142,7 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   if (lid == 0u) {
     var total = 0.0;
     for (var j = 0u; j < WG; j++) { total += redF[j]; }
-    let u = f32(pcg(p.seed ^ pcg(step.genIndex + 0x9e3779b9u)) >> 8u) / 16777216.0;
+    let u = f32(pcg(sampling.seed ^ pcg(step.genIndex + 0x9e3779b9u)) >> 8u) / 16777216.0;
     var goal = u * total;
     var owner = WG;
     for (var j = 0u; j < WG; j++) {

@@ -1,22 +1,18 @@
 // Y[m, row] (+)= acc / (xScale[m] * rowScale[row]) for M tokens (prefill).
-// Needs ternaryLayout.wgsl and ternaryOperand / ternaryDotOperand (prepended by the wrapper).
 // Tiles of 64 rows x 64 tokens; each of the 256 threads owns 4 consecutive rows x 4 consecutive
 // tokens. Per 64-column block, the workgroup stages its rows' weights, already converted to dot
 // operands (once per block, not once per token), and its tokens' int8 activations in workgroup
 // memory; every thread reuses them.
 
-struct Params {
-  rows: u32,       // rows in this weight part
-  kBlocks: u32,    // 64-column blocks per row
-  outOffset: u32,  // column in Y of this part's first row
-  accumulate: u32, // 1: add into Y (residual), 0: overwrite
-  m: u32,          // tokens
-  outStride: u32,  // floats between token rows of Y
-}
+// #include "lib/ternaryLayout.wgsl"
+// #include "lib/linearParams.wgsl"
+// The dot product's variant (ternaryOperand, ternaryDotOperand; lib/ternaryDotAddSub.wgsl or
+// lib/ternaryDotPacked.wgsl):
+// #slot ternaryDot
 
 override RAW_ACC: bool = false;
 
-@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: GemmParams;
 @group(0) @binding(1) var<storage, read> w: array<u32>;
 @group(0) @binding(2) var<storage, read> rowScale: array<f32>;
 @group(0) @binding(3) var<storage, read> xq: array<vec4<u32>>;

@@ -3,21 +3,17 @@
 // between every invocation of the workgroup: the tiled GEMM took 12 s for a 4-token prompt of the
 // default model on SwiftShader (this one: 0.4 s). Each weight word is converted to dot operands
 // once and used for TOKENS tokens (8 measured faster than 4 on both drivers).
-// Prepended by the wrapper: ternaryLayout.wgsl and a ternaryOperand / ternaryDotOperand.
 
-struct Params {
-  rows: u32,       // rows in this weight part
-  kBlocks: u32,    // 64-column blocks per row
-  outOffset: u32,  // column in Y of this part's first row
-  accumulate: u32, // 1: add into Y (residual), 0: overwrite
-  m: u32,          // tokens
-  outStride: u32,  // floats between token rows of Y
-}
+// #include "lib/ternaryLayout.wgsl"
+// #include "lib/linearParams.wgsl"
+// The dot product's variant (ternaryOperand, ternaryDotOperand; lib/ternaryDotAddSub.wgsl or
+// lib/ternaryDotPacked.wgsl):
+// #slot ternaryDot
 
 override RAW_ACC: bool = false;
 const TOKENS = 8u; // tokens per invocation: GEMM_TILE.rows in ternaryMatmul.ts
 
-@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(0) var<uniform> p: GemmParams;
 @group(0) @binding(1) var<storage, read> w: array<vec4<u32>>;
 @group(0) @binding(2) var<storage, read> rowScale: array<f32>;
 @group(0) @binding(3) var<storage, read> xq: array<vec4<u32>>;

@@ -1,8 +1,17 @@
-// The GEMV of ternaryGemv.wgsl for CPU adapters (SwiftShader, lavapipe): one invocation per
-// row, no workgroup memory and no barriers. On a CPU a barrier switches between every
+// The GEMV of ternaryGemvWorkgroup.wgsl for CPU adapters (SwiftShader, lavapipe): one invocation
+// per row, no workgroup memory and no barriers. On a CPU a barrier switches between every
 // invocation of the workgroup, which made the warp-style GEMV ~50x slower there; on a GPU this
-// layout reads rows uncoalesced, so GPUs keep ternaryGemv.wgsl.
-// Prepended by the wrapper: ternaryLayout.wgsl, a ternaryDot4 and ternaryGemvCommon.wgsl.
+// layout reads rows uncoalesced, so GPUs keep the lanes GEMVs.
+// #include "lib/ternaryGemvCommon.wgsl"
+// The dot product's variant (lib/ternaryDotAddSub.wgsl or lib/ternaryDotPacked.wgsl):
+// #slot ternaryDot
+
+@group(0) @binding(0) var<uniform> p: GemvParams;
+@group(0) @binding(1) var<storage, read> w: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> rowScale: array<f32>;
+@group(0) @binding(3) var<storage, read> xq: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read> xScale: array<f32>;
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,

@@ -1,10 +1,18 @@
 enable subgroups;
-// The GEMV of ternaryGemv.wgsl with its reduction in registers: LANES invocations of one subgroup
-// share a row and sum their accumulators with subgroupShuffleXor, with no workgroup memory and no
-// barriers (exact either way: the sums are i32). Invocations are numbered by subgroup_id so that
-// a row's lanes sit in one subgroup whatever order the hardware gives them.
-// Appended by the wrapper: ternaryLayout.wgsl, a ternaryDot4, ternaryGemvCommon.wgsl and
-// ternaryGemvLanes.wgsl (the `enable` above must open the module, so this file comes first).
+// The GEMV of ternaryGemvWorkgroup.wgsl with its reduction in registers: LANES invocations of one
+// subgroup share a row and sum their accumulators with subgroupShuffleXor, with no workgroup memory
+// and no barriers (exact either way: the sums are i32). Invocations are numbered by subgroup_id so
+// that a row's lanes sit in one subgroup whatever order the hardware gives them.
+// #include "lib/ternaryGemvLanes.wgsl"
+// The dot product's variant (lib/ternaryDotAddSub.wgsl or lib/ternaryDotPacked.wgsl):
+// #slot ternaryDot
+
+@group(0) @binding(0) var<uniform> p: GemvParams;
+@group(0) @binding(1) var<storage, read> w: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> rowScale: array<f32>;
+@group(0) @binding(3) var<storage, read> xq: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read> xScale: array<f32>;
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;
 
 const WG = 256u;
 override LANES: u32 = 32u; // a power of two, at most the adapter's smallest subgroup size

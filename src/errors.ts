@@ -129,3 +129,14 @@ export class GpuValidationError extends BitNetError {
     super('gpu-validation', message);
   }
 }
+
+/**
+ * A kernel's WGSL does not compile on this adapter, or does not fit its wrapper (an include, slot or
+ * binding name that does not match): a bug, or an adapter we do not support.
+ */
+export class ShaderError extends BitNetError {
+  override name = 'ShaderError';
+  constructor(message: string) {
+    super('shader', message);
+  }
+}

@@ -18,7 +18,6 @@ export { resolveModelUrl } from './engine/modelLocation.ts';
 export { createGpuContext, type GpuContext, type GpuCapabilities } from './gpu/context.ts';
 export * from './errors.ts';
 export { FetchError } from './loader/byteSource.ts';
-export { ShaderError } from './gpu/computeKernel.ts';
 export { StorageQuotaError, indexedDbStore, memoryStore, type ShardStore } from './loader/shardStore.ts';
 export type { CachedModel } from './loader/modelCache.ts';
 export { BitNetModel } from './model/bitnetModel.ts';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import { createStorageBuffer, readBuffer } from '../src/gpu/buffers.ts';
 import { kernelsReady, submitDispatches, type Dispatch } from '../src/gpu/computeKernel.ts';
-import { DenseGemvKernel } from '../src/kernels/denseGemv.ts';
+import { LmHeadKernel } from '../src/kernels/lmHead.ts';
 import { EmbedLookupKernel } from '../src/kernels/embedLookup.ts';
 import { INT8_BLOCK, quantizeBf16ToInt8, uploadInt8Weights } from '../src/weights/int8Weights.ts';
 import { toBf16Words, toFloat32 } from '../src/loader/dtypes.ts';
@@ -50,7 +50,12 @@ for (const [rows, cols, tokens] of [
     for (const layout of ['lanes', 'rows'] as const) {
       await run(
         device,
-        new DenseGemvKernel(device, layout, 'int8').prepare(weights, createStorageBuffer(device, 'h', h), y, tokens),
+        new LmHeadKernel(device, layout, 'int8').prepare({
+          weights,
+          h: createStorageBuffer(device, 'h', h),
+          y,
+          tokens,
+        }),
       );
       const expected = new Float32Array(tokens * rows);
       for (let m = 0; m < tokens; m++)
@@ -71,12 +76,12 @@ for (const [rows, cols, tokens] of [
     const x = createStorageBuffer(device, 'x', tokens * cols * 4);
     await run(
       device,
-      new EmbedLookupKernel(device, 'int8').prepare(
+      new EmbedLookupKernel(device, 'int8').prepare({
         weights,
-        createStorageBuffer(device, 'ids', new Uint32Array(ids)),
+        ids: createStorageBuffer(device, 'ids', new Uint32Array(ids)),
         x,
         tokens,
-      ),
+      }),
     );
     const rowsExpected = Float32Array.from({ length: tokens * cols }, (_, i) =>
       dequantized(q, ids[Math.floor(i / cols)], i % cols),

@@ -114,7 +114,7 @@ async function runOnGpu(
   const xScale = createStorageBuffer(device, 'xScale', c.m * 4);
   const y = createStorageBuffer(device, 'y', c.m * c.n * 4);
   const dispatches: Dispatch[] = [
-    new QuantizeActivationsKernel(device).prepare({ x: xBuf, xq, xScale, rows: c.m, cols: c.k }),
+    ...new QuantizeActivationsKernel(device).prepare({ x: xBuf, xq, xScale, rows: c.m, cols: c.k }),
     ...matmulKernels(ctx, variant, raw, forms).prepare({ weights, xq, xScale, y, m: c.m }),
   ];
   await kernelsReady(device);
@@ -243,9 +243,11 @@ export const kernelChecks: NamedCheck[] = [
         const generated = createStorageBuffer(device, 'generated', 32);
         const step = createUniformBuffer(device, 'step', new Uint32Array([0, genIndex, 0, 0]));
         await kernelsReady(device);
-        submitDispatches(device, [
-          kernel.prepare(step, createStorageBuffer(device, 'logits', logits), c.n, c.offset, ids, generated),
-        ]);
+        const logitsBuffer = createStorageBuffer(device, 'logits', logits);
+        submitDispatches(
+          device,
+          kernel.prepare({ step, logits: logitsBuffer, ids, generated, n: c.n, offset: c.offset }),
+        );
         const expected = Math.min(...c.peaks);
         const id = new Uint32Array(await readBuffer(device, ids))[0];
         const recorded = new Uint32Array(await readBuffer(device, generated))[genIndex];
@@ -351,9 +353,49 @@ export const kernelChecks: NamedCheck[] = [
         /buffer x \(small\) holds 8 bytes, 256 are needed/,
       );
       // An invalid shader is reported as a typed error naming the kernel, not only on the console.
-      new ComputeKernel(device, 'brokenKernel', ['@compute @workgroup_size(1) fn main() { let x: u32 = -1.5; }']);
+      new ComputeKernel(device, 'brokenKernel', '@compute @workgroup_size(1) fn main() { let x: u32 = -1.5; }');
       await checkRejects(() => kernelsReady(device), 'ShaderError', /kernel brokenKernel is invalid on this adapter/);
       await kernelsReady(device); // the failure was reported once and cleared
+    },
+  },
+  {
+    name: 'a kernel binds buffers by their WGSL names; an unknown or missing name is a ShaderError',
+    async run(ctx) {
+      const { device } = ctx;
+      // dst is declared first: binding by position would swap the two
+      const kernel = new ComputeKernel(
+        device,
+        'copyByName',
+        [
+          '@group(0) @binding(0) var<storage, read_write> dst: array<u32>;',
+          '@group(0) @binding(1) var<storage, read> src: array<u32>;',
+          '@compute @workgroup_size(4) fn main(@builtin(local_invocation_index) i: u32) { dst[i] = src[i]; }',
+        ].join('\n'),
+      );
+      await kernelsReady(device);
+      const offset = device.limits.minStorageBufferOffsetAlignment;
+      const values = Uint32Array.from({ length: offset / 4 + 4 }, (_, i) => i + 7);
+      const src = createStorageBuffer(device, 'src', values);
+      const dst = createStorageBuffer(device, 'dst', 16);
+      await checkRejects(
+        () => kernel.bind({ src, dst, extra: dst }),
+        'ShaderError',
+        /kernel copyByName: it declares no binding extra \(its bindings: dst, src\)/,
+      );
+      await checkRejects(
+        () => kernel.bind({ src }),
+        'ShaderError',
+        /kernel copyByName: nothing given for dst \(its bindings: dst, src\)/,
+      );
+      // a range of a buffer binds as well: src from `offset` bytes on
+      const bindGroup = kernel.bind({ src: { buffer: src, offset }, dst });
+      submitDispatches(device, [{ kernel, bindGroup, workgroups: [1, 1, 1] }]);
+      checkEqualArrays(
+        new Uint32Array(await readBuffer(device, dst)),
+        values.subarray(offset / 4),
+        'dst after the copy',
+      );
+      for (const b of [src, dst]) b.destroy();
     },
   },
 ];

@@ -28,13 +28,13 @@ async function draw(
   const seenBuf = createStorageBuffer(device, 'seen', bitmap);
   const ids = createStorageBuffer(device, 'ids', 4);
   const generated = createStorageBuffer(device, 'generated', n * 4);
-  const d = kernel.prepare(params, step, logitBuf, seenBuf, ids, generated);
+  const d = kernel.prepare({ sampling: params, step, logits: logitBuf, seen: seenBuf, ids, generated });
   await kernelsReady(device);
   for (let i = 0; i < n; i++) {
     device.queue.writeBuffer(step, 0, new Uint32Array([0, i, 0, 0]));
     // the sampler marks what it drew as seen; keep the bitmap fixed so every draw sees the same distribution
     device.queue.writeBuffer(seenBuf, 0, bitmap);
-    submitDispatches(device, [d]);
+    submitDispatches(device, d);
   }
   const out = new Uint32Array(await readBuffer(device, generated));
   for (const b of [params, step, logitBuf, seenBuf, ids, generated]) b.destroy();

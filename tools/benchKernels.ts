@@ -57,7 +57,7 @@ for (const [n, k] of shapes) {
     const xq = createStorageBuffer(device, 'xq', m * activationWordsFor(k) * 4);
     const xScale = createStorageBuffer(device, 'xScale', m * 4);
     const y = createStorageBuffer(device, 'y', m * n * 4);
-    await timeDispatches([quantizer.prepare({ x, xq, xScale, rows: m, cols: k })], 1);
+    await timeDispatches(quantizer.prepare({ x, xq, xScale, rows: m, cols: k }), 1);
     // the GEMV summing through workgroup memory, and in subgroups where the adapter allows
     const forms = m === 1 && lanes !== undefined ? [undefined, lanes] : [undefined];
     for (const [variant, subgroupLanes] of variants.flatMap((v) => forms.map((f) => [v, f] as const))) {

@@ -12,10 +12,10 @@ import {
   InvalidArgumentError,
   ModelFormatError,
   ModelNotFoundError,
+  ShaderError,
   WebGpuUnavailableError,
   WorkerError,
 } from '../errors.ts';
-import { ShaderError } from '../gpu/computeKernel.ts';
 import { FetchError } from '../loader/byteSource.ts';
 import { StorageQuotaError } from '../loader/shardStore.ts';
 

@@ -1,12 +1,5 @@
-import { BitNetError } from '../errors.ts';
-
-/** A WGSL shader failed to compile or its pipeline was invalid: a bug, or an adapter we do not support. */
-export class ShaderError extends BitNetError {
-  override name = 'ShaderError';
-  constructor(message: string) {
-    super('shader', message);
-  }
-}
+import { ShaderError } from '../errors.ts';
+import { fillSlots, stripWgslComments } from './shaderComposer.ts';
 
 const pendingChecks = new WeakMap<GPUDevice, Promise<void>[]>();
 
@@ -17,23 +10,60 @@ export async function kernelsReady(device: GPUDevice): Promise<void> {
   await Promise.all(pending);
 }
 
-/** A compute pipeline built from WGSL sources, with its (auto-derived) bind-group layout. */
+/** What a kernel is compiled with besides its WGSL. */
+export interface ComputeKernelOptions {
+  /** Values of the WGSL's `override` declarations. */
+  constants?: Record<string, number | boolean>;
+  /** WGSL for each `// #slot NAME` line of the source (see shaderComposer.ts). */
+  slots?: Readonly<Record<string, string>>;
+}
+
+/** A buffer for one binding: the whole buffer, or a range of it. */
+export type BindingResource = GPUBuffer | GPUBufferBinding;
+
+/**
+ * The `@group(0) @binding(N) var<...> name` declarations of `source`, name -> N. A kernel binds
+ * group 0 only (its layout is derived from the WGSL), so another group is refused.
+ */
+export function wgslBindings(label: string, source: string): Map<string, number> {
+  const bindings = new Map<string, number>();
+  const declaration = /((?:@\w+\s*\([^)]*\)\s*)+)var\s*(?:<[^>]*>)?\s*([A-Za-z_]\w*)/g;
+  for (const [, attributes, name] of stripWgslComments(source).matchAll(declaration)) {
+    const binding = /@binding\s*\(\s*(\d+)\s*\)/.exec(attributes);
+    if (!binding) continue;
+    const group = /@group\s*\(\s*(\d+)\s*\)/.exec(attributes);
+    if (group?.[1] !== '0') {
+      const where = group ? `is in @group(${group[1]})` : 'has no @group';
+      throw new ShaderError(`kernel ${label}: binding ${name} ${where}; kernels use group 0 only`);
+    }
+    bindings.set(name, Number(binding[1]));
+  }
+  return bindings;
+}
+
+/** A compute pipeline built from a composed WGSL source, with its (auto-derived) bind-group layout. */
 export class ComputeKernel {
   readonly pipeline: GPUComputePipeline;
   readonly label: string;
   /** Resolves once the pipeline is known valid; rejects with a ShaderError naming the kernel otherwise. */
   readonly ready: Promise<void>;
+  /** The WGSL's bindings, by variable name. */
+  private readonly bindings: Map<string, number>;
 
+  /** `source`: a kernel's WGSL as its `?raw` import gives it (includes expanded). */
   constructor(
     readonly device: GPUDevice,
     label: string,
-    sources: string[],
-    constants?: Record<string, number | boolean>,
+    source: string,
+    options: ComputeKernelOptions = {},
   ) {
     this.label = label;
+    const code = fillSlots(label, source, options.slots);
+    this.bindings = wgslBindings(label, code);
+    const { constants } = options;
     // WebGPU reports invalid shaders asynchronously (and by default only to the console).
     device.pushErrorScope('validation');
-    const module = device.createShaderModule({ label, code: sources.join('\n') });
+    const module = device.createShaderModule({ label, code });
     this.pipeline = device.createComputePipeline({
       label,
       layout: 'auto',
@@ -56,12 +86,30 @@ export class ComputeKernel {
     pendingChecks.set(device, [...(pendingChecks.get(device) ?? []), this.ready]);
   }
 
-  /** A bind group with `buffers` at bindings 0, 1, 2, ... in order. */
-  bind(buffers: GPUBuffer[]): GPUBindGroup {
+  /**
+   * A bind group with each of `resources` at the binding its WGSL variable has. Every declared
+   * binding must be given and every name must be declared: a ShaderError names the difference.
+   */
+  bind(resources: Readonly<Record<string, BindingResource>>): GPUBindGroup {
+    const given = Object.keys(resources).filter((name) => resources[name] !== undefined);
+    const unknown = given.filter((name) => !this.bindings.has(name));
+    const missing = [...this.bindings.keys()].filter((name) => resources[name] === undefined);
+    if (unknown.length > 0 || missing.length > 0) {
+      const problems = [
+        ...(unknown.length > 0 ? [`it declares no binding ${unknown.join(', ')}`] : []),
+        ...(missing.length > 0 ? [`nothing given for ${missing.join(', ')}`] : []),
+      ];
+      throw new ShaderError(
+        `kernel ${this.label}: ${problems.join('; ')} (its bindings: ${[...this.bindings.keys()].join(', ')})`,
+      );
+    }
     return this.device.createBindGroup({
       label: this.label,
       layout: this.pipeline.getBindGroupLayout(0),
-      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      entries: given.map((name) => {
+        const resource = resources[name];
+        return { binding: this.bindings.get(name)!, resource: 'buffer' in resource ? resource : { buffer: resource } };
+      }),
     });
   }
 }

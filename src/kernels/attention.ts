@@ -1,15 +1,19 @@
-import stepSource from '../../shaders/stepUniform.wgsl?raw';
-import rotationSource from '../../shaders/ropeRotation.wgsl?raw';
 import ropeSource from '../../shaders/ropeKvWrite.wgsl?raw';
-import spanSource from '../../shaders/attentionSpan.wgsl?raw';
 import partialSource from '../../shaders/attentionPartial.wgsl?raw';
 import combineSource from '../../shaders/attentionCombine.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
+import { MAX_GROUP, MAX_HEAD_DIM, MAX_SPLITS } from './attentionLimits.ts';
 
-/** attentionCombine.wgsl weighs one split per thread. */
-export const MAX_SPLITS = 64;
+export { MAX_GROUP, MAX_HEAD_DIM, MAX_SPLITS };
+
+/** The limits above as the WGSL constants that fill the attention kernels' slot attentionLimits. */
+const LIMITS_WGSL = [
+  `const MAX_HEAD_DIM = ${MAX_HEAD_DIM}u;`,
+  `const MAX_GROUP = ${MAX_GROUP}u;`,
+  `const MAX_SPLITS = ${MAX_SPLITS}u;`,
+].join('\n');
 
 export interface AttentionShape {
   qHeads: number;
@@ -17,8 +21,9 @@ export interface AttentionShape {
   headDim: number;
 }
 
-export interface AttentionBindings {
-  /** Per-pass uniform {pos0, genIndex}, rewritten before each submission. */
+/** One layer's attention for a pass; buffers by their names in the attention kernels' WGSL. */
+export interface AttentionCall {
+  /** Per-pass uniform {pos0, genIndex} (lib/stepUniform.wgsl), rewritten before each submission. */
   step: GPUBuffer;
   /** [tokens, (qHeads + 2 kvHeads) * headDim]: q | k | v per token. */
   qkv: GPUBuffer;
@@ -28,8 +33,8 @@ export interface AttentionBindings {
   ropeSin: GPUBuffer;
   /** [tokens, qHeads * headDim] */
   out: GPUBuffer;
-  /** Scratch of attentionScratchBytes(shape, tokens, splits) bytes. */
-  scratch: GPUBuffer;
+  /** Per-split softmax states: scratch of attentionScratchBytes(shape, tokens, splits) bytes. */
+  partial: GPUBuffer;
   tokens: number;
   /** Spans the keys are split into (more workgroups for long contexts at decode). */
   splits: number;
@@ -62,64 +67,76 @@ export class AttentionKernels {
   ) {
     if (!(Number.isInteger(maxSplits) && maxSplits >= 1 && maxSplits <= MAX_SPLITS))
       throw new InvalidArgumentError(`attention maxSplits must be an integer in 1..${MAX_SPLITS}, got ${maxSplits}`);
-    this.rope = new ComputeKernel(device, 'ropeKvWrite', [stepSource, rotationSource, ropeSource]);
-    const partial = (rope: boolean) =>
-      new ComputeKernel(
-        device,
-        rope ? 'attentionPartial.rope' : 'attentionPartial',
-        [stepSource, spanSource, rotationSource, partialSource],
-        {
-          HEAD_DIM: shape.headDim,
-          GROUP: shape.qHeads / shape.kvHeads,
-          ROPE: rope,
-        },
+    const { qHeads, kvHeads, headDim } = shape;
+    if (!(headDim % 4 === 0 && headDim <= MAX_HEAD_DIM))
+      throw new InvalidArgumentError(
+        `attention head_dim must be a multiple of 4 up to ${MAX_HEAD_DIM}, got ${headDim}`,
       );
+    if (!(qHeads % kvHeads === 0 && qHeads / kvHeads <= MAX_GROUP))
+      throw new InvalidArgumentError(
+        `attention needs a whole number of query heads, at most ${MAX_GROUP}, per KV head, got ${qHeads} for ${kvHeads}`,
+      );
+    const slots = { attentionLimits: LIMITS_WGSL };
+    this.rope = new ComputeKernel(device, 'ropeKvWrite', ropeSource);
+    const partial = (rope: boolean) =>
+      new ComputeKernel(device, rope ? 'attentionPartial.rope' : 'attentionPartial', partialSource, {
+        constants: { HEAD_DIM: headDim, GROUP: qHeads / kvHeads, ROPE: rope },
+        slots,
+      });
     this.partial = partial(false);
     this.partialWithRope = partial(true);
-    this.combine = new ComputeKernel(device, 'attentionCombine', [stepSource, spanSource, combineSource], {
-      SLOTS: maxSplits,
+    this.combine = new ComputeKernel(device, 'attentionCombine', combineSource, {
+      constants: { SLOTS: maxSplits },
+      slots,
     });
-    this.combineOneSplit = new ComputeKernel(
-      device,
-      'attentionCombine.oneSplit',
-      [stepSource, spanSource, combineSource],
-      { SLOTS: 1 },
-    );
+    this.combineOneSplit = new ComputeKernel(device, 'attentionCombine.oneSplit', combineSource, {
+      constants: { SLOTS: 1 },
+      slots,
+    });
   }
 
-  prepare(b: AttentionBindings): Dispatch[] {
+  prepare(c: AttentionCall): Dispatch[] {
     const { qHeads, kvHeads, headDim } = this.shape;
-    if (!(Number.isInteger(b.splits) && b.splits >= 1 && b.splits <= this.maxSplits))
-      throw new InvalidArgumentError(`attention splits must be an integer in 1..${this.maxSplits}, got ${b.splits}`);
+    if (!(Number.isInteger(c.splits) && c.splits >= 1 && c.splits <= this.maxSplits))
+      throw new InvalidArgumentError(`attention splits must be an integer in 1..${this.maxSplits}, got ${c.splits}`);
     const qkvStride = (qHeads + 2 * kvHeads) * headDim;
-    const partialValues = new Uint32Array([qHeads, kvHeads, qkvStride, b.splits, 0, 0, 0, 0]);
+    const partialValues = new Uint32Array([qHeads, kvHeads, qkvStride, c.splits, 0, 0, 0, 0]);
     new Float32Array(partialValues.buffer)[4] = 1 / Math.sqrt(headDim);
     const partialParams = createUniformBuffer(this.device, 'attentionPartial.params', partialValues);
-    const combine = b.splits === 1 ? this.combineOneSplit : this.combine;
+    const combine = c.splits === 1 ? this.combineOneSplit : this.combine;
     const combineParams = createUniformBuffer(
       this.device,
       'attentionCombine.params',
-      new Uint32Array([qHeads, kvHeads, headDim, b.splits]),
+      new Uint32Array([qHeads, kvHeads, headDim, c.splits]),
     );
-    const oneToken = b.tokens === 1;
+    const oneToken = c.tokens === 1;
     const partial = oneToken ? this.partialWithRope : this.partial;
     return [
-      ...(oneToken ? [] : [this.ropeDispatch(b, qkvStride)]),
+      ...(oneToken ? [] : [this.ropeDispatch(c, qkvStride)]),
       {
         kernel: partial,
-        bindGroup: partial.bind([partialParams, b.step, b.qkv, b.kCache, b.vCache, b.scratch, b.ropeCos, b.ropeSin]),
-        workgroups: [kvHeads, b.tokens, b.splits],
+        bindGroup: partial.bind({
+          p: partialParams,
+          step: c.step,
+          qkv: c.qkv,
+          kCache: c.kCache,
+          vCache: c.vCache,
+          partial: c.partial,
+          ropeCos: c.ropeCos,
+          ropeSin: c.ropeSin,
+        }),
+        workgroups: [kvHeads, c.tokens, c.splits],
       },
       {
         kernel: combine,
-        bindGroup: combine.bind([combineParams, b.step, b.scratch, b.out]),
-        workgroups: [qHeads, b.tokens, 1],
+        bindGroup: combine.bind({ p: combineParams, step: c.step, partial: c.partial, out: c.out }),
+        workgroups: [qHeads, c.tokens, 1],
       },
     ];
   }
 
   /** RoPE on q and k and the KV-cache write of a prompt's tokens, before any of them attends. */
-  private ropeDispatch(b: AttentionBindings, qkvStride: number): Dispatch {
+  private ropeDispatch(c: AttentionCall, qkvStride: number): Dispatch {
     const { qHeads, kvHeads, headDim } = this.shape;
     const params = createUniformBuffer(
       this.device,
@@ -128,8 +145,16 @@ export class AttentionKernels {
     );
     return {
       kernel: this.rope,
-      bindGroup: this.rope.bind([params, b.step, b.qkv, b.ropeCos, b.ropeSin, b.kCache, b.vCache]),
-      workgroups: [qHeads + 2 * kvHeads, b.tokens, 1],
+      bindGroup: this.rope.bind({
+        p: params,
+        step: c.step,
+        qkv: c.qkv,
+        ropeCos: c.ropeCos,
+        ropeSin: c.ropeSin,
+        kCache: c.kCache,
+        vCache: c.vCache,
+      }),
+      workgroups: [qHeads + 2 * kvHeads, c.tokens, 1],
     };
   }
 }

@@ -1,12 +1,24 @@
-import bf16Source from '../../shaders/embedLookup.wgsl?raw';
+import bf16Source from '../../shaders/embedLookupBf16.wgsl?raw';
 import int8Source from '../../shaders/embedLookupInt8.wgsl?raw';
-import mainSource from '../../shaders/embedLookupMain.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import type { EmbeddingFormat, EmbeddingWeights } from '../weights/formats.ts';
 
-/** Token ids -> f32 embedding rows (embedLookupMain.wgsl with the table format's embedLookup.wgsl or embedLookupInt8.wgsl), one dispatch per table part. */
+const SOURCES: Record<EmbeddingFormat, string> = { bf16: bf16Source, int8: int8Source };
+
+/** The embedding rows of `tokens` token ids; buffers by their names in embedLookup*.wgsl. */
+export interface EmbedLookupCall {
+  /** The table, bound per part (as `table`, and `scales` for int8). */
+  weights: EmbeddingWeights;
+  /** u32 token ids, one per token. */
+  ids: GPUBuffer;
+  /** f32 [tokens, cols] output. */
+  x: GPUBuffer;
+  tokens: number;
+}
+
+/** Token ids -> f32 embedding rows (embedLookupBf16.wgsl or embedLookupInt8.wgsl), one dispatch per table part. */
 export class EmbedLookupKernel {
   private readonly kernel: ComputeKernel;
 
@@ -14,20 +26,26 @@ export class EmbedLookupKernel {
     private readonly device: GPUDevice,
     readonly format: EmbeddingFormat = 'bf16',
   ) {
-    this.kernel = new ComputeKernel(device, `embedLookup.${format}`, [
-      format === 'int8' ? int8Source : bf16Source,
-      mainSource,
-    ]);
+    this.kernel = new ComputeKernel(device, `embedLookup.${format}`, SOURCES[format]);
   }
 
-  prepare(table: EmbeddingWeights, ids: GPUBuffer, x: GPUBuffer, tokens: number): Dispatch[] {
+  prepare(c: EmbedLookupCall): Dispatch[] {
+    const table = c.weights;
     if (table.format !== this.format)
       throw new InvalidArgumentError(
         `${table.label}: ${table.format} weights given to the ${this.format} embedding kernel`,
       );
     // the last parameter: 64-column blocks per int8 row, u32 words per bf16 row
     const rowParam = table.format === 'int8' ? table.blocksPerRow : table.cols / 2;
-    return table.parts.map((part) => {
+    const parts =
+      table.format === 'int8'
+        ? table.parts.map(({ rowStart, rows, buffers: [values, scales] }) => ({
+            rowStart,
+            rows,
+            buffers: { table: values, scales },
+          }))
+        : table.parts.map(({ rowStart, rows, buffers: [values] }) => ({ rowStart, rows, buffers: { table: values } }));
+    return parts.map((part) => {
       const uniform = createUniformBuffer(
         this.device,
         'embedLookup.params',
@@ -35,8 +53,8 @@ export class EmbedLookupKernel {
       );
       return {
         kernel: this.kernel,
-        bindGroup: this.kernel.bind([uniform, ...part.buffers, ids, x]),
-        workgroups: [tokens, 1, 1] as const,
+        bindGroup: this.kernel.bind({ p: uniform, ...part.buffers, ids: c.ids, x: c.x }),
+        workgroups: [c.tokens, 1, 1] as const,
       };
     });
   }

@@ -13,7 +13,11 @@ export interface LinearMatrix {
   kBlocks: number;
 }
 
-export interface LinearBindings<W extends LinearMatrix> {
+/**
+ * One linear layer's product y = W xq for `m` tokens; buffers by their names in the kernels' WGSL
+ * (the weights' part buffers bind per part).
+ */
+export interface LinearCall<W extends LinearMatrix> {
   weights: W;
   /** Quantized activations: `m` rows of activationWordsFor(weights.cols) words. */
   xq: GPUBuffer;
@@ -36,20 +40,27 @@ export interface LinearKernelPair {
   gemmTile: { rows: number; tokens: number };
 }
 
+/** One weight part's rows and its buffers by WGSL name (w, and the ternary kernels' rowScale). */
+export interface LinearPart {
+  rowStart: number;
+  rows: number;
+  buffers: Readonly<Record<string, GPUBuffer>>;
+}
+
 /**
  * The dispatches of y = W xq, one per weight part, for the ternary kernels and the f32 baseline
- * alike: both take params, the part's buffers, xq, xScale, y in that order, and
- * the same uniform layout. Arguments are checked before anything is created.
+ * alike: both bind p (lib/linearParams.wgsl), the part's buffers, xq, xScale and y. Arguments are
+ * checked before anything is created.
  */
 export function linearDispatches<W extends LinearMatrix>(
   device: GPUDevice,
   kernels: LinearKernelPair,
-  b: LinearBindings<W>,
-  parts: readonly WeightPart[],
+  c: LinearCall<W>,
+  parts: readonly LinearPart[],
 ): Dispatch[] {
-  const { weights: w, m } = b;
-  const outStride = b.outStride ?? w.rows;
-  const outOffset = b.outOffset ?? 0;
+  const { weights: w, m } = c;
+  const outStride = c.outStride ?? w.rows;
+  const outOffset = c.outOffset ?? 0;
   if (!(Number.isInteger(m) && m > 0))
     throw new InvalidArgumentError(`${w.label}: token count must be a positive integer, got ${m}`);
   if (outOffset + w.rows > outStride) {
@@ -57,28 +68,28 @@ export function linearDispatches<W extends LinearMatrix>(
       `${w.label}: ${w.rows} output rows at offset ${outOffset} do not fit an output row of ${outStride}`,
     );
   }
-  requireSize('xq', b.xq, m * activationWordsFor(w.cols) * 4);
-  requireSize('xScale', b.xScale, m * 4);
-  requireSize('y', b.y, ((m - 1) * outStride + outOffset + w.rows) * 4);
+  requireSize('xq', c.xq, m * activationWordsFor(w.cols) * 4);
+  requireSize('xScale', c.xScale, m * 4);
+  requireSize('y', c.y, ((m - 1) * outStride + outOffset + w.rows) * 4);
   const maxDim = device.limits.maxComputeWorkgroupsPerDimension;
   const tokenTiles = Math.ceil(m / kernels.gemmTile.tokens);
   if (m > 1 && tokenTiles > maxDim)
     throw new InvalidArgumentError(`${w.label}: ${m} tokens exceed one dispatch; split the prompt`);
-  const accumulate = b.accumulate ? 1 : 0;
+  const accumulate = c.accumulate ? 1 : 0;
   return parts.map((part) => {
     const params = [part.rows, w.kBlocks, outOffset + part.rowStart, accumulate];
     if (m === 1) {
       const uniform = createUniformBuffer(device, `${w.label}.gemv`, new Uint32Array(params));
       return {
         kernel: kernels.gemv,
-        bindGroup: kernels.gemv.bind([uniform, ...part.buffers, b.xq, b.xScale, b.y]),
+        bindGroup: kernels.gemv.bind({ p: uniform, ...part.buffers, xq: c.xq, xScale: c.xScale, y: c.y }),
         workgroups: workgroupGrid(Math.ceil(part.rows / kernels.gemvRowsPerWorkgroup), maxDim),
       };
     }
     const uniform = createUniformBuffer(device, `${w.label}.gemm`, new Uint32Array([...params, m, outStride]));
     return {
       kernel: kernels.gemm,
-      bindGroup: kernels.gemm.bind([uniform, ...part.buffers, b.xq, b.xScale, b.y]),
+      bindGroup: kernels.gemm.bind({ p: uniform, ...part.buffers, xq: c.xq, xScale: c.xScale, y: c.y }),
       workgroups: [Math.ceil(part.rows / kernels.gemmTile.rows), tokenTiles, 1] as const,
     };
   });

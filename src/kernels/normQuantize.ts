@@ -1,11 +1,11 @@
 import source from '../../shaders/normQuantize.wgsl?raw';
-import layoutSource from '../../shaders/ternaryLayout.wgsl?raw';
 import { ComputeKernel, largestWorkgroupSize, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { activationWordsFor } from '../weights/ternaryLayout.ts';
 
-export interface NormQuantizeBindings {
+/** One norm + quantization of `rows` rows; buffers by their names in normQuantize.wgsl. */
+export interface NormQuantizeCall {
   /** f32 rows; for the gated form each row is [gate | up], 2 * cols wide. */
   x: GPUBuffer;
   weight: GPUBuffer;
@@ -41,24 +41,24 @@ export class NormQuantizeKernel {
         `normQuantize: rows of ${maxCols} columns need ${wordsPerThread} words per thread on this device (at most ${MAX_WORDS_PER_THREAD})`,
       );
     }
-    this.kernel = new ComputeKernel(device, gated ? 'relu2NormQuantize' : 'normQuantize', [layoutSource, source], {
-      GATED: gated,
-      WG: threads,
-      WORDS_PER_THREAD: wordsPerThread,
+    this.kernel = new ComputeKernel(device, gated ? 'relu2NormQuantize' : 'normQuantize', source, {
+      constants: { GATED: gated, WG: threads, WORDS_PER_THREAD: wordsPerThread },
     });
   }
 
-  prepare(b: NormQuantizeBindings): Dispatch {
-    if (b.cols > this.maxCols)
-      throw new InvalidArgumentError(`${this.kernel.label}: ${b.cols} columns, compiled for at most ${this.maxCols}`);
+  prepare(c: NormQuantizeCall): Dispatch[] {
+    if (c.cols > this.maxCols)
+      throw new InvalidArgumentError(`${this.kernel.label}: ${c.cols} columns, compiled for at most ${this.maxCols}`);
     const params = new Uint32Array(4);
-    params.set([b.cols, this.gated ? 2 * b.cols : b.cols, activationWordsFor(b.cols)]);
-    new Float32Array(params.buffer)[3] = b.eps;
+    params.set([c.cols, this.gated ? 2 * c.cols : c.cols, activationWordsFor(c.cols)]);
+    new Float32Array(params.buffer)[3] = c.eps;
     const uniform = createUniformBuffer(this.device, `${this.kernel.label}.params`, params);
-    return {
-      kernel: this.kernel,
-      bindGroup: this.kernel.bind([uniform, b.x, b.weight, b.xq, b.xScale]),
-      workgroups: [b.rows, 1, 1],
-    };
+    return [
+      {
+        kernel: this.kernel,
+        bindGroup: this.kernel.bind({ p: uniform, x: c.x, weight: c.weight, xq: c.xq, xScale: c.xScale }),
+        workgroups: [c.rows, 1, 1],
+      },
+    ];
   }
 }

@@ -2,7 +2,8 @@ import source from '../../shaders/rmsNorm.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 
-export interface RmsNormBindings {
+/** One norm of `rows` rows; buffers by their names in rmsNorm.wgsl. */
+export interface RmsNormCall {
   x: GPUBuffer;
   weight: GPUBuffer;
   y: GPUBuffer;
@@ -18,17 +19,19 @@ export class RmsNormKernel {
   private readonly kernel: ComputeKernel;
 
   constructor(private readonly device: GPUDevice) {
-    this.kernel = new ComputeKernel(device, 'rmsNorm', [source]);
+    this.kernel = new ComputeKernel(device, 'rmsNorm', source);
   }
 
-  prepare(b: RmsNormBindings): Dispatch {
-    const params = new Uint32Array([b.cols, b.firstRow, 0, 0]);
-    new Float32Array(params.buffer)[2] = b.eps;
+  prepare(c: RmsNormCall): Dispatch[] {
+    const params = new Uint32Array([c.cols, c.firstRow, 0, 0]);
+    new Float32Array(params.buffer)[2] = c.eps;
     const uniform = createUniformBuffer(this.device, 'rmsNorm.params', params);
-    return {
-      kernel: this.kernel,
-      bindGroup: this.kernel.bind([uniform, b.x, b.weight, b.y]),
-      workgroups: [b.rows, 1, 1],
-    };
+    return [
+      {
+        kernel: this.kernel,
+        bindGroup: this.kernel.bind({ p: uniform, x: c.x, weight: c.weight, y: c.y }),
+        workgroups: [c.rows, 1, 1],
+      },
+    ];
   }
 }

@@ -1,29 +1,38 @@
-import stepSource from '../../shaders/stepUniform.wgsl?raw';
 import source from '../../shaders/sample.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
+
+/** What one draw reads and where it writes; buffers by their names in sample.wgsl. */
+export interface SampleCall {
+  /** The 32-byte uniform samplingUniform() gives (SamplingParams in sample.wgsl). */
+  sampling: GPUBuffer;
+  /** The per-pass uniform {pos0, genIndex} (lib/stepUniform.wgsl). */
+  step: GPUBuffer;
+  logits: GPUBuffer;
+  /** A bitmap of the token ids seen so far (for the repetition penalty). */
+  seen: GPUBuffer;
+  /** ids[0] receives the drawn token. */
+  ids: GPUBuffer;
+  /** generated[step.genIndex] receives it too. */
+  generated: GPUBuffer;
+}
 
 /** GPU sampling (sample.wgsl): penalties, temperature, top-k/top-p/min-p, seeded draw. */
 export class SampleKernel {
   private readonly kernel: ComputeKernel;
 
   constructor(device: GPUDevice) {
-    this.kernel = new ComputeKernel(device, 'sample', [stepSource, source]);
+    this.kernel = new ComputeKernel(device, 'sample', source);
   }
 
-  /** `params` is the 32-byte uniform written by writeSamplingParams; `seen` a bitmap of token ids. */
-  prepare(
-    params: GPUBuffer,
-    step: GPUBuffer,
-    logits: GPUBuffer,
-    seen: GPUBuffer,
-    ids: GPUBuffer,
-    generated: GPUBuffer,
-  ): Dispatch {
-    return {
-      kernel: this.kernel,
-      bindGroup: this.kernel.bind([params, step, logits, seen, ids, generated]),
-      workgroups: [1, 1, 1],
-    };
+  prepare(c: SampleCall): Dispatch[] {
+    const { sampling, step, logits, seen, ids, generated } = c;
+    return [
+      {
+        kernel: this.kernel,
+        bindGroup: this.kernel.bind({ sampling, step, logits, seen, ids, generated }),
+        workgroups: [1, 1, 1],
+      },
+    ];
   }
 }
 

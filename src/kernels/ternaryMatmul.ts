@@ -1,17 +1,14 @@
-import gemvSource from '../../shaders/ternaryGemv.wgsl?raw';
+import gemvWorkgroupSource from '../../shaders/ternaryGemvWorkgroup.wgsl?raw';
 import gemvSubgroupSource from '../../shaders/ternaryGemvSubgroup.wgsl?raw';
 import gemvRowsSource from '../../shaders/ternaryGemvRows.wgsl?raw';
-import gemvCommonSource from '../../shaders/ternaryGemvCommon.wgsl?raw';
-import gemvLanesSource from '../../shaders/ternaryGemvLanes.wgsl?raw';
 import gemmSource from '../../shaders/ternaryGemm.wgsl?raw';
 import gemmRowsSource from '../../shaders/ternaryGemmRows.wgsl?raw';
-import layoutSource from '../../shaders/ternaryLayout.wgsl?raw';
-import dotAddSubSource from '../../shaders/ternaryDotAddSub.wgsl?raw';
-import dotPackedSource from '../../shaders/ternaryDotPacked.wgsl?raw';
+import dotAddSubSource from '../../shaders/lib/ternaryDotAddSub.wgsl?raw';
+import dotPackedSource from '../../shaders/lib/ternaryDotPacked.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import type { GpuCapabilities } from '../gpu/context.ts';
 import type { TernaryWeights } from '../weights/ternaryWeights.ts';
-import { linearDispatches, type LinearBindings } from './linearDispatch.ts';
+import { linearDispatches, type LinearCall } from './linearDispatch.ts';
 import { blocksFor } from '../weights/ternaryLayout.ts';
 import { InvalidArgumentError } from '../errors.ts';
 
@@ -23,6 +20,9 @@ import { InvalidArgumentError } from '../errors.ts';
  */
 export type TernaryDotVariant = 'addsub' | 'dot4';
 
+/** What fills the ternary kernels' slot ternaryDot for each variant. */
+const DOT_SOURCES: Record<TernaryDotVariant, string> = { addsub: dotAddSubSource, dot4: dotPackedSource };
+
 /** GEMV work split: 32 lanes per row with a reduction (GPUs), or one invocation per row (CPU adapters). */
 export type GemvLayout = 'lanes' | 'rows';
 
@@ -32,9 +32,9 @@ export type GemvLayout = 'lanes' | 'rows';
  */
 export type GemmLayout = 'tiles' | 'rows';
 
-export type TernaryLinearBindings = LinearBindings<TernaryWeights>;
+export type TernaryLinearCall = LinearCall<TernaryWeights>;
 
-/** Lanes sharing a row in ternaryGemv.wgsl (at most, in ternaryGemvSubgroup.wgsl). */
+/** Lanes sharing a row in ternaryGemvWorkgroup.wgsl (at most, in ternaryGemvSubgroup.wgsl). */
 const GEMV_LANES = 32;
 /** Invocations per workgroup of both lanes GEMVs; ternaryGemvRows.wgsl has a row per invocation of 64. */
 const GEMV_WORKGROUP: Record<GemvLayout, number> = { lanes: 256, rows: 64 };
@@ -72,44 +72,47 @@ export class TernaryMatmulKernels {
       subgroupLanes?: number;
     } = {},
   ) {
-    const dot = variant === 'dot4' ? dotPackedSource : dotAddSubSource;
-    const constants = { RAW_ACC: options.rawAccumulators ?? false };
+    const rawAcc = { RAW_ACC: options.rawAccumulators ?? false };
+    const slots = { ternaryDot: DOT_SOURCES[variant] };
     this.gemvLayout = options.gemvLayout ?? 'lanes';
     this.gemmLayout = options.gemmLayout ?? 'tiles';
     this.maxCols = options.maxCols ?? 16384;
-    const common = [layoutSource, dot, gemvCommonSource];
     const lanes = options.subgroupLanes;
     if (lanes !== undefined && !(Number.isInteger(Math.log2(lanes)) && lanes >= 1 && lanes <= GEMV_LANES)) {
       throw new InvalidArgumentError(`subgroupLanes must be a power of two in 1..${GEMV_LANES}, got ${lanes}`);
     }
     if (this.gemvLayout === 'rows') {
-      this.gemv = new ComputeKernel(device, `ternaryGemv.rows.${variant}`, [...common, gemvRowsSource], constants);
+      this.gemv = new ComputeKernel(device, `ternaryGemv.rows.${variant}`, gemvRowsSource, {
+        constants: rawAcc,
+        slots,
+      });
       this.gemvRowsPerWorkgroup = GEMV_WORKGROUP.rows;
     } else {
       const rowLanes = lanes ?? GEMV_LANES;
-      const blocks = { ...constants, BLOCKS_PER_LANE: Math.ceil(blocksFor(this.maxCols) / rowLanes) };
+      const blocks = { ...rawAcc, BLOCKS_PER_LANE: Math.ceil(blocksFor(this.maxCols) / rowLanes) };
       this.gemv =
         lanes === undefined
-          ? new ComputeKernel(device, `ternaryGemv.lanes.${variant}`, [...common, gemvLanesSource, gemvSource], blocks)
-          : new ComputeKernel(
-              device,
-              `ternaryGemv.subgroup${lanes}.${variant}`,
-              [gemvSubgroupSource, ...common, gemvLanesSource],
-              { ...blocks, LANES: lanes },
-            );
+          ? new ComputeKernel(device, `ternaryGemv.lanes.${variant}`, gemvWorkgroupSource, {
+              constants: blocks,
+              slots,
+            })
+          : new ComputeKernel(device, `ternaryGemv.subgroup${lanes}.${variant}`, gemvSubgroupSource, {
+              constants: { ...blocks, LANES: lanes },
+              slots,
+            });
       this.gemvRowsPerWorkgroup = GEMV_WORKGROUP.lanes / rowLanes;
     }
     this.gemm =
       this.gemmLayout === 'rows'
-        ? new ComputeKernel(device, `ternaryGemm.rows.${variant}`, [layoutSource, dot, gemmRowsSource], constants)
-        : new ComputeKernel(device, `ternaryGemm.${variant}`, [layoutSource, dot, gemmSource], constants);
+        ? new ComputeKernel(device, `ternaryGemm.rows.${variant}`, gemmRowsSource, { constants: rawAcc, slots })
+        : new ComputeKernel(device, `ternaryGemm.${variant}`, gemmSource, { constants: rawAcc, slots });
   }
 
   /** The dispatches (one per weight part) that compute this product; m = 1 uses the GEMV. */
-  prepare(b: TernaryLinearBindings): Dispatch[] {
-    if (b.weights.cols > this.maxCols)
+  prepare(c: TernaryLinearCall): Dispatch[] {
+    if (c.weights.cols > this.maxCols)
       throw new InvalidArgumentError(
-        `${b.weights.label}: ${b.weights.cols} input columns, the kernels were built for at most ${this.maxCols}`,
+        `${c.weights.label}: ${c.weights.cols} input columns, the kernels were built for at most ${this.maxCols}`,
       );
     const kernels = {
       gemv: this.gemv,
@@ -117,7 +120,12 @@ export class TernaryMatmulKernels {
       gemvRowsPerWorkgroup: this.gemvRowsPerWorkgroup,
       gemmTile: GEMM_TILE[this.gemmLayout],
     };
-    return linearDispatches(this.device, kernels, b, b.weights.parts);
+    const parts = c.weights.parts.map(({ rowStart, rows, buffers: [w, rowScale] }) => ({
+      rowStart,
+      rows,
+      buffers: { w, rowScale },
+    }));
+    return linearDispatches(this.device, kernels, c, parts);
   }
 }
 

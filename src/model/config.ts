@@ -1,5 +1,6 @@
 import { ModelFormatError } from '../errors.ts';
 import { jsonPreview } from '../untrustedJson.ts';
+import { MAX_GROUP, MAX_HEAD_DIM } from '../kernels/attentionLimits.ts';
 
 /** How a checkpoint stores its BitLinear weights (transformers' quantization_config). */
 export interface BitNetQuantization {
@@ -85,11 +86,12 @@ export function parseBitNetConfig(json: unknown, file = 'config.json'): BitNetCo
   const headDim = c.head_dim == null ? hiddenSize / numHeads : int('head_dim');
   if (!Number.isInteger(headDim))
     fail(`hidden_size ${hiddenSize} is not divisible by num_attention_heads ${numHeads}; give head_dim`);
-  if (headDim % 4 !== 0 || headDim > 256) fail(`head_dim ${headDim} must be a multiple of 4 and at most 256`);
+  if (headDim % 4 !== 0 || headDim > MAX_HEAD_DIM)
+    fail(`head_dim ${headDim} must be a multiple of 4 and at most ${MAX_HEAD_DIM}`);
   if (numHeads % numKvHeads !== 0)
     fail(`num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`);
-  if (numHeads / numKvHeads > 8)
-    fail(`${numHeads / numKvHeads} query heads per KV head; the attention kernel supports at most 8`);
+  if (numHeads / numKvHeads > MAX_GROUP)
+    fail(`${numHeads / numKvHeads} query heads per KV head; the attention kernel supports at most ${MAX_GROUP}`);
   if (hiddenSize % 2 !== 0) fail(`hidden_size ${hiddenSize} must be even`);
   const act = c.hidden_act ?? 'relu2';
   if (act !== 'relu2') fail(`hidden_act ${jsonPreview(act)} is not supported (BitNet uses "relu2")`);

@@ -16,7 +16,7 @@ import { NormQuantizeKernel } from '../kernels/normQuantize.ts';
 import { RmsNormKernel } from '../kernels/rmsNorm.ts';
 import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
 import { AttentionKernels } from '../kernels/attention.ts';
-import { DenseGemvKernel } from '../kernels/denseGemv.ts';
+import { LmHeadKernel } from '../kernels/lmHead.ts';
 import { ArgmaxKernel } from '../kernels/argmax.ts';
 import { SampleKernel } from '../kernels/sample.ts';
 import type { EmbeddingFormat } from '../weights/formats.ts';
@@ -32,7 +32,7 @@ export interface ModelKernels {
   rmsNorm: RmsNormKernel;
   embed: EmbedLookupKernel;
   attention: AttentionKernels;
-  lmHead: DenseGemvKernel;
+  lmHead: LmHeadKernel;
   argmax: ArgmaxKernel;
   sample: SampleKernel;
 }
@@ -83,7 +83,7 @@ export async function compileModelKernels(
       ),
     gatedNorm: () => new NormQuantizeKernel(device, true, c.intermediateSize),
     rmsNorm: () => new RmsNormKernel(device),
-    lmHead: () => new DenseGemvKernel(device, gemvLayout, choices.lmHeadFormat),
+    lmHead: () => new LmHeadKernel(device, gemvLayout, choices.lmHeadFormat),
     argmax: () => new ArgmaxKernel(device),
     sample: () => new SampleKernel(device),
   };

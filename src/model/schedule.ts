@@ -66,7 +66,7 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
       ropeCos: b.ropeCos,
       ropeSin: b.ropeSin,
       out: b.attn,
-      scratch: b.attnScratch,
+      partial: b.attnScratch,
       tokens: m,
       splits: m === 1 ? p.decodeSplits : 1,
     });
@@ -81,23 +81,23 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
       eps,
     });
 
-  const d: Dispatch[] = [...k.embed.prepare(w.embedding, b.ids, b.x, m)];
+  const d: Dispatch[] = [...k.embed.prepare({ weights: w.embedding, ids: b.ids, x: b.x, tokens: m })];
   w.layers.forEach((layer, i) => {
-    d.push(norm(b.x, layer.inputNorm, c.hiddenSize));
+    d.push(...norm(b.x, layer.inputNorm, c.hiddenSize));
     d.push(...linear(layer.qkv, b.qkv));
     d.push(...attention(i));
-    d.push(norm(b.attn, layer.attnSubNorm, qDim));
+    d.push(...norm(b.attn, layer.attnSubNorm, qDim));
     d.push(...linear(layer.o, b.x, true));
-    d.push(norm(b.x, layer.postAttentionNorm, c.hiddenSize));
+    d.push(...norm(b.x, layer.postAttentionNorm, c.hiddenSize));
     d.push(...linear(layer.gateUp, b.gateUp));
-    d.push(gatedNorm(layer.ffnSubNorm));
+    d.push(...gatedNorm(layer.ffnSubNorm));
     d.push(...linear(layer.down, b.x, true));
   });
   if (output === 'none') return d;
 
   const rows = output === 'all' ? m : 1;
   d.push(
-    k.rmsNorm.prepare({
+    ...k.rmsNorm.prepare({
       x: b.x,
       weight: w.finalNorm,
       y: b.hFinal,
@@ -108,8 +108,9 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
     }),
   );
   const logits = output === 'all' ? p.buffers.allLogits() : b.logits;
-  d.push(...k.lmHead.prepare(w.lmHead, b.hFinal, logits, rows));
-  if (output === 'argmax') d.push(k.argmax.prepare(b.step, logits, c.vocabSize, 0, b.ids, b.generated));
-  if (output === 'sample') d.push(k.sample.prepare(b.samplerParams, b.step, logits, b.seen, b.ids, b.generated));
+  d.push(...k.lmHead.prepare({ weights: w.lmHead, h: b.hFinal, y: logits, tokens: rows }));
+  const pick = { step: b.step, logits, ids: b.ids, generated: b.generated };
+  if (output === 'argmax') d.push(...k.argmax.prepare({ ...pick, n: c.vocabSize, offset: 0 }));
+  if (output === 'sample') d.push(...k.sample.prepare({ ...pick, sampling: b.samplerParams, seen: b.seen }));
   return d;
 }

@@ -10,11 +10,11 @@ export async function measureReadBandwidth(device: GPUDevice, totalBytes = 1 << 
     createStorageBuffer(device, `stream${i}`, partBytes),
   );
   const sink = createStorageBuffer(device, 'sink', 4 * 256 * 4096);
-  const kernel = new ComputeKernel(device, 'streamRead', [source]);
+  const kernel = new ComputeKernel(device, 'streamRead', source);
   await kernelsReady(device);
   const dispatches = parts.map((p) => ({
     kernel,
-    bindGroup: kernel.bind([p, sink]),
+    bindGroup: kernel.bind({ data: p, sink }),
     workgroups: [4096, 1, 1] as const,
   }));
   const passes = 10;

@@ -71,12 +71,12 @@ export async function measureStepAnatomy(
     return { record, submit, gpu };
   }
 
-  const floorKernel = new ComputeKernel(device, 'dependentDispatch', [floorSource]);
+  const floorKernel = new ComputeKernel(device, 'dependentDispatch', floorSource);
   await kernelsReady(device);
   const counter = createStorageBuffer(device, 'counter', 4);
   const floorList: Dispatch[] = dispatches.map(() => ({
     kernel: floorKernel,
-    bindGroup: floorKernel.bind([counter]),
+    bindGroup: floorKernel.bind({ counter }),
     workgroups: [1, 1, 1],
   }));
   const result: StepAnatomy = {

@@ -1,5 +1,7 @@
-// lmHeadRows.wgsl's dot product for an int8 W (four per u32, an f32 scale per 64-column block):
-// one row against token m's h, the bindings and parameters of int8Gemv.wgsl.
+// The int8 lm_head (lmHeadInt8.wgsl: four values per u32, an f32 scale per 64-column block) for
+// CPU adapters: one invocation per row, no barriers (see ternaryGemvRows.wgsl for why); workgroup z
+// is the token. Same bindings and parameters as lmHeadInt8.wgsl.
+// #include "lib/int8ToF32.wgsl"
 
 struct Params {
   rows: u32,
@@ -30,4 +32,13 @@ fn rowDot(row: u32, m: u32) -> f32 {
     acc += s * scales[row * p.blocks + b];
   }
   return acc;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = (wid.x + wid.y * nwg.x) * 64u + lid;
+  let m = wid.z;
+  if (row >= p.rows) { return; }
+  y[m * p.outStride + p.outOffset + row] = rowDot(row, m);
 }

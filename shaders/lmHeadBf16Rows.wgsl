@@ -1,5 +1,6 @@
-// lmHeadRows.wgsl's dot product for a bf16 W (two values per u32, low half first): one row
-// against token m's h, the bindings and parameters of denseGemv.wgsl.
+// The bf16 lm_head (lmHeadBf16.wgsl) for CPU adapters: one invocation per row, no barriers (see
+// ternaryGemvRows.wgsl for why); workgroup z is the token. Same bindings and parameters as
+// lmHeadBf16.wgsl.
 
 struct Params {
   rows: u32,
@@ -22,4 +23,13 @@ fn rowDot(row: u32, m: u32) -> f32 {
     acc += hv.x * bitcast<f32>(word << 16u) + hv.y * bitcast<f32>(word & 0xffff0000u);
   }
   return acc;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = (wid.x + wid.y * nwg.x) * 64u + lid;
+  let m = wid.z;
+  if (row >= p.rows) { return; }
+  y[m * p.outStride + p.outOffset + row] = rowDot(row, m);
 }

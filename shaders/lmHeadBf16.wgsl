@@ -1,6 +1,6 @@
 // logits[m, row] = dot(h[m, :], W[row, :]) with W in bf16 (two values per u32, low half first):
 // the lm_head, which BitNet keeps in full precision. 32 lanes per row, 8 rows per workgroup;
-// workgroup y is the token. W is split into row parts that each fit one binding.
+// workgroup z is the token. W is split into row parts that each fit one binding.
 
 struct Params {
   rows: u32,        // rows in this part

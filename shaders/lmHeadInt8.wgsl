@@ -1,6 +1,7 @@
 // logits[m, row] = dot(h[m, :], W[row, :]) with W in int8 (four per u32) and an f32 scale per
 // 64-column block: the lm_head in its compact form. A warp's 32 lanes take one block each per
 // step over 4 rows at once; 32 rows per workgroup; workgroup z is the token. W is split into row parts.
+// #include "lib/int8ToF32.wgsl"
 
 struct Params {
   rows: u32,        // rows in this part

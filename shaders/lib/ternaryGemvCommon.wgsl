@@ -1,22 +1,11 @@
-// What both ternary GEMV layouts share (prepended by the wrapper after the dot product):
-// parameters, bindings and the epilogue y[row] (+)= acc / (xScale * rowScale[row]).
+// What the ternary GEMVs share: a block's dot product and the epilogue
+// y[row] (+)= acc / (xScale * rowScale[row]). The kernel declares the bindings p (GemvParams),
+// w, rowScale, xq, xScale and y, and fills the slot ternaryDot (ternaryDot4).
 // Weights: row-major, each row `kBlocks` vec4<u32> blocks of 64 columns (16 two-bit codes per u32).
-
-struct Params {
-  rows: u32,       // rows in this weight part
-  kBlocks: u32,    // 64-column blocks per row
-  outOffset: u32,  // index in y of this part's first row
-  accumulate: u32, // 1: add into y (residual), 0: overwrite
-}
+// #include "ternaryLayout.wgsl"
+// #include "linearParams.wgsl"
 
 override RAW_ACC: bool = false; // tests: write the i32 accumulator's bits instead of the scaled f32
-
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> w: array<vec4<u32>>;
-@group(0) @binding(2) var<storage, read> rowScale: array<f32>;
-@group(0) @binding(3) var<storage, read> xq: array<vec4<u32>>;
-@group(0) @binding(4) var<storage, read> xScale: array<f32>;
-@group(0) @binding(5) var<storage, read_write> y: array<f32>;
 
 // One 64-column block of a row against the matching 64 int8 activations: weight word i and
 // activation words 4i .. 4i + 3 hold the same 16 columns (ternaryLayout.wgsl).

@@ -1,4 +1,5 @@
-// Four ternary weights against four int8 activations, by integer add and subtract only.
+// Four ternary weights against four int8 activations, by integer add and subtract only: what the
+// ternary kernels' slot ternaryDot holds for the `addsub` variant (ternaryMatmul.ts).
 // `codes` holds one 2-bit code per byte (code = weight + 1: 0 -> -1, 1 -> 0, 2 -> +1), as
 // ternaryCodes gives them; `x` holds four int8 activations, byte t against code t. The operand the
 // GEMM stages is the codes themselves (ternaryDotPacked.wgsl converts them to bytes there).

@@ -1,8 +1,16 @@
 // y[row] (+)= acc / (xScale * rowScale[row]) for one token: acc = sum_k xq[k] * w[row, k] in i32.
-// Prepended by the wrapper: ternaryLayout.wgsl, a ternaryDot4 (add/sub or dot4I8Packed),
-// ternaryGemvCommon.wgsl and ternaryGemvLanes.wgsl.
 // 32 lanes share a row so a warp reads 512 contiguous bytes; 8 rows per workgroup. The lanes sum
 // through workgroup memory (ternaryGemvSubgroup.wgsl does it in registers where it can).
+// #include "lib/ternaryGemvLanes.wgsl"
+// The dot product's variant (lib/ternaryDotAddSub.wgsl or lib/ternaryDotPacked.wgsl):
+// #slot ternaryDot
+
+@group(0) @binding(0) var<uniform> p: GemvParams;
+@group(0) @binding(1) var<storage, read> w: array<vec4<u32>>;
+@group(0) @binding(2) var<storage, read> rowScale: array<f32>;
+@group(0) @binding(3) var<storage, read> xq: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read> xScale: array<f32>;
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;
 
 const LANES = 32u;
 const ROWS = 8u;
