@@ -203,9 +203,8 @@ test(
   'a stream read once and then forgotten is cancelled after the idle time, and later requests run',
   { timeout: 60_000 },
   async () => {
-    const forgotten = engine
-      .generate({ prompt: 'The city', max_tokens: 100, temperature: 0, stop_token_ids: [] })
-      [Symbol.asyncIterator]();
+    const stream = engine.generate({ prompt: 'The city', max_tokens: 100, temperature: 0, stop_token_ids: [] });
+    const forgotten = stream[Symbol.asyncIterator]();
     assert.equal((await forgotten.next()).done, false); // it holds the engine's turn now
     const t0 = performance.now();
     const later = await collect({ prompt: 'The city', max_tokens: 3, temperature: 0 });

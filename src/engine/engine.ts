@@ -201,39 +201,36 @@ export class Engine implements EngineInterface {
    * is taken when iteration starts, so a stream nobody reads never blocks the next request; one
    * left unread for streamIdleTimeoutMs while it holds the turn is cancelled and gives it back.
    */
-  private exclusive(make: () => AsyncGenerator<GenerationChunk>): AsyncIterable<GenerationChunk> {
-    const engine = this;
-    return (async function* () {
-      let release!: () => void;
-      const previous = engine.queue;
-      engine.queue = new Promise<void>((r) => (release = r));
-      await previous;
-      const inner = make();
-      let idle = false;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      try {
-        while (true) {
-          const step = await inner.next();
-          if (step.done) return;
-          timer = setTimeout(() => {
-            idle = true;
-            void inner.return(undefined).finally(release); // stops the GPU work and leaves the KV cache consistent
-          }, engine.streamIdleTimeoutMs);
-          yield step.value;
-          clearTimeout(timer);
-          if (idle) {
-            yield { token: null, text: '', finishReason: 'abort' };
-            return;
-          }
-        }
-      } finally {
+  private async *exclusive(make: () => AsyncGenerator<GenerationChunk>): AsyncGenerator<GenerationChunk> {
+    let release!: () => void;
+    const previous = this.queue;
+    this.queue = new Promise<void>((r) => (release = r));
+    await previous;
+    const inner = make();
+    let idle = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      while (true) {
+        const step = await inner.next();
+        if (step.done) return;
+        timer = setTimeout(() => {
+          idle = true;
+          void inner.return(undefined).finally(release); // stops the GPU work and leaves the KV cache consistent
+        }, this.streamIdleTimeoutMs);
+        yield step.value;
         clearTimeout(timer);
-        if (!idle) {
-          await inner.return(undefined);
-          release();
+        if (idle) {
+          yield { token: null, text: '', finishReason: 'abort' };
+          return;
         }
       }
-    })();
+    } finally {
+      clearTimeout(timer);
+      if (!idle) {
+        await inner.return(undefined);
+        release();
+      }
+    }
   }
 
   /** Runs a checked request (see generationRequest.ts) whose prompt fits the context. */

@@ -2,7 +2,6 @@ import { ComputeKernel, workgroupGrid, type Dispatch } from '../gpu/computeKerne
 import { createUniformBuffer, requireSize } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { activationWordsFor } from '../weights/ternaryLayout.ts';
-import type { WeightPart } from '../weights/weightParts.ts';
 
 /** What the dispatch code needs of a linear layer's weights, whatever their format. */
 export interface LinearMatrix {

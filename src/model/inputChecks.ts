@@ -1,7 +1,6 @@
 // Every check of what a caller gives BitNetModel (load options, token ids, generation requests),
 // made before any GPU work, each failure a typed error naming the value.
 import { ContextOverflowError, InvalidArgumentError } from '../errors.ts';
-import type { SamplingParams } from '../kernels/sample.ts';
 
 /** The load options that are checked (BitNetModelOptions' fields of the same names). */
 export interface CheckedLoadOptions {
