@@ -4,6 +4,8 @@
 import type { GgufValue } from '../src/gguf/ggufMetadata.ts';
 import { GGUF_VALUE_TYPES } from '../src/gguf/ggufMetadata.ts';
 
+const ENCODER = new TextEncoder();
+
 /** Little-endian bytes, appended. */
 export class ByteBuilder {
   private bytes = new Uint8Array(256);
@@ -44,8 +46,12 @@ export class ByteBuilder {
   }
   /** A GGUF string: u64 byte length, then UTF-8. */
   str(s: string): this {
-    const b = new TextEncoder().encode(s);
-    return this.u64(b.length).raw(b);
+    const at = this.room(8 + 3 * s.length);
+    const { written } = ENCODER.encodeInto(s, this.bytes.subarray(at + 8));
+    this.view.setUint32(at, written, true);
+    this.view.setUint32(at + 4, 0, true);
+    this.length = at + 8 + written;
+    return this;
   }
   /** Zeros up to a multiple of `alignment`. */
   pad(alignment: number): this {
@@ -154,9 +160,12 @@ export function writeGguf(spec: GgufSpec): Uint8Array {
 }
 
 /** float32 -> IEEE half bits, rounding to nearest even (as numpy's astype(float16)). */
+const scratch = new Float32Array(1);
+const scratchBits = new Uint32Array(scratch.buffer);
+
 export function f32ToF16Bits(x: number): number {
-  const f = new Float32Array([x]);
-  const bits = new Uint32Array(f.buffer)[0];
+  scratch[0] = x;
+  const bits = scratchBits[0];
   const sign = (bits >>> 16) & 0x8000;
   const exp = (bits >>> 23) & 0xff;
   const mant = bits & 0x7fffff;
@@ -235,17 +244,17 @@ export function encodeTq2_0(codes: ArrayLike<number>, scales: ArrayLike<number>)
 export function encodeTq1_0(codes: ArrayLike<number>, scales: ArrayLike<number>): Uint8Array {
   const blocks = codes.length / 256;
   const out = new Uint8Array(blocks * 54);
-  const pack = (weights: number[]) => {
-    let value = 0;
-    for (let n = 0; n < 5; n++) value = value * 3 + (n < weights.length ? weights[n] : 0);
-    return Math.ceil((value * 256) / 243);
-  };
   for (let b = 0; b < blocks; b++) {
-    const t = (w: number) => codes[b * 256 + w] + 1;
+    // the byte holding weights first, first + stride, ... (`count` of them; missing digits are 0)
+    const pack = (first: number, stride: number, count: number) => {
+      let value = 0;
+      for (let n = 0; n < 5; n++) value = value * 3 + (n < count ? codes[b * 256 + first + stride * n] + 1 : 0);
+      return Math.ceil((value * 256) / 243);
+    };
     const base = b * 54;
-    for (let m = 0; m < 32; m++) out[base + m] = pack([0, 1, 2, 3, 4].map((n) => t(m + 32 * n)));
-    for (let m = 0; m < 16; m++) out[base + 32 + m] = pack([0, 1, 2, 3, 4].map((n) => t(160 + m + 16 * n)));
-    for (let m = 0; m < 4; m++) out[base + 48 + m] = pack([0, 1, 2, 3].map((n) => t(240 + m + 4 * n)));
+    for (let m = 0; m < 32; m++) out[base + m] = pack(m, 32, 5);
+    for (let m = 0; m < 16; m++) out[base + 32 + m] = pack(160 + m, 16, 5);
+    for (let m = 0; m < 4; m++) out[base + 48 + m] = pack(240 + m, 4, 4);
     new DataView(out.buffer).setUint16(base + 52, f32ToF16Bits(scales[b]), true);
   }
   return out;

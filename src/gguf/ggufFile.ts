@@ -147,30 +147,51 @@ class HeaderReader {
     return v;
   }
 
-  /** A u64 as a number; larger than 2^53 is refused (nothing in a real file comes near). */
+  /** A u64 as a number; 2^53 or more is refused (nothing in a real file comes near). */
   async u64(what: string): Promise<number> {
     await this.need(8, what);
-    const v = this.view.getBigUint64(this.pos, true);
+    const v = this.u64At(this.pos, what);
     this.pos += 8;
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`${what} is ${v}, far beyond any real file`);
-    return Number(v);
+    return v;
   }
 
-  /** A length-prefixed UTF-8 string of at most `maxBytes` bytes. */
-  async string(what: string, maxBytes: number): Promise<string> {
-    const length = await this.u64(`${what}'s length`);
-    if (length > maxBytes) this.fail(`${what} is ${length} bytes long, more than the ${maxBytes} allowed`);
-    await this.need(length, what);
-    const text = this.utf8(this.pos, length, what);
+  private u64At(at: number, what: string): number {
+    const high = this.view.getUint32(at + 4, true);
+    if (high >= 2 ** 21) this.fail(`${what} is ${this.view.getBigUint64(at, true)}, far beyond any real file`);
+    return high * 2 ** 32 + this.view.getUint32(at, true);
+  }
+
+  /**
+   * A length-prefixed UTF-8 string of at most `maxBytes` bytes; `what` (with `index`, for an array
+   * item) names it in errors.
+   */
+  async string(what: string, maxBytes: number, index?: number): Promise<string> {
+    const buffered = this.bufferedString(what, maxBytes, index);
+    if (buffered !== undefined) return buffered;
+    const name = label(what, index);
+    const length = await this.u64(`${name}'s length`);
+    if (length > maxBytes) this.fail(`${name} is ${length} bytes long, more than the ${maxBytes} allowed`);
+    await this.need(length, name);
+    const text = this.utf8(this.pos, length, what, index);
     this.pos += length;
     return text;
   }
 
-  private utf8(at: number, length: number, what: string): string {
+  /** The string at `pos` if it is all in the buffer already (no await: a vocabulary holds 10^5 of them). */
+  private bufferedString(what: string, maxBytes: number, index?: number): string | undefined {
+    if (this.pos + 8 > this.buffer.byteLength || this.view.getUint32(this.pos + 4, true) !== 0) return undefined;
+    const length = this.view.getUint32(this.pos, true);
+    if (length > maxBytes || this.pos + 8 + length > this.buffer.byteLength) return undefined;
+    const text = this.utf8(this.pos + 8, length, what, index);
+    this.pos += 8 + length;
+    return text;
+  }
+
+  private utf8(at: number, length: number, what: string, index?: number): string {
     try {
       return DECODER.decode(this.buffer.subarray(at, at + length));
     } catch {
-      return this.fail(`${what} is not valid UTF-8`);
+      return this.fail(`${label(what, index)} is not valid UTF-8`);
     }
   }
 
@@ -222,7 +243,9 @@ class HeaderReader {
       this.fail(`${what} claims ${count} items, more than the rest of the header (${this.remaining()} bytes) holds`);
     if (itemType === 'string') {
       const items = new Array<string>(count);
-      for (let i = 0; i < count; i++) items[i] = await this.string(`${what}[${i}]`, MAX_GGUF_HEADER_BYTES);
+      for (let i = 0; i < count; i++)
+        items[i] =
+          this.bufferedString(what, MAX_GGUF_HEADER_BYTES, i) ?? (await this.string(what, MAX_GGUF_HEADER_BYTES, i));
       return { type: 'array', itemType, items };
     }
     await this.need(count * itemBytes, what);
@@ -242,6 +265,10 @@ class HeaderReader {
 }
 
 const DECODER = new TextDecoder('utf-8', { fatal: true });
+
+function label(what: string, index?: number): string {
+  return index === undefined ? what : `${what}[${index}]`;
+}
 
 const SCALAR_BYTES: Record<Exclude<GgufValueType, 'string' | 'array'>, number> = {
   uint8: 1,
