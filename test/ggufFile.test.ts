@@ -242,7 +242,7 @@ test('GGUF: a header past the size limit is refused without reading it', async (
 test('GGUF: malformed values name the key', async () => {
   await rejects(
     header(0, 1, (b) => b.str('x').u32(13)),
-    /metadata x have value type 13, which GGUF does not define/,
+    /metadata x: value type 13 is not one GGUF defines/,
   );
   await rejects(
     header(0, 1, (b) => b.str('flag').u32(typeId('bool')).u8(2)),
@@ -254,7 +254,7 @@ test('GGUF: malformed values name the key', async () => {
   );
   await rejects(
     header(0, 1, (b) => b.str('a').u32(typeId('array')).u32(99).u64(1)),
-    /metadata a's items have value type 99/,
+    /metadata a's items: value type 99 is not one GGUF defines/,
   );
   await rejects(
     header(0, 1, (b) =>

@@ -133,3 +133,15 @@ export function refModelGguf(ref: RefModel, options: GgufModelOptions): Uint8Arr
   const present = Object.entries(metadata).filter((e): e is [string, GgufValue] => e[1] !== null);
   return writeGguf({ metadata: Object.fromEntries(present), tensors });
 }
+
+/** The committed GGUF fixtures (test/fixtures/gguf): tiny-a's weights, as tools/fixtures/writeGgufFixtures.py writes them. */
+export const GGUF_FIXTURES: {
+  file: string;
+  linear: LinearType;
+  architecture: string;
+  types: Record<string, number>;
+}[] = [
+  { file: 'tiny-a-tq1_0.gguf', linear: 'TQ1_0', architecture: 'bitnet', types: { F16: 3, F32: 9, TQ1_0: 12 } },
+  { file: 'tiny-a-tq2_0.gguf', linear: 'TQ2_0', architecture: 'bitnet', types: { F16: 3, F32: 9, TQ2_0: 12 } },
+  { file: 'tiny-a-i2_s.gguf', linear: 'I2_S', architecture: 'bitnet-25', types: { F16: 1, F32: 9, I2_S: 14 } },
+];

@@ -259,7 +259,7 @@ class HeaderReader {
 
   valueType(id: number, what: string): GgufValueType {
     const type = GGUF_VALUE_TYPES[id];
-    if (type === undefined) this.fail(`${what} have value type ${id}, which GGUF does not define (0..12)`);
+    if (type === undefined) this.fail(`${what}: value type ${id} is not one GGUF defines (0..12)`);
     return type;
   }
 }
