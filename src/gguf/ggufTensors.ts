@@ -28,20 +28,19 @@ class ScaleCheck {
   constructor(
     private readonly file: string,
     private readonly tensor: string,
-    private readonly unit: string,
   ) {}
 
   fail(message: string): never {
     throw new ModelFormatError(this.file, `tensor ${this.tensor}: ${message}`);
   }
 
-  /** Records the scale `s` of the non-zero unit at `index`. */
-  see(s: number, index: number): void {
-    if (!(Number.isFinite(s) && s > 0)) this.fail(`${this.unit} ${index} has scale ${s}, expected a positive number`);
+  /** Records the scale `s` of a non-zero part of the tensor (`where`: "block 3", "the I2_S scale"). */
+  see(s: number, where: string): void {
+    if (!(Number.isFinite(s) && s > 0)) this.fail(`${where} has scale ${s}, expected a positive number`);
     if (this.scale === 0) this.scale = s;
     else if (s !== this.scale)
       this.fail(
-        `${this.unit} ${index} has scale ${s} where earlier ones have ${this.scale}: this is not a ternary weight with one ` +
+        `${where} has scale ${s} where earlier ones have ${this.scale}: this is not a ternary weight with one ` +
           'scale per tensor (what converting a BitNet b1.58 checkpoint gives). Per-block scales are not supported: the ' +
           'kernels apply one scale per output row after an integer-only dot product',
       );
@@ -56,6 +55,14 @@ function blockScale(bytes: Uint8Array, at: number): number {
   return f16ToF32(bytes[at] | (bytes[at + 1] << 8));
 }
 
+/** The four 2-bit fields of each byte value as codes (field k at bits 2k, stored as w + 1; 3 -> 2). */
+const FIELDS = Int8Array.from({ length: 256 * 4 }, (_, i) => ((i >> 2) >> (2 * (i & 3))) & 3).map((q) => q - 1);
+
+/** Whether a byte holds the 2-bit code 3 (no ternary value) in any field. */
+function hasCode3(byte: number): boolean {
+  return (byte & (byte >> 1) & 0x55) !== 0;
+}
+
 /**
  * TQ2_0 (ggml-common.h block_tq2_0): 256 weights in 66 bytes, `qs[64]` then an f16 scale `d`.
  * Weight 128h + 32n + m (h in 0..1, n in 0..3, m in 0..31) is bits 2n..2n+1 of qs[32h + m], stored as w + 1.
@@ -65,28 +72,29 @@ function decodeTq2_0(bytes: Uint8Array, elements: number, check: ScaleCheck): Te
   for (let b = 0; b < elements / QK_K; b++) {
     const base = b * TQ2_0_BLOCK;
     const out = b * QK_K;
-    let nonZero = false;
+    let nonZero = 0;
     for (let h = 0; h < 2; h++) {
       for (let m = 0; m < 32; m++) {
         const byte = bytes[base + 32 * h + m];
-        for (let n = 0; n < 4; n++) {
-          const q = (byte >> (2 * n)) & 3;
-          if (q === 3) check.fail(`block ${b} holds the 2-bit code 3, which is not a ternary value`);
-          codes[out + 128 * h + 32 * n + m] = q - 1;
-          nonZero ||= q !== 1;
-        }
+        if (hasCode3(byte)) check.fail(`block ${b} holds the 2-bit code 3, which is not a ternary value`);
+        nonZero |= byte ^ 0x55; // 0x55: four zero weights
+        const w = out + 128 * h + m;
+        for (let n = 0; n < 4; n++) codes[w + 32 * n] = FIELDS[byte * 4 + n];
       }
     }
-    settleBlock(codes, out, nonZero, blockScale(bytes, base + 64), b, check);
+    settleBlock(codes, out, nonZero !== 0, blockScale(bytes, base + 64), b, check);
   }
   return check.result(codes);
 }
 
-/** ggml's trit extraction: digit n (most significant first) of the base-3 fraction byte / 256. */
-function trit(byte: number, n: number): number {
-  return (((byte * POW3[n]) & 0xff) * 3) >> 8;
-}
-const POW3 = [1, 3, 9, 27, 81];
+/**
+ * ggml's trit extraction, digit n (most significant first) of the base-3 fraction byte / 256 as
+ * ((byte * 3^n) mod 256) * 3 >> 8, for every byte value, as codes (trit - 1).
+ */
+const TRITS = Int8Array.from({ length: 256 * 5 }, (_, i) => {
+  const byte = Math.floor(i / 5);
+  return ((((byte * 3 ** (i % 5)) & 0xff) * 3) >> 8) - 1;
+});
 
 /**
  * TQ1_0 (ggml-common.h block_tq1_0): 256 weights in 54 bytes, `qs[48]`, `qh[4]`, then an f16 `d`.
@@ -96,18 +104,27 @@ const POW3 = [1, 3, 9, 27, 81];
  */
 function decodeTq1_0(bytes: Uint8Array, elements: number, check: ScaleCheck): TernaryTensor {
   const codes = new Int8Array(elements);
+  // [first byte, bytes, first weight, stride between a byte's weights, trits per byte]
+  const groups = [
+    [0, 32, 0, 32, 5],
+    [32, 16, 160, 16, 5],
+    [48, 4, 240, 4, 4],
+  ];
   for (let b = 0; b < elements / QK_K; b++) {
     const base = b * TQ1_0_BLOCK;
     const out = b * QK_K;
-    let nonZero = false;
-    const put = (weight: number, t: number) => {
-      codes[out + weight] = t - 1;
-      nonZero ||= t !== 1;
-    };
-    for (let m = 0; m < 32; m++) for (let n = 0; n < 5; n++) put(m + 32 * n, trit(bytes[base + m], n));
-    for (let m = 0; m < 16; m++) for (let n = 0; n < 5; n++) put(160 + m + 16 * n, trit(bytes[base + 32 + m], n));
-    for (let m = 0; m < 4; m++) for (let n = 0; n < 4; n++) put(240 + m + 4 * n, trit(bytes[base + 48 + m], n));
-    settleBlock(codes, out, nonZero, blockScale(bytes, base + 52), b, check);
+    let nonZero = 0;
+    for (const [first, count, weight, stride, trits] of groups) {
+      for (let m = 0; m < count; m++) {
+        const t = bytes[base + first + m] * 5;
+        for (let n = 0; n < trits; n++) {
+          const code = TRITS[t + n];
+          codes[out + weight + m + stride * n] = code;
+          nonZero |= code;
+        }
+      }
+    }
+    settleBlock(codes, out, nonZero !== 0, blockScale(bytes, base + 52), b, check);
   }
   return check.result(codes);
 }
@@ -116,7 +133,7 @@ function decodeTq1_0(bytes: Uint8Array, elements: number, check: ScaleCheck): Te
 function settleBlock(codes: Int8Array, out: number, nonZero: boolean, d: number, b: number, check: ScaleCheck): void {
   if (!nonZero) return;
   if (d === 0) codes.fill(0, out, out + QK_K);
-  else check.see(d, b);
+  else check.see(d, `block ${b}`);
 }
 
 /**
@@ -128,20 +145,16 @@ function decodeI2_S(bytes: Uint8Array, elements: number, check: ScaleCheck): Ter
   if (elements % I2_S_BLOCK !== 0)
     check.fail(`${elements} weights are not whole 128-weight I2_S blocks (bitnet.cpp's writers drop the remainder)`);
   const codes = new Int8Array(elements);
-  let nonZero = false;
-  for (let b = 0; b < elements / I2_S_BLOCK; b++) {
-    for (let j = 0; j < 32; j++) {
-      const byte = bytes[b * 32 + j];
-      for (let g = 0; g < 4; g++) {
-        const q = (byte >> (6 - 2 * g)) & 3;
-        if (q === 3) check.fail(`byte ${b * 32 + j} holds the 2-bit code 3, which is not a ternary value`);
-        codes[b * I2_S_BLOCK + 32 * g + j] = q - 1;
-        nonZero ||= q !== 1;
-      }
-    }
+  let nonZero = 0;
+  for (let i = 0; i < elements / 4; i++) {
+    const byte = bytes[i];
+    if (hasCode3(byte)) check.fail(`byte ${i} holds the 2-bit code 3, which is not a ternary value`);
+    nonZero |= byte ^ 0x55;
+    const w = (i >> 5) * I2_S_BLOCK + (i & 31);
+    for (let g = 0; g < 4; g++) codes[w + 32 * g] = FIELDS[byte * 4 + 3 - g];
   }
   const scale = new DataView(bytes.buffer, bytes.byteOffset + elements / 4, 4).getFloat32(0, true);
-  if (nonZero) check.see(scale, 0);
+  if (nonZero !== 0) check.see(scale, 'the tensor');
   return check.result(codes);
 }
 
@@ -156,7 +169,7 @@ function ternaryFromFloats(values: Float32Array, check: ScaleCheck): TernaryTens
     const v = values[i];
     if (v === 0) continue;
     const a = Math.abs(v);
-    if (check.scale === 0) check.see(a, i);
+    if (check.scale === 0) check.see(a, `value ${i}`);
     else if (a !== check.scale)
       check.fail(
         `value ${i} is ${v} where earlier non-zero values are +-${check.scale}: not a ternary weight (0 or +-one scale); ` +
@@ -170,18 +183,18 @@ function ternaryFromFloats(values: Float32Array, check: ScaleCheck): TernaryTens
 /** A linear weight [rows, cols] (ggml dims [cols, rows]) of any TERNARY_TYPES type as codes and scale. */
 export function decodeTernary(file: string, info: GgufTensorInfo, bytes: Uint8Array): TernaryTensor {
   const elements = info.dims.reduce((a, b) => a * b, 1);
-  const check = (unit: string) => new ScaleCheck(file, info.name, unit);
+  const check = new ScaleCheck(file, info.name);
   switch (info.typeName) {
     case 'TQ2_0':
-      return decodeTq2_0(bytes, elements, check('block'));
+      return decodeTq2_0(bytes, elements, check);
     case 'TQ1_0':
-      return decodeTq1_0(bytes, elements, check('block'));
+      return decodeTq1_0(bytes, elements, check);
     case 'I2_S':
-      return decodeI2_S(bytes, elements, check('tensor'));
+      return decodeI2_S(bytes, elements, check);
     case 'F16':
     case 'BF16':
     case 'F32':
-      return ternaryFromFloats(toFloat32(bytes, info.typeName), check('value'));
+      return ternaryFromFloats(toFloat32(bytes, info.typeName), check);
     default:
       throw new ModelFormatError(
         file,
