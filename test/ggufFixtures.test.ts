@@ -71,17 +71,19 @@ for (const f of GGUF_FIXTURES) {
 
 test('GGUF fixtures: the tokenizer in the metadata tokenizes like its tokenizer.json', async () => {
   const opened = await openGguf(fileSource(`${FIXTURES}gguf/tiny-a-tq2_0.gguf`));
-  const { tokenizerJson, tokenizerConfig } = opened.tokenizerFiles();
-  const gguf = new ModelTokenizer(tokenizerJson, tokenizerConfig, 1024);
+  // as the engine receives tokenizer files: their text
+  const text = async (name: string) => JSON.parse((await opened.readTokenizerFile(name))!);
+  const gguf = new ModelTokenizer(await text('tokenizer.json'), await text('tokenizer_config.json'), 1024);
+  assert.equal(await opened.readTokenizerFile('vocab.json'), undefined);
   const reference = new ModelTokenizer(truncatedTokenizer(1024), {}, 1024);
-  const text =
+  const sample =
     'Once upon a time, there was a little girl named Lily. She loved to play outside in the sunshine!\n' +
     '  "Don\'t worry," said Mom -- it\'s 3:45 pm and 12,345 birds... naïve café 🙂\n\tThe end.';
-  const ids = reference.encode(text, { addSpecialTokens: false });
+  const ids = reference.encode(sample, { addSpecialTokens: false });
   assert.ok(ids.length > 40 && ids.every((id) => id < 1024));
-  assert.deepEqual(gguf.encode(text, { addSpecialTokens: false }), ids);
-  assert.deepEqual(gguf.encode(text), [opened.source.config.bosTokenId, ...ids]);
-  assert.equal(gguf.decode(gguf.encode(text)), reference.decode(ids));
+  assert.deepEqual(gguf.encode(sample, { addSpecialTokens: false }), ids);
+  assert.deepEqual(gguf.encode(sample), [opened.source.config.bosTokenId, ...ids]);
+  assert.equal(gguf.decode(gguf.encode(sample)), reference.decode(ids));
   assert.deepEqual(gguf.stopIds, opened.source.config.eosTokenIds);
   assert.equal(gguf.chatFormat, 'plain');
 });

@@ -27,6 +27,11 @@ export interface OpenedGguf {
   source: GgufTensorSource;
   /** The tokenizer in the metadata as tokenizer.json / tokenizer_config.json; a ModelFormatError if it is not supported. */
   tokenizerFiles(): TokenizerFiles;
+  /**
+   * Those files' text by name, as a checkpoint directory would serve them (undefined for any other
+   * name): the shape of the loader's OpenedModel.readTokenizerFile.
+   */
+  readTokenizerFile(name: string): Promise<string | undefined>;
 }
 
 /** Reads a GGUF file's header and opens it as a tensor source; refuses what this library cannot run, naming the key or tensor. */
@@ -35,12 +40,19 @@ export async function openGguf(source: ByteSource): Promise<OpenedGguf> {
   const configJson = ggufConfigJson(file);
   const config = parseBitNetConfig(configJson, `${source.name} (metadata)`);
   const { name, arch } = ggufArchitecture(file);
+  let tokenizer: TokenizerFiles | undefined;
+  const tokenizerFiles = () => (tokenizer ??= ggufTokenizerFiles(file.metadata));
   return {
     file,
     architecture: name,
     configJson,
     source: new GgufTensorSource(file, config, arch),
-    tokenizerFiles: () => ggufTokenizerFiles(file.metadata),
+    tokenizerFiles,
+    async readTokenizerFile(fileName) {
+      if (fileName === 'tokenizer.json') return JSON.stringify(tokenizerFiles().tokenizerJson);
+      if (fileName === 'tokenizer_config.json') return JSON.stringify(tokenizerFiles().tokenizerConfig);
+      return undefined;
+    },
   };
 }
 
