@@ -78,21 +78,26 @@ test('TQ1_0: every byte value decodes to the base-3 digits of floor(byte * 243 /
     }
     return out;
   };
-  const rand = seededRandom(11);
-  const block = new Uint8Array(54);
-  for (let i = 0; i < 52; i++) block[i] = Math.floor(rand() * 256);
-  block[0] = 255;
-  block[1] = 0;
-  new DataView(block.buffer).setUint16(52, 0x3c00, true); // d = 1
-  const t = decodeTernary(FILE, info(GGML.TQ1_0, 1, 256, 54), block);
-  for (let m = 0; m < 32; m++)
-    digits(block[m]).forEach((d, n) => assert.equal(t.codes[m + 32 * n], d - 1, `qs[${m}] digit ${n}`));
-  for (let m = 0; m < 16; m++)
-    digits(block[32 + m]).forEach((d, n) => assert.equal(t.codes[160 + m + 16 * n], d - 1, `qs[${32 + m}] digit ${n}`));
-  for (let m = 0; m < 4; m++)
-    digits(block[48 + m])
-      .slice(0, 4)
-      .forEach((d, n) => assert.equal(t.codes[240 + m + 4 * n], d - 1, `qh[${m}] digit ${n}`));
+  // every byte value in every position kind: 256 blocks, byte k of block b holding (b + 7k) mod 256
+  const blocks = 256;
+  const bytes = new Uint8Array(blocks * 54);
+  for (let b = 0; b < blocks; b++) {
+    for (let k = 0; k < 52; k++) bytes[b * 54 + k] = (b + 7 * k) % 256;
+    new DataView(bytes.buffer).setUint16(b * 54 + 52, 0x3c00, true); // d = 1
+  }
+  const t = decodeTernary(FILE, info(GGML.TQ1_0, blocks, 256, bytes.length), bytes);
+  for (let b = 0; b < blocks; b++) {
+    const block = bytes.subarray(b * 54, b * 54 + 54);
+    const codes = t.codes.subarray(b * 256, b * 256 + 256);
+    for (let m = 0; m < 32; m++)
+      digits(block[m]).forEach((d, n) => assert.equal(codes[m + 32 * n], d - 1, `block ${b} qs[${m}] digit ${n}`));
+    for (let m = 0; m < 16; m++)
+      digits(block[32 + m]).forEach((d, n) => assert.equal(codes[160 + m + 16 * n], d - 1, `block ${b} qs[${32 + m}]`));
+    for (let m = 0; m < 4; m++)
+      digits(block[48 + m])
+        .slice(0, 4)
+        .forEach((d, n) => assert.equal(codes[240 + m + 4 * n], d - 1, `block ${b} qh[${m}] digit ${n}`));
+  }
 });
 
 test('TQ1_0/TQ2_0: all-zero blocks (scale 0, as the quantizer writes them) join a tensor of one scale', () => {
