@@ -300,6 +300,10 @@ test('GGUF: tensor dims, types and offsets are checked against the file', async 
   );
   await rejects(tensorHeader({ dims: [16], type: 38, offset: 0 }), /tensor w has ggml type 38 \(bitnet\.cpp's TL1/);
   await rejects(
+    tensorHeader({ dims: [16], type: 39, offset: 0 }, { 'general.architecture': gv.str('bitnet') }),
+    /tensor w has ggml type 39 \(bitnet\.cpp's TL2, a lookup-table layout .*use the model's I2_S file/,
+  );
+  await rejects(
     tensorHeader({ dims: [100, 2], type: GGML.TQ2_0, offset: 0 }),
     /tensor w has rows of 100 values, not a multiple of TQ2_0's 256-value blocks/,
   );

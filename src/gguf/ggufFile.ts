@@ -62,6 +62,7 @@ const OTHER_TYPE_IDS: Readonly<Record<number, string>> = {
   37: "bitnet.cpp's I8_S, an activation type that no model file should hold",
   38: "bitnet.cpp's TL1, a lookup-table layout for its ARM kernels (use the model's I2_S file)",
 };
+const BITNET_CPP_TL2 = "bitnet.cpp's TL2, a lookup-table layout for its x86 kernels (use the model's I2_S file)";
 
 export const TYPE_I2_S = 36;
 /** Bytes after an I2_S tensor's packed weights: its f32 scale, then padding (docs/gguf.md). */
@@ -321,9 +322,13 @@ function typedItems(
   }
 }
 
-/** The bytes a tensor of `type` with these dims takes, or a message saying why it cannot be stored. */
-function tensorBytes(type: number, dims: number[]): number | string {
+/**
+ * The bytes a tensor of `type` with these dims takes, or a message saying why it cannot be
+ * stored. In a BitNet file (`bitnetCpp`: an architecture named bitnet*), 39 is bitnet.cpp's TL2.
+ */
+function tensorBytes(type: number, dims: number[], bitnetCpp: boolean): number | string {
   const t = GGML_TYPES[type];
+  if (bitnetCpp && type === 39) return `has ggml type 39 (${BITNET_CPP_TL2})`;
   if (t === undefined) {
     const other = OTHER_TYPE_IDS[type];
     return `has ggml type ${type}${other ? ` (${other})` : ', which this library does not know'}`;
@@ -378,6 +383,8 @@ export async function readGgufFile(source: ByteSource): Promise<GgufFile> {
       metadata.fail('general.alignment', `is ${alignment}, expected a power of two`);
   }
 
+  const arch = entries.get('general.architecture');
+  const bitnetCpp = arch?.type === 'string' && arch.value.startsWith('bitnet');
   const infos: (Omit<GgufTensorInfo, 'offset'> & { relative: number })[] = [];
   const names = new Set<string>();
   for (let i = 0; i < tensorCount; i++) {
@@ -394,7 +401,7 @@ export async function readGgufFile(source: ByteSource): Promise<GgufFile> {
     }
     const type = await r.u32(`tensor ${name}'s type`);
     const relative = await r.u64(`tensor ${name}'s offset`);
-    const bytes = tensorBytes(type, dims);
+    const bytes = tensorBytes(type, dims, bitnetCpp);
     if (typeof bytes === 'string') r.fail(`tensor ${name} ${bytes}`);
     if (relative % alignment !== 0)
       r.fail(`tensor ${name}'s offset ${relative} is not a multiple of the alignment ${alignment}`);
