@@ -25,6 +25,11 @@ import {
   writeSafetensors,
   type SyntheticOptions,
 } from './syntheticCheckpoint.ts';
+import { readGgufFile } from '../src/gguf/ggufFile.ts';
+import { openGguf } from '../src/gguf/ggufSource.ts';
+import type { GgufValue } from '../src/gguf/ggufMetadata.ts';
+import { ByteBuilder, gv, writeGguf } from './ggufWriter.ts';
+import { refModelGguf, type LinearType } from './ggufModels.ts';
 
 const RUNS = { numRuns: 300, seed: 20261123 };
 
@@ -413,5 +418,150 @@ test('config.json: any counts up to 2^53 give a config within the limits, whose 
       assert.ok(tensorPlan(config).length <= MAX_TENSORS);
     }),
     RUNS,
+  );
+});
+
+/** A small GGUF model with a tokenizer: every part of the file format and of the model mapping is in it. */
+function fuzzGguf(linear: LinearType, hidden: number): Uint8Array {
+  const { ref } = syntheticCheckpoint({ ...TINY, hidden, intermediate: hidden, seed: 3 });
+  const tokens = [
+    '<s>',
+    '</s>',
+    ...Array.from({ length: TINY.vocab - 4 }, (_, i) => String.fromCharCode(0x21 + i)),
+    'ab',
+    'abc',
+  ];
+  return refModelGguf(ref, {
+    arch: 'bitnet-25',
+    linear,
+    embedding: 'F16',
+    metadata: {
+      'tokenizer.ggml.model': gv.str('gpt2'),
+      'tokenizer.ggml.pre': gv.str('llama-bpe'),
+      'tokenizer.ggml.tokens': gv.strs(tokens),
+      'tokenizer.ggml.token_type': gv.i32s(tokens.map((_, i) => (i < 2 ? 3 : 1))),
+      'tokenizer.ggml.merges': gv.strs(['a b', 'ab c']),
+      'tokenizer.chat_template': gv.str('{% for m in messages %}{{ m.content }}{% endfor %}'),
+    },
+  });
+}
+
+/** Opens a GGUF model and reads everything in it: header, config, every tensor, the tokenizer. */
+async function loadWholeGguf(source: ByteSource): Promise<void> {
+  const opened = await openGguf(source);
+  for (const r of tensorPlan(opened.source.config)) {
+    opened.source.check(r);
+    if (r.kind === 'ternary') await opened.source.ternary(r.name, r.rows, r.cols);
+    else if (r.kind === 'vector') await opened.source.vector(r.name, r.rows);
+    else await opened.source.bf16Matrix(r.name, r.rows, r.cols);
+  }
+  const { tokenizerJson, tokenizerConfig } = opened.tokenizerFiles();
+  new ModelTokenizer(tokenizerJson, tokenizerConfig, opened.source.config.vocabSize).encode('abc <s>');
+}
+
+test('GGUF: random bytes and flipped bytes of a model never escape the file or the typed errors', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 512, size: 'large' }),
+        fc
+          .uint8Array({ minLength: 16, maxLength: 512, size: 'large' })
+          .map((b) => Uint8Array.from([0x47, 0x47, 0x55, 0x46, 3, 0, 0, 0, ...b])),
+      ),
+      (bytes) => onlyTypedErrorsAsync(() => readGgufFile(guardedSource(bytes))),
+    ),
+    RUNS,
+  );
+  for (const valid of [fuzzGguf('I2_S', 128), fuzzGguf('TQ2_0', 256), fuzzGguf('TQ1_0', 256)]) {
+    await loadWholeGguf(guardedSource(valid));
+    const headerEnd = (await readGgufFile(guardedSource(valid))).dataOffset;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.tuple(fc.oneof(fc.nat(headerEnd - 1), fc.nat(valid.length - 1)), fc.integer({ min: 1, max: 255 })),
+          { minLength: 1, maxLength: 6 },
+        ),
+        async (flips) => {
+          const bytes = valid.slice();
+          for (const [at, x] of flips) bytes[at] ^= x;
+          await onlyTypedErrorsAsync(() => loadWholeGguf(guardedSource(bytes)));
+        },
+      ),
+      { ...RUNS, numRuns: 150 },
+    );
+  }
+});
+
+test('GGUF: random headers (counts, value types, lengths, dims, tensor types, offsets) give a file or a ModelFormatError', async () => {
+  const u64 = fc.oneof(fc.nat(70), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }));
+  const entry = fc.record({
+    key: fc.string({ maxLength: 12 }),
+    type: fc.oneof(fc.nat(12), fc.nat(2 ** 32 - 1)),
+    payload: fc.oneof(
+      fc.uint8Array({ maxLength: 24 }),
+      fc
+        .tuple(fc.constantFrom(...[0, 4, 8, 9]), u64, fc.uint8Array({ maxLength: 24 }))
+        .map(([itemType, n, rest]) => new ByteBuilder().u32(itemType).u64(n).raw(rest).finish()),
+    ),
+  });
+  const tensor = fc.record({
+    name: fc.string({ maxLength: 12 }),
+    dims: fc.array(u64, { maxLength: 5 }),
+    type: fc.oneof(fc.constantFrom(0, 1, 8, 30, 34, 35, 36, 38, 39), fc.nat(2 ** 32 - 1)),
+    offset: u64,
+  });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(entry, { maxLength: 4 }),
+      fc.array(tensor, { maxLength: 4 }),
+      fc.oneof(u64, fc.constant(-1)),
+      fc.nat(2048),
+      async (entries, tensors, tensorCount, dataBytes) => {
+        const b = new ByteBuilder().u32(0x46554747).u32(3);
+        b.u64(tensorCount === -1 ? tensors.length : tensorCount).u64(entries.length);
+        for (const e of entries) b.str(e.key).u32(e.type).raw(e.payload);
+        for (const t of tensors) {
+          b.str(t.name).u32(t.dims.length);
+          for (const d of t.dims) b.u64(d);
+          b.u32(t.type).u64(t.offset);
+        }
+        const bytes = b.pad(32).raw(new Uint8Array(dataBytes)).finish();
+        await onlyTypedErrorsAsync(() => readGgufFile(guardedSource(bytes)));
+      },
+    ),
+    RUNS,
+  );
+});
+
+test('GGUF: any value for any metadata key of a model gives a model or a ModelFormatError', async () => {
+  const valid = fuzzGguf('I2_S', 128);
+  const file = await readGgufFile(guardedSource(valid));
+  const keys = [...file.metadata.keys()];
+  const value = fc.oneof(
+    fc.integer({ min: 0, max: 2 ** 32 - 1 }).map((n): GgufValue => ({ type: 'uint32', value: n })),
+    fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).map((n): GgufValue => ({ type: 'int32', value: n })),
+    fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((n): GgufValue => ({ type: 'uint64', value: n })),
+    fc.float().map((x): GgufValue => ({ type: 'float32', value: x })),
+    fc.boolean().map((b): GgufValue => ({ type: 'bool', value: b })),
+    fc.string({ maxLength: 40 }).map((s): GgufValue => ({ type: 'string', value: s })),
+    fc
+      .array(fc.string({ maxLength: 6 }), { maxLength: 80 })
+      .map((items): GgufValue => ({ type: 'array', itemType: 'string', items })),
+    fc
+      .array(fc.integer({ min: -3, max: 300 }), { maxLength: 80 })
+      .map((items): GgufValue => ({ type: 'array', itemType: 'int32', items: Int32Array.from(items) })),
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...keys), value, async (key, v) => {
+      const entries = Object.fromEntries(keys.map((k) => [k, k === key ? v : file.metadata.get(k)!]));
+      const tensors = [...file.tensors.values()].map((t) => ({
+        name: t.name,
+        dims: t.dims,
+        type: t.type,
+        data: valid.slice(t.offset, t.offset + t.byteLength),
+      }));
+      await onlyTypedErrorsAsync(() => loadWholeGguf(guardedSource(writeGguf({ metadata: entries, tensors }))));
+    }),
+    { ...RUNS, numRuns: 200 },
   );
 });
