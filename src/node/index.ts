@@ -2,6 +2,6 @@
 // checkpoint directories on disk.
 export * from '../index.ts';
 export { createEngine } from './createEngine.ts';
-export { createNodeGpuContext } from './nodeGpu.ts';
+export { createNodeGpuContext, type NodeGpuOptions } from './nodeGpu.ts';
 export { directoryFiles, fileSource } from './fileSource.ts';
 export { directoryStore, defaultCacheDir } from './directoryStore.ts';
