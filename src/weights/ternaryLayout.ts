@@ -1,5 +1,5 @@
 // The ternary weight layout on the CPU side: its sizes and the codecs that write it. Shared by the
-// loader, which packs weights into it, and the kernels, which read it (shaders/ternaryLayout.wgsl).
+// loader, which packs weights into it, and the kernels, which read it (shaders/lib/ternaryLayout.wgsl).
 /**
  * The GPU layout of a ternary weight matrix [rows, cols] (out x in):
  * row-major; each row is split into 64-column blocks of four u32 words; word `i` of block `b`
