@@ -2,13 +2,37 @@
 // same code and output as `npm run bench:node`, measured through the browser's WebGPU. Headless on
 // SwiftShader by default; --gpu runs it headed on the GPU (under tools/withXvfb.sh without a
 // display); --anatomy adds the first model's decode-step anatomy (as tools/profilePass.ts in Node).
-//   npm run bench -- [--models tiny,2B-4T] [--prompt 512] [--generate 128] [--runs 3] [--no-dense] [--json] [--gpu] [--anatomy]
+//   npm run bench -- [--models tiny,2B-4T] [--prompt 512] [--generate 128] [--runs 3] [--no-dense] [--json] [--gpu] [--anatomy] [--help]
+// Shapes whose config.json the config parser refuses are named with its reason and not measured (exit status 1).
 import { launchChromium, startRepoServer } from '../e2e/browser.ts';
-import { benchmarkMarkdown, benchOptionsFromArgs, type BenchResult, type BenchRow } from './bench/runBenchmark.ts';
+import {
+  benchHelp,
+  benchmarkMarkdown,
+  benchOptionsFromArgs,
+  refusedShapes,
+  type BenchResult,
+  type BenchRow,
+} from './bench/runBenchmark.ts';
+import { selectShapes } from './bench/modelShapes.ts';
 import { stepAnatomyLines, type StepAnatomy } from './bench/stepAnatomy.ts';
 
 const args = process.argv.slice(2);
-const { json } = benchOptionsFromArgs(args, { models: 'tiny' }); // validates the options here, before a browser starts
+if (args.includes('--help')) {
+  console.log(
+    benchHelp('npm run bench --', [
+      '  --gpu              headed Chromium on the machine’s GPU (without a display: bash tools/withXvfb.sh npm run bench -- --gpu)',
+      '  --anatomy          also the decode-step anatomy of the first shape measured',
+    ]),
+  );
+  process.exit(0);
+}
+const { json, models } = benchOptionsFromArgs(args, { models: 'tiny' }); // validates the options here, before a browser starts
+const refused = refusedShapes(models);
+for (const r of refused) console.error(`# ${r.model} is not measured: ${r.refused}`);
+if (refused.length === selectShapes(models).length) {
+  console.error('# every shape selected was refused: nothing to measure');
+  process.exit(1);
+}
 const { server, url } = await startRepoServer();
 const browser = await launchChromium({ gpu: args.includes('--gpu') });
 let failed = false;
@@ -30,10 +54,11 @@ try {
   } else if (!json) {
     console.log(`\n${benchmarkMarkdown(result)}`);
   } else {
+    for (const r of result.refused) console.log(JSON.stringify(r));
     console.log(JSON.stringify({ readBandwidthGBps: result.readBandwidthGBps }));
   }
 } finally {
   await browser.close();
   await server.close();
 }
-process.exit(failed ? 1 : 0);
+process.exit(failed || refused.length > 0 ? 1 : 0);

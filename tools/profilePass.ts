@@ -7,15 +7,15 @@ import { createNodeGpuContext } from '../src/node/nodeGpu.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
 import { recordDispatch } from '../src/gpu/computeKernel.ts';
 import { measureStepAnatomy, passAtHalfContext, stepAnatomyLines } from './bench/stepAnatomy.ts';
-import { MODEL_SHAPES, syntheticSource } from './bench/syntheticSource.ts';
+import { syntheticSource } from './bench/syntheticSource.ts';
+import { selectShapes } from './bench/modelShapes.ts';
 import type { EmbeddingFormat } from '../src/weights/formats.ts';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
-const shape = MODEL_SHAPES.find((s) => s.name.includes(option('model', '2B-4T')));
-if (!shape) throw new Error('unknown --model');
+const [shape] = selectShapes([option('model', '2B-4T')]); // the first shape it names; a refused config throws at load
 const m = Number(option('m', '1'));
 const reps = Number(option('reps', '100'));
 const context = Number(option('context', '1024'));

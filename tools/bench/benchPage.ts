@@ -3,7 +3,8 @@
 import { createGpuContext } from '../../src/gpu/context.ts';
 import { BitNetModel } from '../../src/model/bitnetModel.ts';
 import { benchOptionsFromArgs, runBenchmark, type BenchResult, type BenchRow } from './runBenchmark.ts';
-import { MODEL_SHAPES, syntheticSource } from './syntheticSource.ts';
+import { syntheticSource } from './syntheticSource.ts';
+import { checkShapes, selectShapes } from './modelShapes.ts';
 import { measureStepAnatomy, passAtHalfContext, type StepAnatomy } from './stepAnatomy.ts';
 
 declare global {
@@ -22,9 +23,9 @@ async function main(): Promise<void> {
     document.getElementById('log')!.textContent += `${JSON.stringify(row)}\n`;
     void window.reportRow(row);
   });
-  if (args.includes('--anatomy')) {
-    // A decode step of the first model, as tools/profilePass.ts measures it in Node (1,024-token context, half full).
-    const shape = MODEL_SHAPES.find((s) => s.name.includes(options.models[0]))!;
+  // A decode step of the first model measured, as tools/profilePass.ts measures it in Node (1,024-token context, half full).
+  const shape = checkShapes(selectShapes(options.models)).find((c) => 'config' in c)?.shape;
+  if (args.includes('--anatomy') && shape) {
     const context = 1024;
     const model = await BitNetModel.load(ctx, syntheticSource(shape), {
       contextLength: context,

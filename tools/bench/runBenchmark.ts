@@ -5,11 +5,13 @@ import type { GpuContext } from '../../src/gpu/context.ts';
 import { BitNetModel } from '../../src/model/bitnetModel.ts';
 import type { LinearFormat } from '../../src/weights/formats.ts';
 import type { EmbeddingFormat } from '../../src/weights/formats.ts';
-import { MODEL_SHAPES, shapeConfig, syntheticSource, type ModelShape } from './syntheticSource.ts';
+import type { BitNetConfig } from '../../src/model/config.ts';
+import { syntheticSource } from './syntheticSource.ts';
+import { checkShapes, selectShapes, shapeListLines, type ModelShape } from './modelShapes.ts';
 import { measureReadBandwidth } from './readBandwidth.ts';
 
 export interface BenchOptions {
-  /** Substrings of MODEL_SHAPES names. */
+  /** Shape names, aliases or substrings of names (selectShapes in tools/bench/modelShapes.ts). */
   models: string[];
   promptTokens: number;
   generate: number;
@@ -88,19 +90,20 @@ async function energyPerToken(
 async function benchOne(
   ctx: GpuContext,
   shape: ModelShape,
+  config: BitNetConfig,
   weights: LinearFormat,
   o: BenchOptions,
   bandwidth: number,
 ): Promise<BenchRow> {
   const model = await BitNetModel.load(ctx, syntheticSource(shape), {
-    contextLength: Math.min(shape.maxPositions ?? 4096, o.promptTokens + o.generate + 1),
+    contextLength: Math.min(config.maxPositionEmbeddings, o.promptTokens + o.generate + 1),
     prefillChunk: o.promptTokens,
     linearFormat: weights,
     // the dense baseline is full precision throughout: its table stays bf16
     embeddingFormat: weights === 'f32' ? 'bf16' : o.embeddingFormat,
   });
   try {
-    const prompt = Array.from({ length: o.promptTokens }, (_, i) => (i * 7919) % shape.vocab);
+    const prompt = Array.from({ length: o.promptTokens }, (_, i) => (i * 7919) % config.vocabSize);
     const prefill: number[] = [];
     const ttft: number[] = [];
     const decode: number[] = [];
@@ -161,48 +164,74 @@ async function benchOne(
 }
 
 /** A dense f32 twin fits when its weights stay well inside the adapter's memory (guessed from maxBufferSize on CPUs). */
-function denseFits(ctx: GpuContext, shape: ModelShape): boolean {
-  const c = shapeConfig(shape);
+function denseFits(ctx: GpuContext, c: BitNetConfig): boolean {
   const linear =
     c.numLayers * c.hiddenSize * (2 * c.numHeads * c.headDim + 2 * c.numKvHeads * c.headDim + 3 * c.intermediateSize);
   const budget = ctx.caps.cpuAdapter ? 2 ** 30 : 40 * 2 ** 30;
   return linear * 4 < budget;
 }
 
+/** A selected shape that was not measured: the config parser refused its config.json. */
+export interface RefusedShape {
+  model: string;
+  /** The parser's ModelFormatError message (the field and what is supported). */
+  refused: string;
+}
+
 export interface BenchResult {
   readBandwidthGBps: number;
   rows: BenchRow[];
+  refused: RefusedShape[];
 }
 
-/** Runs every selected model (ternary, then f32 when asked and it fits), reporting rows as they finish. */
+/** The shapes `models` selects that the config parser refuses: they are reported, never measured. */
+export function refusedShapes(models: readonly string[]): RefusedShape[] {
+  return checkShapes(selectShapes(models)).flatMap((c) =>
+    'refused' in c ? [{ model: c.shape.name, refused: c.refused }] : [],
+  );
+}
+
+/**
+ * Runs every selected model the config parser accepts (ternary, then f32 when asked and it fits),
+ * reporting rows as they finish; the refused ones are listed in the result with the parser's reason.
+ */
 export async function runBenchmark(
   ctx: GpuContext,
   o: BenchOptions,
   onRow: (row: BenchRow) => void = () => {},
 ): Promise<BenchResult> {
-  const shapes = MODEL_SHAPES.filter((s) => o.models.some((m) => s.name.includes(m)));
-  if (shapes.length === 0)
-    throw new Error(`no model matches ${o.models.join(', ')}; known: ${MODEL_SHAPES.map((s) => s.name).join(', ')}`);
+  const checked = checkShapes(selectShapes(o.models));
+  const refused = checked.flatMap((c) => ('refused' in c ? [{ model: c.shape.name, refused: c.refused }] : []));
   const bandwidth = await measureReadBandwidth(ctx.device, ctx.caps.cpuAdapter ? 64 << 20 : 1 << 30);
   const rows: BenchRow[] = [];
-  for (const shape of shapes) {
+  for (const c of checked) {
+    if ('refused' in c) continue;
     for (const weights of ['ternary', 'f32'] as const) {
-      if (weights === 'f32' && !(o.dense && denseFits(ctx, shape))) continue;
-      const row = await benchOne(ctx, shape, weights, o, bandwidth);
+      if (weights === 'f32' && !(o.dense && denseFits(ctx, c.config))) continue;
+      const row = await benchOne(ctx, c.shape, c.config, weights, o, bandwidth);
       rows.push(row);
       onRow(row);
     }
   }
-  return { readBandwidthGBps: round(bandwidth / 1e9), rows };
+  return { readBandwidthGBps: round(bandwidth / 1e9), rows, refused };
 }
 
-/** The result as Markdown: one row per run, then ternary-vs-f32 ratios per model. */
+/** The result as Markdown: one row per run, then ternary-vs-f32 ratios per model, then the shapes not measured. */
 export function benchmarkMarkdown(result: BenchResult): string {
   const { rows } = result;
-  if (rows.length === 0) return '';
+  const lines = rows.length === 0 ? [] : rowsMarkdown(rows, result.readBandwidthGBps);
+  if (result.refused.length > 0) {
+    if (lines.length > 0) lines.push('');
+    lines.push("Not measured: the config parser (src/model/config.ts) refused these shapes' config.json:");
+    for (const r of result.refused) lines.push(`- ${r.model}: ${r.refused}`);
+  }
+  return lines.join('\n');
+}
+
+function rowsMarkdown(rows: BenchRow[], readBandwidthGBps: number): string[] {
   const keys = Object.keys(rows[0]) as (keyof BenchRow)[];
   const lines = [
-    `Read bandwidth (streaming kernel): ${result.readBandwidthGBps} GB/s`,
+    `Read bandwidth (streaming kernel): ${readBandwidthGBps} GB/s`,
     '',
     `| ${keys.join(' | ')} |`,
     `|${keys.map(() => '---').join('|')}|`,
@@ -226,7 +255,7 @@ export function benchmarkMarkdown(result: BenchResult): string {
       );
     }
   }
-  return lines.join('\n');
+  return lines;
 }
 
 /** `--name value` options shared by the Node and browser front ends. */
@@ -244,8 +273,10 @@ export function benchOptionsFromArgs(
       throw new Error(`--${name} must be a positive integer, got ${option(name, fallback)}`);
     return v;
   };
+  const models = option('models', defaults.models).split(',');
+  selectShapes(models); // an unknown name fails here, before a GPU or a browser starts
   return {
-    models: option('models', defaults.models).split(','),
+    models,
     promptTokens: positive('prompt', '512'),
     generate: positive('generate', '128'),
     runs: positive('runs', '3'),
@@ -253,4 +284,22 @@ export function benchOptionsFromArgs(
     embeddingFormat: option('embedding', 'int8') as EmbeddingFormat, // checked by BitNetModel.load
     json: args.includes('--json'),
   };
+}
+
+/** What `--help` prints: the options of both front ends, then every shape and whether the config parser accepts it. */
+export function benchHelp(command: string, frontEndOptions: readonly string[] = []): string {
+  return [
+    `${command} [options]`,
+    '  --models a,b,...   shapes by name, alias or part of a name (default: tiny)',
+    '  --prompt 512       prompt tokens of the prefill pass',
+    '  --generate 128     tokens decoded after it',
+    '  --runs 3           timed runs after one warm-up (the median is reported)',
+    '  --no-dense         skip the f32 twin of each model',
+    '  --embedding int8   embedding table / lm_head format: int8 or bf16',
+    '  --json             JSON lines only',
+    ...frontEndOptions,
+    '',
+    'Shapes (tools/bench/modelShapes.ts: config.json read by src/model/config.ts, as a checkpoint would be):',
+    ...shapeListLines(),
+  ].join('\n');
 }
