@@ -7,7 +7,13 @@ import { readFileSync } from 'node:fs';
 import { parseBitNetConfig } from '../src/model/config.ts';
 import { ModelFormatError } from '../src/errors.ts';
 import { MAX_GROUP, MAX_HEAD_DIM } from '../src/kernels/attentionLimits.ts';
-import { MODEL_SHAPES, selectShapes, shapeConfig, type ModelShape } from '../tools/bench/modelShapes.ts';
+import {
+  checkpointBytes,
+  MODEL_SHAPES,
+  selectShapes,
+  shapeConfig,
+  type ModelShape,
+} from '../tools/bench/modelShapes.ts';
 import { syntheticSource } from '../tools/bench/syntheticSource.ts';
 
 type Json = Record<string, unknown>;
@@ -130,5 +136,16 @@ test('--models: the names the docs use pick the shapes they always did; a family
 test('every shape’s name and aliases pick that shape alone', () => {
   for (const shape of MODEL_SHAPES) {
     for (const key of [shape.name, ...shape.aliases]) assert.deepEqual(selectShapes([key]), [shape], key);
+  }
+});
+
+test('the checkpoint size computed from a config is the size its repository lists', () => {
+  // model.safetensors as huggingface.co lists it (docs/modelFamilies.md, "Real shapes")
+  for (const [name, listed] of [
+    ['bitnet-b1.58-2B-4T', 1.18e9],
+    ['Falcon3-3B-1.58bit', 2.22e9],
+  ] as const) {
+    const bytes = checkpointBytes(byName(name));
+    assert.ok(Math.abs(bytes - listed) < 0.005e9, `${name}: ${(bytes / 1e9).toFixed(3)} GB, listed ${listed / 1e9} GB`);
   }
 });

@@ -9,8 +9,10 @@ export interface ModelShape {
   name: string;
   /** Short names `--models` matches exactly (case-insensitive), besides substrings of `name`. */
   aliases: readonly string[];
-  /** The Hugging Face repository whose config.json this copies, or what the shape stands for when none does. */
-  source: string;
+  /** The Hugging Face repository whose config.json this copies; null for a shape no checkpoint has. */
+  repository: string | null;
+  /** Where the values come from when not all from that repository's config.json, or what a shape without one stands for. */
+  note?: string;
   /** The fields of config.json that shape the model, spelled as Hugging Face writes them. */
   config: Readonly<Record<string, unknown>>;
 }
@@ -84,7 +86,8 @@ export const MODEL_SHAPES: readonly ModelShape[] = [
   {
     name: 'tiny-a',
     aliases: ['tiny'],
-    source: 'test/fixtures/tiny-a (this project’s small random BitNet), with a 4,096-token context',
+    repository: null,
+    note: 'the shape of test/fixtures/tiny-a (this project’s small random BitNet), with a 4,096-token context',
     config: bitnetConfig({
       hidden_size: 256,
       intermediate_size: 688,
@@ -103,7 +106,7 @@ export const MODEL_SHAPES: readonly ModelShape[] = [
   {
     name: 'bitnet_b1_58-large (0.7B)',
     aliases: ['large'],
-    source: '1bitLLM/bitnet_b1_58-large',
+    repository: '1bitLLM/bitnet_b1_58-large',
     config: oneBitLlmConfig({
       hidden_size: 1536,
       intermediate_size: 4096,
@@ -115,7 +118,7 @@ export const MODEL_SHAPES: readonly ModelShape[] = [
   {
     name: 'Falcon3-1B-1.58bit',
     aliases: ['falcon3-1b'],
-    source: 'tiiuae/Falcon3-1B-Instruct-1.58bit',
+    repository: 'tiiuae/Falcon3-1B-Instruct-1.58bit',
     config: falcon3Config({
       hidden_size: 2048,
       intermediate_size: 8192,
@@ -129,10 +132,9 @@ export const MODEL_SHAPES: readonly ModelShape[] = [
   {
     name: 'Falcon-E-1B',
     aliases: ['falcon-e-1b'],
-    // Shape from a third-party conversion's card and bitnet.cpp's load log (docs/modelFamilies.md,
-    // note c): rms_norm_eps and the bos/eos ids are not known, so LlamaConfig's defaults apply, as
-    // they would to a config.json without them.
-    source: 'tiiuae/Falcon-E-1B-Instruct',
+    repository: 'tiiuae/Falcon-E-1B-Instruct',
+    // LlamaConfig's defaults apply to the fields left out, as they would to a config.json without them
+    note: 'no config.json seen: the shape from a third-party conversion and bitnet.cpp’s load log (docs/modelFamilies.md, note c); rms_norm_eps and the bos/eos ids unknown',
     config: {
       architectures: ['LlamaForCausalLM'],
       model_type: 'llama',
@@ -158,7 +160,7 @@ export const MODEL_SHAPES: readonly ModelShape[] = [
   {
     name: 'bitnet-b1.58-2B-4T',
     aliases: ['2B-4T', '2B'],
-    source: 'microsoft/bitnet-b1.58-2B-4T',
+    repository: 'microsoft/bitnet-b1.58-2B-4T',
     config: bitnetConfig({
       hidden_size: 2560,
       intermediate_size: 6912,
@@ -177,7 +179,8 @@ export const MODEL_SHAPES: readonly ModelShape[] = [
   {
     name: 'Falcon3-3B-1.58bit',
     aliases: ['falcon3-3b'],
-    source: 'tiiuae/Falcon3-3B-Instruct-1.58bit (config of its -Base-1.58bit twin)',
+    repository: 'tiiuae/Falcon3-3B-Instruct-1.58bit',
+    note: 'the config.json of its -Base-1.58bit twin',
     config: falcon3Config({
       intermediate_size: 9216,
       num_hidden_layers: 22,
@@ -189,7 +192,8 @@ export const MODEL_SHAPES: readonly ModelShape[] = [
   {
     name: 'bitnet_b1_58-3B',
     aliases: ['3B'],
-    source: '1bitLLM/bitnet_b1_58-3B (26 layers: from bitnet.cpp and the paper, not seen in a config.json)',
+    repository: '1bitLLM/bitnet_b1_58-3B',
+    note: '26 layers: from bitnet.cpp and the paper, not seen in a config.json',
     config: oneBitLlmConfig({
       hidden_size: 3200,
       intermediate_size: 8640,
@@ -201,7 +205,8 @@ export const MODEL_SHAPES: readonly ModelShape[] = [
   {
     name: 'Falcon3-7B-1.58bit',
     aliases: ['falcon3-7b'],
-    source: 'tiiuae/Falcon3-7B-Instruct-1.58bit (config of its -Base-1.58bit twin)',
+    repository: 'tiiuae/Falcon3-7B-Instruct-1.58bit',
+    note: 'the config.json of its -Base-1.58bit twin',
     config: falcon3Config({
       intermediate_size: 23040,
       num_hidden_layers: 28,
@@ -213,7 +218,7 @@ export const MODEL_SHAPES: readonly ModelShape[] = [
   {
     name: 'Llama3-8B-1.58',
     aliases: ['8B'],
-    source: 'HF1BitLLM/Llama3-8B-1.58-100B-tokens',
+    repository: 'HF1BitLLM/Llama3-8B-1.58-100B-tokens',
     config: {
       architectures: ['LlamaForCausalLM'],
       model_type: 'llama',
@@ -241,7 +246,8 @@ export const MODEL_SHAPES: readonly ModelShape[] = [
   {
     name: 'Falcon3-10B-1.58bit',
     aliases: ['falcon3-10b'],
-    source: 'tiiuae/Falcon3-10B-Instruct-1.58bit (config of its -Base-1.58bit twin)',
+    repository: 'tiiuae/Falcon3-10B-Instruct-1.58bit',
+    note: 'the config.json of its -Base-1.58bit twin',
     config: falcon3Config({
       intermediate_size: 23040,
       num_hidden_layers: 40,
@@ -255,7 +261,8 @@ export const MODEL_SHAPES: readonly ModelShape[] = [
     // ~25 GB at 2 bits), with 8 query heads per KV head as Llama 3 70B has (64 over 8).
     name: 'ternary-100B',
     aliases: ['100B', '~100B'],
-    source: 'none: bitnet-b1.58-2B-4T’s architecture at hidden 10240, 92 layers, 80 query heads over 10 KV heads',
+    repository: null,
+    note: 'no checkpoint: bitnet-b1.58-2B-4T’s architecture at hidden 10240, 92 layers, 80 query heads over 10 KV heads',
     config: bitnetConfig({
       hidden_size: 10240,
       intermediate_size: 27648,
@@ -314,15 +321,42 @@ export function selectShapes(keys: readonly string[]): ModelShape[] {
   return MODEL_SHAPES.filter((s) => picked.has(s));
 }
 
+/**
+ * The bytes of the shape's checkpoint (its safetensors), from its config.json alone, as
+ * docs/modelFamilies.md computes its download sizes: linear weights packed at 2 bits with a bf16
+ * scale each (1bitLLM: fp16 masters, 2 bytes a weight), embeddings, lm_head and norms in bf16.
+ */
+export function checkpointBytes(shape: ModelShape): number {
+  const k = shape.config as Record<string, number | boolean | undefined>;
+  const [hidden, intermediate, layers, heads] = [
+    k.hidden_size,
+    k.intermediate_size,
+    k.num_hidden_layers,
+    k.num_attention_heads,
+  ] as number[];
+  const kvHeads = (k.num_key_value_heads as number | undefined) ?? heads;
+  const headDim = (k.head_dim as number | undefined) ?? hidden / heads;
+  const linear = layers * (2 * hidden * heads * headDim + 2 * hidden * kvHeads * headDim + 3 * hidden * intermediate);
+  const masters = shape.config.quantization_config === undefined;
+  const subNorms = masters || shape.config.model_type === 'bitnet';
+  const norms = layers * (2 * hidden + (subNorms ? hidden + intermediate : 0)) + hidden;
+  const tables = (k.tie_word_embeddings === true ? 1 : 2) * (k.vocab_size as number) * hidden;
+  const linearBytes = masters ? 2 * linear : linear / 4 + 7 * layers * 2;
+  return linearBytes + 2 * (tables + norms);
+}
+
 /** One line per shape for `--help`: its names, its source, and what the parser made of its config. */
 export function shapeListLines(): string[] {
   return checkShapes(MODEL_SHAPES).map((c) => {
+    const { repository, note } = c.shape;
     const names = [c.shape.name, ...c.shape.aliases].join(', ');
-    if ('refused' in c) return `  ${names}: ${c.shape.source}\n      REFUSED by the config parser: ${c.refused}`;
+    const download = repository ? `, checkpoint ~${(checkpointBytes(c.shape) / 1e9).toFixed(2)} GB` : '';
+    const head = `  ${names}: ${[repository, note].filter(Boolean).join('; ')}${download}`;
+    if ('refused' in c) return `${head}\n      REFUSED by the config parser: ${c.refused}`;
     const k = c.config;
     const shape =
       `hidden ${k.hiddenSize}, intermediate ${k.intermediateSize}, ${k.numLayers} layers, ` +
       `${k.numHeads} heads over ${k.numKvHeads} KV heads of ${k.headDim}, vocab ${k.vocabSize}, ${k.tieWordEmbeddings ? 'tied' : 'untied'}`;
-    return `  ${names}: ${c.shape.source}\n      ${shape}`;
+    return `${head}\n      ${shape}`;
   });
 }
