@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContextOptions, Page, Worker } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { launchChromium, startDemoServer, SCREENSHOTS } from './browser.ts';
+import { checkpointBytes, MODEL_SHAPES } from '../tools/bench/modelShapes.ts';
 
 let browser: Browser;
 let server: ViteDevServer;
@@ -541,3 +542,51 @@ test('without WebGPU the page explains what is missing and what to do', { timeou
   await page.screenshot({ path: `${SCREENSHOTS}demo-no-webgpu.png`, fullPage: true });
   await context.close();
 });
+
+/** Bytes of a size as formatBytes writes it ("1.36 GB", "664 MB"). */
+function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?) ([kMG]?)B$/.exec(text);
+  assert.ok(m, `not a size: ${text}`);
+  return Number(m[1]) * { '': 1, k: 1e3, M: 1e6, G: 1e9 }[m[2] as '' | 'k' | 'M' | 'G'];
+}
+
+test(
+  'the model picker offers the embedded model, chosen, and a Hugging Face model of each family with its download size; nothing is fetched from elsewhere',
+  { timeout: 120_000 },
+  async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const elsewhere: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(baseUrl)) elsewhere.push(r.url());
+    });
+    // without WebGPU the page loads no model: the picker alone, as a person sees it before choosing
+    await page.addInitScript(() => Object.defineProperty(navigator, 'gpu', { value: undefined, configurable: true }));
+    await page.goto(baseUrl);
+    await page.getByTestId('gpu-error').waitFor({ state: 'visible' });
+    assert.equal(await page.locator('input[value=default]').isChecked(), true);
+    for (const repo of [
+      'microsoft/bitnet-b1.58-2B-4T',
+      'tiiuae/Falcon3-1B-Instruct-1.58bit',
+      'tiiuae/Falcon-E-1B-Instruct',
+      'HF1BitLLM/Llama3-8B-1.58-100B-tokens',
+    ]) {
+      const choice = page.locator('label.choice', { has: page.locator(`input[value="${repo}"]`) });
+      assert.equal(await choice.count(), 1, `${repo} is not offered`);
+      assert.equal(await choice.isVisible(), true, `${repo} is not visible`);
+      assert.ok((await choice.textContent())!.includes(repo), `${repo}'s choice does not name it`);
+      // the size shown is the checkpoint its config.json implies (tools/bench/modelShapes.ts), to 1.5%
+      const shown = parseSize((await choice.getByTestId('download-size').textContent())!);
+      const shape = MODEL_SHAPES.find((s) => s.repository === repo);
+      assert.ok(shape, `no benchmark shape copies ${repo}'s config.json`);
+      const bytes = checkpointBytes(shape);
+      assert.ok(
+        Math.abs(shown - bytes) < 0.015 * bytes,
+        `${repo}: the page says ${shown / 1e9} GB, its config implies ${(bytes / 1e9).toFixed(3)} GB`,
+      );
+    }
+    await page.screenshot({ path: `${SCREENSHOTS}demo-model-picker.png`, fullPage: true });
+    assert.deepEqual(elsewhere, []);
+    await context.close();
+  },
+);
