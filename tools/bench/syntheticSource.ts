@@ -85,6 +85,7 @@ export const MODEL_SHAPES: ModelShape[] = [
 
 export function shapeConfig(s: ModelShape): BitNetConfig {
   return {
+    family: 'bitnet',
     vocabSize: s.vocab,
     hiddenSize: s.hidden,
     intermediateSize: s.intermediate,
@@ -93,12 +94,14 @@ export function shapeConfig(s: ModelShape): BitNetConfig {
     numKvHeads: s.kvHeads,
     headDim: s.hidden / s.heads,
     rmsNormEps: 1e-5,
+    hiddenAct: 'relu2',
     ropeTheta: 500000,
+    ropeScaling: { type: 'default' },
     maxPositionEmbeddings: s.maxPositions ?? 4096,
     tieWordEmbeddings: s.tied,
     bosTokenId: 1,
     eosTokenIds: [],
-    quantization: { mode: 'offline', linearClass: 'bitlinear' },
+    quantization: { mode: 'offline', linearClass: 'bitlinear', linearNormEps: null },
   };
 }
 
