@@ -130,8 +130,8 @@ const SUPPORTED_FAMILIES =
   '(Falcon3-*-1.58bit, Falcon-E, Llama3-8B-1.58); model_type "llama" with architectures ["BitnetForCausalLM"] ' +
   'and no quantization_config (1bitLLM)';
 
-/** RoPE types that change the frequencies with the sequence length or scale the attention. */
-const REFUSED_ROPE = 'supported rope types: "default", "linear", "llama3"';
+/** The rope types computed here; the others change the frequencies with the sequence length or scale the attention. */
+const SUPPORTED_ROPE = 'supported rope types: "default", "linear", "llama3"';
 
 /**
  * Reads transformers' config.json of any family in ModelFamily; absent fields take the defaults of
@@ -347,7 +347,7 @@ function parseRope(
     if (scaling.highFreqFactor <= scaling.lowFreqFactor)
       fail(`${key}: high_freq_factor must be larger than low_freq_factor for rope type "llama3"`);
   } else {
-    return fail(`rope type ${jsonPreview(type)} (${key}) is not supported; ${REFUSED_ROPE}`);
+    return fail(`rope type ${jsonPreview(type)} (${key}) is not supported; ${SUPPORTED_ROPE}`);
   }
   return { theta: theta as number, scaling };
 }
