@@ -40,6 +40,12 @@ test('whole models match transformers and the CPU reference in headless Chromium
 );
 
 test(
+  'every other family (llama + BitNet quantization, Falcon-E, use_rms_norm, 1bitLLM) matches transformers in headless Chromium',
+  { timeout: 600_000 },
+  () => runSuite(`suite=families&fixtures=${encodeURIComponent('/test/fixtures/')}`),
+);
+
+test(
   'a lost device and an out-of-memory load give typed errors and the engine recovers, in headless Chromium',
   { timeout: 600_000 },
   () => runSuite('suite=failures'),

@@ -1,6 +1,7 @@
-// RMSNorm then int8 quantization, fused: what every BitLinear input needs.
-//   v = GATED ? relu(gate)^2 * up : x          (BitNet's relu2 MLP: row = [gate | up])
-//   h = (v / sqrt(mean(v^2) + eps)) * weight    (float32, as transformers computes it)
+// int8 quantization of a BitLinear's input, fused with what comes just before it:
+//   v = x, or act(gate) * up for the gated MLP (GATE; row = [gate | up]): relu(gate)^2 * up
+//       (BitNet b1.58) or silu(gate) * up = gate / (1 + exp(-gate)) * up (Llama)
+//   h = NORM ? (v / sqrt(mean(v^2) + eps)) * weight : v    (float32, as transformers computes it)
 //   s = 127 / max(max|h|, 1e-5);  q = clamp(round(h * s), -128, 127), four int8 per u32 in the
 //   column order of ternaryLayout.wgsl
 // One workgroup per token row. Each thread loads its WORDS_PER_THREAD groups of four columns once,
@@ -16,7 +17,12 @@ struct Params {
   eps: f32,
 }
 
-override GATED: bool = false;
+const GATE_NONE = 0u;
+const GATE_RELU2 = 1u;
+const GATE_SILU = 2u;
+override GATE: u32 = GATE_NONE;
+// Without NORM, `weight` and `eps` are not read (the wrapper binds a placeholder).
+override NORM: bool = true;
 override WG: u32 = 256u;
 override WORDS_PER_THREAD: u32 = 1u; // ceil(actWords / WG) for the widest row this kernel serves
 const MAX_WORDS = 16u;               // function-scope arrays need a constant size
@@ -30,11 +36,16 @@ const MAX_WORDS = 16u;               // function-scope arrays need a constant si
 var<workgroup> red: array<f32, WG>;
 
 fn value(base: u32, c: u32) -> f32 {
-  if (GATED) {
-    let g = max(x[base + c], 0.0);
-    return g * g * x[base + p.k + c];
+  if (GATE == GATE_NONE) { return x[base + c]; }
+  let g = x[base + c];
+  let up = x[base + p.k + c];
+  if (GATE == GATE_RELU2) {
+    let r = max(g, 0.0);
+    return r * r * up;
   }
-  return x[base + c];
+  // exp of a non-positive number only: exp(-g) of a very negative g would overflow
+  let e = exp(-abs(g));
+  return select(g * e / (1.0 + e), g / (1.0 + e), g >= 0.0) * up;
 }
 
 fn reduceSum(lid: u32, v: f32) -> f32 {
@@ -75,11 +86,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       let inside = col < p.k;
       let c = select(0u, col, inside);
       v[j][e] = select(0.0, value(base, c), inside);
-      wt[j][e] = select(0.0, weight[c], inside);
+      if (NORM) { wt[j][e] = select(0.0, weight[c], inside); } else { wt[j][e] = 1.0; }
     }
     ss += dot(v[j], v[j]);
   }
-  let inv = inverseSqrt(reduceSum(lid, ss) / f32(p.k) + p.eps);
+  var inv = 1.0;
+  if (NORM) { inv = inverseSqrt(reduceSum(lid, ss) / f32(p.k) + p.eps); }
   var m = 0.0;
   for (var j = 0u; j < WORDS_PER_THREAD; j++) {
     m = max(m, max(max(abs(v[j].x * inv * wt[j].x), abs(v[j].y * inv * wt[j].y)),

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { directoryFiles } from '../src/node/fileSource.ts';
-import { checkFixture, kernelChoices } from './modelChecks.ts';
+import { FAMILY_FIXTURES, checkFixture, kernelChoices } from './modelChecks.ts';
 import { defaultGemvLayout, defaultTernaryVariant } from '../src/kernels/ternaryMatmul.ts';
 import { testGpuContext } from './gpuContext.ts';
 
@@ -28,6 +28,14 @@ const GOLDEN: {
     expected: `${FIXTURES}tiny-a/bf16/expected.json`,
     embeddingFormat: 'bf16',
   },
+  // the other families (docs/modelFamilies.md), seeded random weights written by
+  // tools/fixtures/makeFamilyFixtures.py (test/fixtures/README.md)
+  ...FAMILY_FIXTURES.map((name) => ({
+    name,
+    dir: `${FIXTURES}${name}`,
+    expected: `${FIXTURES}${name}/expected.json`,
+    embeddingFormat: 'bf16' as const,
+  })),
   // the embedded default model (tools/train) as shipped, converted to our shards, against
   // transformers' output on the Hugging Face export, written at training time; with the default
   // int8 embedding table

@@ -330,14 +330,13 @@ export const kernelChecks: NamedCheck[] = [
       }
       await checkRejects(
         () =>
-          new NormQuantizeKernel(device, false, 32).prepare({
+          new NormQuantizeKernel(device, { gate: 'none', norm: true }, 32).prepare({
             x: ok,
-            weight: ok,
+            norm: { weight: ok, eps: 1e-5 },
             xq: ok,
             xScale: ok,
             rows: 1,
             cols: 64,
-            eps: 1e-5,
           }),
         'InvalidArgumentError',
         /normQuantize: 64 columns, compiled for at most 32/,

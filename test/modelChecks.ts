@@ -74,22 +74,31 @@ export async function checkGoldenCase(
   );
 
   model.reset();
-  // Tokens after the first near-tie are not compared, so they are not generated either.
+  // greedy_top2_margin[i] is the reference's margin when it chose token i: from the first near-tie
+  // on, either choice is right and what follows depends on it, so neither is compared or generated.
   const tie = c.greedy_top2_margin.findIndex((m) => m < 0.3);
-  const generated = await model.generateGreedy(c.input_ids, tie < 0 ? c.greedy_new_ids.length : tie + 1, {
-    stopIds: [],
-  });
-  let compared = 0;
-  for (let i = 0; i < c.greedy_new_ids.length; i++) {
+  const compared = tie < 0 ? c.greedy_new_ids.length : tie;
+  const generated = compared > 0 ? await model.generateGreedy(c.input_ids, compared, { stopIds: [] }) : [];
+  for (let i = 0; i < compared; i++) {
     check(
       generated[i] === c.greedy_new_ids[i],
       `${what}: greedy token ${i} is ${generated[i]}, expected ${c.greedy_new_ids[i]} (ours: ${generated}, theirs: ${c.greedy_new_ids})`,
     );
-    compared++;
-    if (c.greedy_top2_margin[i] < 0.3) break; // past a near-tie either choice is right
   }
   return { maxDiff, meanDiff, top1Agreement, greedyCompared: compared };
 }
+
+/**
+ * The golden fixtures of the families besides transformers' bitnet (docs/modelFamilies.md), one
+ * folder of test/fixtures each: seeded random weights, written by tools/fixtures/makeFamilyFixtures.py.
+ */
+export const FAMILY_FIXTURES = [
+  'llama-bitnet-untied',
+  'llama-bitnet-tied',
+  'falcon-e',
+  'llama-bitnet-rmsnorm',
+  'bitnet-1bitllm',
+] as const;
 
 export interface FixtureSet {
   name: string;
@@ -197,6 +206,64 @@ export const CONFIG_VARIANTS: SyntheticOptions[] = [
     mode: 'online',
     ropeTheta: 1e6,
     seed: 103,
+  },
+  // llama + BitNet quantization (Falcon3's block): SiLU, no sub-norms, 3 query heads per KV head,
+  // head_dim 96 given explicitly (heads * head_dim != hidden), Llama 3.1 RoPE scaling whose
+  // original context (64) the prompt crosses, untied
+  {
+    family: 'llama-bitnet',
+    hidden: 192,
+    intermediate: 256,
+    layers: 2,
+    heads: 6,
+    kvHeads: 2,
+    headDim: 96,
+    vocab: 333,
+    tied: false,
+    mode: 'bitlinear',
+    ropeTheta: 500000,
+    ropeScaling: {
+      rope_type: 'llama3',
+      factor: 8,
+      low_freq_factor: 1,
+      high_freq_factor: 4,
+      original_max_position_embeddings: 64,
+    },
+    seed: 104,
+  },
+  // 1bitLLM (bitnet_b1_58-3B's head_dim 100: a multiple of 4, not of 8): fp16 master weights,
+  // sub-norms inner_attn_ln / ffn_layernorm, SiLU, one KV head per query head, tied
+  {
+    family: '1bitllm',
+    hidden: 200,
+    intermediate: 264,
+    layers: 2,
+    heads: 2,
+    kvHeads: 2,
+    vocab: 301,
+    tied: true,
+    mode: 'online',
+    seed: 105,
+  },
+  // the attention's limits at once (8 query heads per KV head of head_dim 256), with
+  // use_rms_norm (an RMSNorm inside every BitLinear: q, k, v, gate, up each quantize their own
+  // input) on autobitlinear master weights, linear RoPE scaling
+  {
+    family: 'llama-bitnet',
+    hidden: 128,
+    intermediate: 160,
+    layers: 2,
+    heads: 16,
+    kvHeads: 2,
+    headDim: 256,
+    vocab: 257,
+    tied: false,
+    mode: 'online',
+    linearNormEps: 1e-5,
+    eps: 1e-6,
+    ropeTheta: 10000,
+    ropeScaling: { rope_type: 'linear', factor: 2 },
+    seed: 106,
   },
 ];
 

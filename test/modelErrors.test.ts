@@ -45,14 +45,14 @@ function rejectsWith(fn: () => unknown, name: string, message: RegExp) {
 
 test('config.json: unsupported or malformed fields are named', async () => {
   await rejectsWith(
-    () => parseBitNetConfig(configWith({ model_type: 'llama' })),
+    () => parseBitNetConfig(configWith({ model_type: 'mistral' })),
     'ModelFormatError',
-    /config\.json: model_type is "llama"/,
+    /config\.json: model_type is "mistral"; supported: model_type "bitnet"; model_type "llama" with quantization_config/,
   );
   await rejectsWith(
-    () => parseBitNetConfig(configWith({ hidden_act: 'silu' })),
+    () => parseBitNetConfig(configWith({ hidden_act: 'gelu' })),
     'ModelFormatError',
-    /hidden_act "silu" is not supported/,
+    /hidden_act "gelu" is not supported \(only "relu2", as BitNet uses, and "silu"/,
   );
   await rejectsWith(
     () => parseBitNetConfig(configWith({ quantization_config: undefined })),
@@ -70,9 +70,9 @@ test('config.json: unsupported or malformed fields are named', async () => {
     /num_attention_heads 2 is not a multiple of num_key_value_heads 3/,
   );
   await rejectsWith(
-    () => parseBitNetConfig(configWith({ rope_scaling: { rope_type: 'llama3' } })),
+    () => parseBitNetConfig(configWith({ rope_scaling: { rope_type: 'yarn', factor: 4 } })),
     'ModelFormatError',
-    /rope type "llama3" is not supported/,
+    /rope type "yarn" \(rope_scaling\) is not supported; supported rope types: "default", "linear", "llama3"/,
   );
   await rejectsWith(
     () => parseBitNetConfig(configWith({ hidden_size: -4 })),
@@ -146,6 +146,109 @@ test('config.json: unsupported or malformed fields are named', async () => {
   assert.equal(c.ropeTheta, 1234);
   assert.deepEqual(c.eosTokenIds, [7]);
   assert.equal(c.bosTokenId, 9);
+});
+
+test('config.json of the llama families: unsupported variants are refused, naming the field and what is supported', async () => {
+  const llama = (patch: Record<string, unknown>) => ({
+    ...syntheticCheckpoint({ ...SMALL, family: 'llama-bitnet' }).config,
+    ...patch,
+  });
+  const oneBit = (patch: Record<string, unknown>) => ({
+    ...syntheticCheckpoint({ ...SMALL, family: '1bitllm', mode: 'online' }).config,
+    ...patch,
+  });
+  const quantized = (patch: Record<string, unknown>) =>
+    llama({ quantization_config: { quant_method: 'bitnet', ...patch } });
+  const refusals: [Record<string, unknown>, RegExp][] = [
+    // a plain Llama is not ternary
+    [
+      llama({ quantization_config: undefined }),
+      /model_type "llama" with architectures \["LlamaForCausalLM"\] and no quantization_config is a full-precision Llama, not a ternary model; supported: /,
+    ],
+    [llama({ quantization_config: null }), /full-precision Llama/],
+    [quantized({ quant_method: 'gptq' }), /quantization_config\.quant_method is "gptq", expected "bitnet"/],
+    [
+      llama({ quantization_config: 'bitnet' }),
+      /quantization_config must be an object with quant_method "bitnet", got "bitnet"/,
+    ],
+    // transformers builds packed BitLinear modules for bitlinear whatever the mode
+    [
+      quantized({ linear_class: 'bitlinear', quantization_mode: 'online' }),
+      /linear_class "bitlinear" with quantization_mode "online" is not supported \(packed weights need "offline"; master weights need linear_class "autobitlinear"\)/,
+    ],
+    [
+      quantized({ linear_class: 'bitlinear158' }),
+      /quantization_config\.linear_class "bitlinear158" is not "bitlinear" or "autobitlinear"/,
+    ],
+    [quantized({ use_rms_norm: 'yes' }), /quantization_config\.use_rms_norm must be true or false, got "yes"/],
+    [
+      quantized({ use_rms_norm: true, rms_norm_eps: 0 }),
+      /quantization_config\.rms_norm_eps must be a small positive number/,
+    ],
+    [
+      quantized({ modules_to_not_convert: ['lm_head', 'q_proj'] }),
+      /modules_to_not_convert \["lm_head","q_proj"\]: only lm_head/,
+    ],
+    // RoPE that changes with the sequence length, scales the attention or turns part of a head
+    ...['dynamic', 'yarn', 'longrope'].map((type): [Record<string, unknown>, RegExp] => [
+      llama({ rope_scaling: { rope_type: type, factor: 4 } }),
+      new RegExp(
+        `rope type "${type}" \\(rope_scaling\\) is not supported; supported rope types: "default", "linear", "llama3"`,
+      ),
+    ]),
+    [llama({ rope_scaling: { type: 'su', factor: 4 } }), /rope type "su" \(rope_scaling\) is not supported/],
+    [
+      llama({ rope_parameters: { rope_type: 'proportional', rope_theta: 10000 } }),
+      /rope type "proportional" \(rope_parameters\)/,
+    ],
+    [
+      llama({ partial_rotary_factor: 0.5 }),
+      /partial_rotary_factor 0\.5 is not supported: RoPE turns every dimension of a head here/,
+    ],
+    [
+      llama({ rope_parameters: { rope_type: 'default', rope_theta: 10000, partial_rotary_factor: 0.25 } }),
+      /rope_parameters\.partial_rotary_factor 0\.25 is not supported/,
+    ],
+    [
+      llama({ rope_scaling: { rope_type: 'llama3', factor: 8 } }),
+      /rope_scaling\.low_freq_factor must be a positive number for rope type "llama3", got undefined/,
+    ],
+    [
+      llama({ rope_scaling: { rope_type: 'linear' } }),
+      /rope_scaling\.factor must be a positive number for rope type "linear"/,
+    ],
+    [
+      llama({ rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 4, high_freq_factor: 1 } }),
+      /high_freq_factor must be larger than low_freq_factor/,
+    ],
+    [llama({ rope_scaling: [1, 2] }), /rope_scaling must be an object, got \[1,2\]/],
+    // what the kernels cannot run
+    [llama({ hidden_act: 'gelu_pytorch_tanh' }), /hidden_act "gelu_pytorch_tanh" is not supported/],
+    [llama({ mlp_bias: true }), /attention_bias \/ mlp_bias are not supported/],
+    [
+      llama({ num_attention_heads: 16, num_key_value_heads: 1, head_dim: 16 }),
+      /16 query heads per KV head; the attention kernel supports at most 8/,
+    ],
+    [llama({ head_dim: 512 }), /head_dim 512 must be a multiple of 4 and at most 256/],
+    // 1bitLLM
+    [oneBit({ weight_bits: 2 }), /weight_bits is 2; 1bitLLM checkpoints run with weight_bits 1 and input_bits 8 only/],
+    [oneBit({ input_bits: 4 }), /input_bits is 4/],
+    // use_rms_norm with BitNet's sub-norms would normalize twice in a row: no checkpoint does
+    [
+      configWith({ quantization_config: { quant_method: 'bitnet', use_rms_norm: true } }),
+      /quantization_config\.use_rms_norm is supported for model_type "llama" only/,
+    ],
+  ];
+  for (const [config, message] of refusals) {
+    await rejectsWith(
+      () => parseBitNetConfig(config),
+      'ModelFormatError',
+      new RegExp(`^config\\.json: .*${message.source}`),
+    );
+  }
+  // the same configs parse once the field is left out
+  assert.equal(parseBitNetConfig(llama({})).family, 'llama-bitnet');
+  assert.equal(parseBitNetConfig(oneBit({})).family, '1bitllm');
 });
 
 test('missing or mis-shaped tensors are refused before anything reaches the GPU', async () => {

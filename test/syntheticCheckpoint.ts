@@ -3,7 +3,7 @@
 import type { ModelFiles } from '../src/loader/byteSource.ts';
 import { memorySource, wrongSize } from '../src/loader/byteSource.ts';
 import { ModelFormatError } from '../src/errors.ts';
-import { f32ToBf16 } from '../src/loader/dtypes.ts';
+import { f16ToF32, f32ToBf16 } from '../src/loader/dtypes.ts';
 import { convertModel } from '../src/loader/convert.ts';
 import { openHuggingFaceCheckpoint } from '../src/loader/huggingFaceCheckpoint.ts';
 import type { Manifest } from '../src/loader/manifest.ts';
@@ -12,6 +12,16 @@ import { referenceConfig } from './reference/referenceConfig.ts';
 import { seededRandom } from './random.ts';
 
 export interface SyntheticOptions {
+  /**
+   * Which family's config.json and tensor names (docs/modelFamilies.md); default bitnet.
+   * llama-bitnet: model_type llama + quantization_config, SiLU, no sub-norms. 1bitllm: fp16 master
+   * weights (mode must be 'online'), sub-norms inner_attn_ln / ffn_layernorm, SiLU, no quantization_config.
+   */
+  family?: 'bitnet' | 'llama-bitnet' | '1bitllm';
+  /** llama-bitnet: quantization_config.use_rms_norm with this rms_norm_eps (an RMSNorm inside every BitLinear). */
+  linearNormEps?: number;
+  /** config.json's rope_scaling (llama-style families), e.g. { rope_type: 'llama3', ... }. */
+  ropeScaling?: Record<string, unknown>;
   hidden: number;
   intermediate: number;
   layers: number;
@@ -33,7 +43,7 @@ export interface SyntheticOptions {
   seed: number;
 }
 
-type Tensor = { name: string; dtype: 'BF16' | 'F32' | 'U8'; shape: number[]; data: Uint8Array };
+type Tensor = { name: string; dtype: 'BF16' | 'F16' | 'F32' | 'U8'; shape: number[]; data: Uint8Array };
 
 export function memoryFiles(location: string, files: Map<string, Uint8Array>): ModelFiles {
   return {
@@ -69,6 +79,30 @@ export function bf16Bytes(values: Float32Array): { bytes: Uint8Array; rounded: F
     roundedBits[i] = out[i] << 16;
   }
   return { bytes: new Uint8Array(out.buffer), rounded };
+}
+
+/** float32 -> IEEE half bits, round to nearest even (as torch's .to(torch.float16)). */
+function f16Bits(v: number): number {
+  const bits = new Uint32Array(new Float32Array([v]).buffer)[0];
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  const mantissa = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  // below the normal range: shift the mantissa (with its implicit 1) into a subnormal
+  const [m, shift] = e <= 0 ? [mantissa | 0x800000, 14 - e] : [mantissa, 13];
+  if (shift > 24) return sign;
+  const half = 2 ** (shift - 1);
+  const rest = m % (2 * half);
+  let h = (e <= 0 ? 0 : e << 10) + Math.floor(m / (2 * half));
+  if (rest > half || (rest === half && h & 1)) h++; // a carry into the exponent is right
+  return sign | h;
+}
+
+export function f16Bytes(values: Float32Array): { bytes: Uint8Array; rounded: Float32Array } {
+  const out = Uint16Array.from(values, f16Bits);
+  return { bytes: new Uint8Array(out.buffer), rounded: Float32Array.from(out, f16ToF32) };
 }
 
 /** A safetensors file with the header text as given (valid or not) and `dataBytes` zero bytes of data. */
@@ -123,13 +157,28 @@ export function syntheticCheckpoint(o: SyntheticOptions): {
   const normal = (n: number, scale: number) =>
     Float32Array.from({ length: n }, () => (rand() + rand() + rand() - 1.5) * 2 * scale);
   const headDim = o.headDim ?? o.hidden / o.heads;
+  const family = o.family ?? 'bitnet';
+  if (family === '1bitllm' && o.mode !== 'online')
+    throw new Error('1bitLLM checkpoints hold master weights: mode online');
   const tensors: Tensor[] = [];
+  // 1bitLLM's checkpoints are fp16, the others bf16
+  const floatDtype = family === '1bitllm' ? 'F16' : 'BF16';
   const addFloat = (name: string, values: Float32Array, shape: number[]): Float32Array => {
-    const { bytes, rounded } = bf16Bytes(values);
-    tensors.push({ name, dtype: 'BF16', shape, data: bytes });
+    const { bytes, rounded } = floatDtype === 'F16' ? f16Bytes(values) : bf16Bytes(values);
+    tensors.push({ name, dtype: floatDtype, shape, data: bytes });
     return rounded;
   };
+  const norm = (name: string, n: number) =>
+    addFloat(
+      name,
+      Float32Array.from({ length: n }, () => 0.6 + rand() * 0.8),
+      [n],
+    );
   const linear = (name: string, rows: number, cols: number): RefLinear => {
+    const inputNorm = o.linearNormEps === undefined ? undefined : norm(`${name}.rms_norm.weight`, cols);
+    return { ...ternaryLinear(name, rows, cols), inputNorm };
+  };
+  const ternaryLinear = (name: string, rows: number, cols: number): RefLinear => {
     if (o.mode === 'online') {
       const master = addFloat(`${name}.weight`, normal(rows * cols, 0.02), [rows, cols]);
       const q = quantizeMaster(master);
@@ -156,14 +205,17 @@ export function syntheticCheckpoint(o: SyntheticOptions): {
     }
     return { rows, cols, w, divisor: o.mode === 'bitlinear' ? scale : Math.fround(1 / scale) };
   };
-  const norm = (name: string, n: number) =>
-    addFloat(
-      name,
-      Float32Array.from({ length: n }, () => 0.6 + rand() * 0.8),
-      [n],
-    );
+  const subNorms =
+    family === 'bitnet'
+      ? { attn: 'self_attn.attn_sub_norm', ffn: 'mlp.ffn_sub_norm' }
+      : family === '1bitllm'
+        ? { attn: 'self_attn.inner_attn_ln', ffn: 'mlp.ffn_layernorm' }
+        : undefined;
 
-  const embed = addFloat('model.embed_tokens.weight', normal(o.vocab * o.hidden, 1), [o.vocab, o.hidden]);
+  // The runtime holds embedding tables in bf16 at best: fp16 ones get values bf16 holds exactly, so
+  // the comparison checks the computation, not that rounding (the bitnet-1bitllm fixture has it).
+  const table = (values: Float32Array) => (floatDtype === 'F16' ? bf16Bytes(values).rounded : values);
+  const embed = addFloat('model.embed_tokens.weight', table(normal(o.vocab * o.hidden, 1)), [o.vocab, o.hidden]);
   const qDim = o.heads * headDim;
   const kvDim = o.kvHeads * headDim;
   const layers: RefLayer[] = [];
@@ -174,23 +226,33 @@ export function syntheticCheckpoint(o: SyntheticOptions): {
       q: linear(`${p}.self_attn.q_proj`, qDim, o.hidden),
       k: linear(`${p}.self_attn.k_proj`, kvDim, o.hidden),
       v: linear(`${p}.self_attn.v_proj`, kvDim, o.hidden),
-      attnSubNorm: norm(`${p}.self_attn.attn_sub_norm.weight`, qDim),
+      attnSubNorm: subNorms && norm(`${p}.${subNorms.attn}.weight`, qDim),
       o: linear(`${p}.self_attn.o_proj`, o.hidden, qDim),
       postNorm: norm(`${p}.post_attention_layernorm.weight`, o.hidden),
       gate: linear(`${p}.mlp.gate_proj`, o.intermediate, o.hidden),
       up: linear(`${p}.mlp.up_proj`, o.intermediate, o.hidden),
-      ffnSubNorm: norm(`${p}.mlp.ffn_sub_norm.weight`, o.intermediate),
+      ffnSubNorm: subNorms && norm(`${p}.${subNorms.ffn}.weight`, o.intermediate),
       down: linear(`${p}.mlp.down_proj`, o.hidden, o.intermediate),
     });
   }
   const finalNorm = norm('model.norm.weight', o.hidden);
-  const lmHead = o.tied ? embed : addFloat('lm_head.weight', normal(o.vocab * o.hidden, 0.5), [o.vocab, o.hidden]);
+  const lmHead = o.tied
+    ? embed
+    : addFloat('lm_head.weight', table(normal(o.vocab * o.hidden, 0.5)), [o.vocab, o.hidden]);
 
   const theta = o.ropeTheta ?? 10000;
+  const quantization: Record<string, unknown> = {
+    quant_method: 'bitnet',
+    linear_class: o.mode === 'online' ? 'autobitlinear' : o.mode,
+    quantization_mode: o.mode === 'online' ? 'online' : 'offline',
+  };
+  if (o.linearNormEps !== undefined) Object.assign(quantization, { use_rms_norm: true, rms_norm_eps: o.linearNormEps });
   const config: Record<string, unknown> = {
-    architectures: ['BitNetForCausalLM'],
-    model_type: 'bitnet',
-    hidden_act: 'relu2',
+    architectures: [
+      { bitnet: 'BitNetForCausalLM', 'llama-bitnet': 'LlamaForCausalLM', '1bitllm': 'BitnetForCausalLM' }[family],
+    ],
+    model_type: family === 'bitnet' ? 'bitnet' : 'llama',
+    hidden_act: family === 'bitnet' ? 'relu2' : 'silu',
     hidden_size: o.hidden,
     intermediate_size: o.intermediate,
     num_hidden_layers: o.layers,
@@ -202,12 +264,10 @@ export function syntheticCheckpoint(o: SyntheticOptions): {
     tie_word_embeddings: o.tied,
     bos_token_id: 1,
     eos_token_id: [2, 3],
-    quantization_config: {
-      quant_method: 'bitnet',
-      linear_class: o.mode === 'online' ? 'autobitlinear' : o.mode,
-      quantization_mode: o.mode === 'online' ? 'online' : 'offline',
-    },
   };
+  if (family === '1bitllm') Object.assign(config, { weight_bits: 1, input_bits: 8 });
+  else config.quantization_config = quantization;
+  if (o.ropeScaling) config.rope_scaling = o.ropeScaling;
   if (o.headDim) config.head_dim = o.headDim;
   if (o.ropeThetaAt === 'rope_parameters') config.rope_parameters = { rope_type: 'default', rope_theta: theta };
   else config.rope_theta = theta;

@@ -3,7 +3,7 @@
 import { createGpuContext } from '../../src/gpu/context.ts';
 import { kernelChecks, type NamedCheck } from '../../test/kernelChecks.ts';
 import { samplingChecks } from '../../test/samplingChecks.ts';
-import { CONFIG_VARIANTS, checkConfigVariant, checkFixture } from '../../test/modelChecks.ts';
+import { CONFIG_VARIANTS, FAMILY_FIXTURES, checkConfigVariant, checkFixture } from '../../test/modelChecks.ts';
 import { httpFiles } from '../../src/loader/byteSource.ts';
 import { defaultGemvLayout, defaultTernaryVariant } from '../../src/kernels/ternaryMatmul.ts';
 import { createEngine } from '../../src/index.ts';
@@ -27,27 +27,31 @@ declare global {
   }
 }
 
-/** Golden fixtures fetched over HTTP (Range requests), and the configuration variants. */
-function modelChecks(fixturesUrl: string): NamedCheck[] {
-  const fixtures: NamedCheck[] = ['packed', 'bf16'].map((variant) => ({
-    name: `tiny-a/${variant} matches transformers`,
+/** A golden fixture folder fetched over HTTP (Range requests), checked with the adapter's default kernels. */
+function fixtureCheck(fixturesUrl: string, folder: string): NamedCheck {
+  return {
+    name: `${folder} matches transformers`,
     async run(ctx) {
-      const base = `${fixturesUrl}tiny-a/${variant}/`;
+      const base = `${fixturesUrl}${folder}/`;
       const expected = await (await fetch(`${base}expected.json`)).json();
       // The kernel suite covers both dot-product variants; here the adapter's default is enough.
       await checkFixture(
         ctx,
-        { name: `tiny-a/${variant}`, files: httpFiles(base), expected, embeddingFormat: 'bf16' },
+        { name: folder, files: httpFiles(base), expected, embeddingFormat: 'bf16' },
         (l) => console.log(l),
         [{ variant: defaultTernaryVariant(ctx.caps), gemvLayout: defaultGemvLayout(ctx.caps) }],
       );
     },
-  }));
+  };
+}
+
+/** tiny-a in both storages, and the configuration variants. */
+function modelChecks(fixturesUrl: string): NamedCheck[] {
   const variants: NamedCheck[] = CONFIG_VARIANTS.map((o) => ({
     name: `configuration seed ${o.seed} matches the CPU reference`,
     run: async (ctx) => void (await checkConfigVariant(ctx, o)),
   }));
-  return [...fixtures, ...variants];
+  return [...['tiny-a/packed', 'tiny-a/bf16'].map((f) => fixtureCheck(fixturesUrl, f)), ...variants];
 }
 
 /** The default model served by Vite from public/, on fresh devices. */
@@ -76,6 +80,8 @@ async function main(): Promise<void> {
   const suites: Record<string, () => NamedCheck[]> = {
     kernels: () => [...kernelChecks, ...samplingChecks],
     models: () => modelChecks(params.get('fixtures') ?? ''),
+    // a fixture of each family besides transformers' bitnet (docs/modelFamilies.md)
+    families: () => FAMILY_FIXTURES.map((f) => fixtureCheck(params.get('fixtures') ?? '', f)),
     failures: failureChecks,
   };
   const checks = suites[suite ?? '']?.() ?? [];

@@ -48,8 +48,11 @@ export interface WorkingBuffers<B> {
   xScale: B;
   /** Split-KV attention state (attentionScratchBytes) of a prompt chunk or of a decode step. */
   attnScratch: B;
-  /** The final norm's output [tokens, hidden]. */
-  hFinal: B;
+  /**
+   * A normalized hidden state [tokens, hidden]: the final norm's output, and with use_rms_norm each
+   * input norm's (every linear reading it normalizes it again with its own weight).
+   */
+  h: B;
   /** Logits of one token [vocab]. */
   logits: B;
   /** RoPE tables [contextLength, headDim / 2] (ropeTable.ts). */
@@ -71,7 +74,7 @@ export function planBuffers(d: ModelDescription, sizes: PassSizes): BufferPlan {
   const kvDim = d.numKvHeads * d.headDim;
   const T = sizes.prefillChunk;
   const attention = { qHeads: d.numHeads, kvHeads: d.numKvHeads, headDim: d.headDim };
-  const rope = ropeTable(d.rope.theta, d.headDim, sizes.contextLength);
+  const rope = ropeTable(d.rope.inverseFrequencies, sizes.contextLength);
   const f32 = (n: number): BufferSpec => ({ usage: 'storage', bytes: n * 4 });
   return {
     working: {
@@ -93,7 +96,7 @@ export function planBuffers(d: ModelDescription, sizes: PassSizes): BufferPlan {
           attentionScratchBytes(attention, 1, sizes.decodeSplits),
         ),
       },
-      hFinal: f32(T * d.hiddenSize),
+      h: f32(T * d.hiddenSize),
       logits: f32(d.vocabSize),
       ropeCos: { usage: 'storage', data: rope.cos },
       ropeSin: { usage: 'storage', data: rope.sin },

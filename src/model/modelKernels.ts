@@ -27,8 +27,13 @@ export interface ModelKernels {
   matmul: TernaryMatmulKernels;
   /** Only for the f32 baseline. */
   denseLinear?: DenseLinearKernels;
+  /** RMSNorm + quantization of a linear's input: the input norms, the attention sub-norm, use_rms_norm's norms. */
   norm: NormQuantizeKernel;
-  gatedNorm: NormQuantizeKernel;
+  /** Quantization alone: the attention output where nothing normalizes it (llama without use_rms_norm). */
+  quantize?: NormQuantizeKernel;
+  /** act(gate) * up, then (sub-norm or use_rms_norm) an RMSNorm, then quantization: down_proj's input. */
+  gated: NormQuantizeKernel;
+  /** Float RMSNorm: the final norm, and with use_rms_norm each input norm (each linear normalizes again). */
   rmsNorm: RmsNormKernel;
   embed: EmbedLookupKernel;
   attention: AttentionKernels;
@@ -63,10 +68,12 @@ export async function compileModelKernels(
   const { device, caps } = ctx;
   const qDim = c.numHeads * c.headDim;
   const gemvLayout = choices.gemvLayout ?? defaultGemvLayout(caps);
+  // o_proj's and down_proj's inputs are normalized by a sub-norm or by the linear's own norm, or neither
+  const outputsNormalized = c.subNorms || c.linearNormEps !== null;
   // In the order a pass first uses them; the f32 baseline's linear kernels only where asked for.
   const builders: { [K in keyof ModelKernels]: () => ModelKernels[K] } = {
     embed: () => new EmbedLookupKernel(device, choices.embeddingFormat),
-    norm: () => new NormQuantizeKernel(device, false, Math.max(c.hiddenSize, qDim)),
+    norm: () => new NormQuantizeKernel(device, { gate: 'none', norm: true }, Math.max(c.hiddenSize, qDim)),
     matmul: () =>
       new TernaryMatmulKernels(device, choices.variant ?? defaultTernaryVariant(caps), {
         gemvLayout,
@@ -81,7 +88,10 @@ export async function compileModelKernels(
         { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim },
         choices.decodeSplits,
       ),
-    gatedNorm: () => new NormQuantizeKernel(device, true, c.intermediateSize),
+    ...(outputsNormalized
+      ? {}
+      : { quantize: () => new NormQuantizeKernel(device, { gate: 'none', norm: false }, qDim) }),
+    gated: () => new NormQuantizeKernel(device, { gate: c.mlpActivation, norm: outputsNormalized }, c.intermediateSize),
     rmsNorm: () => new RmsNormKernel(device),
     lmHead: () => new LmHeadKernel(device, gemvLayout, choices.lmHeadFormat),
     argmax: () => new ArgmaxKernel(device),

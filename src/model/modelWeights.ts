@@ -7,19 +7,27 @@ import { destroyWeights } from '../weights/weightParts.ts';
 import type { EmbeddingFormat, EmbeddingWeights, LinearFormat, LinearWeights } from '../weights/formats.ts';
 import type { TensorRequest, TernaryMatrixData } from '../weights/tensorSource.ts';
 import { describeModel } from './description.ts';
-import { modelRequests, tensorPlan, type ModelTensorSource } from './tensorPlan.ts';
+import { modelRequests, tensorPlan, type LinearTensors, type ModelTensorSource } from './tensorPlan.ts';
 
+/** A BitLinear on the GPU: its ternary matrix (or several stacked) and, with use_rms_norm, its input norm's weight. */
+export interface BitLinearWeights {
+  weights: LinearWeights;
+  inputNorm?: GPUBuffer;
+}
+
+/** One layer's weights, shaped as its LayerTensors (tensorPlan.ts). */
 export interface LayerWeights {
   inputNorm: GPUBuffer;
-  /** q | k | v rows stacked: one GEMV for all three. */
-  qkv: LinearWeights;
-  attnSubNorm: GPUBuffer;
-  o: LinearWeights;
+  /** q | k | v rows stacked: one product for all three; or, each with its own input norm, three. */
+  qkv: BitLinearWeights[];
+  /** Present exactly when the description has subNorms; so is ffnSubNorm. */
+  attnSubNorm?: GPUBuffer;
+  o: BitLinearWeights;
   postAttentionNorm: GPUBuffer;
-  /** gate | up rows stacked. */
-  gateUp: LinearWeights;
-  ffnSubNorm: GPUBuffer;
-  down: LinearWeights;
+  /** gate | up rows stacked, or (use_rms_norm) two. */
+  gateUp: BitLinearWeights[];
+  ffnSubNorm?: GPUBuffer;
+  down: BitLinearWeights;
 }
 
 export interface ModelWeights {
@@ -105,6 +113,18 @@ export async function uploadModelWeights(
     bytes += w.bytes;
     return w;
   };
+  // a stack of several matrices is labelled by what it stacks (`model.layers.0.self_attn.qkv`)
+  const linear = async (l: LinearTensors, stackLabel: string): Promise<BitLinearWeights> => ({
+    inputNorm: l.inputNorm && (await vector(l.inputNorm)),
+    weights: await ternary(l.weights.length > 1 ? stackLabel : l.weights[0].name, l.weights),
+  });
+  // one after another: the upload follows the plan's order
+  const linears = async (ls: LinearTensors[], stackLabel: string) => {
+    const out: BitLinearWeights[] = [];
+    for (const l of ls) out.push(await linear(l, stackLabel));
+    return out;
+  };
+  const optionalVector = async (r?: TensorRequest) => r && (await vector(r));
   const bf16 = async (r: TensorRequest) => {
     const m = await source.bf16Matrix(r.name, r.rows, r.cols);
     const w: EmbeddingWeights =
@@ -121,15 +141,16 @@ export async function uploadModelWeights(
     const embedding = await bf16(plan.embedding);
     const layers: LayerWeights[] = [];
     for (const [i, l] of plan.layers.entries()) {
+      const p = `model.layers.${i}`;
       layers.push({
-        inputNorm: await vector(l.inputNorm[0]),
-        qkv: await ternary(`model.layers.${i}.self_attn.qkv`, l.qkv),
-        attnSubNorm: await vector(l.attnSubNorm[0]),
-        o: await ternary(`model.layers.${i}.self_attn.o_proj`, l.o),
-        postAttentionNorm: await vector(l.postAttentionNorm[0]),
-        gateUp: await ternary(`model.layers.${i}.mlp.gate_up`, l.gateUp),
-        ffnSubNorm: await vector(l.ffnSubNorm[0]),
-        down: await ternary(`model.layers.${i}.mlp.down_proj`, l.down),
+        inputNorm: await vector(l.inputNorm),
+        qkv: await linears(l.qkv, `${p}.self_attn.qkv`),
+        attnSubNorm: await optionalVector(l.attnSubNorm),
+        o: await linear(l.o, `${p}.self_attn.o_proj`),
+        postAttentionNorm: await vector(l.postAttentionNorm),
+        gateUp: await linears(l.gateUp, `${p}.mlp.gate_up`),
+        ffnSubNorm: await optionalVector(l.ffnSubNorm),
+        down: await linear(l.down, `${p}.mlp.down_proj`),
       });
     }
     const finalNorm = await vector(plan.finalNorm);
@@ -146,7 +167,11 @@ export function destroyModelWeights(w: ModelWeights): void {
   for (const m of w.lmHead === w.embedding ? [w.embedding] : [w.embedding, w.lmHead]) destroyWeights(m);
   w.finalNorm.destroy();
   for (const l of w.layers) {
-    for (const b of [l.inputNorm, l.attnSubNorm, l.postAttentionNorm, l.ffnSubNorm]) b.destroy();
-    for (const t of [l.qkv, l.o, l.gateUp, l.down]) destroyWeights(t);
+    const linears = [...l.qkv, l.o, ...l.gateUp, l.down];
+    for (const b of [l.inputNorm, l.attnSubNorm, l.postAttentionNorm, l.ffnSubNorm]) b?.destroy();
+    for (const b of linears) {
+      b.inputNorm?.destroy();
+      destroyWeights(b.weights);
+    }
   }
 }

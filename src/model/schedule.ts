@@ -7,7 +7,7 @@ import type { LinearWeights } from '../weights/formats.ts';
 import type { ModelBuffers } from './bufferPlan.ts';
 import type { ModelDescription } from './description.ts';
 import type { ModelKernels } from './modelKernels.ts';
-import type { ModelWeights } from './modelWeights.ts';
+import type { BitLinearWeights, ModelWeights } from './modelWeights.ts';
 
 /**
  * What a pass ends with: nothing (a prompt chunk before the last: only the KV cache is wanted),
@@ -37,9 +37,11 @@ export function decodeSplitsFor(contextLength: number): number {
 /**
  * The dispatches of a pass of `m` tokens at the position in the step uniform: embedding lookup,
  * the blocks, then (unless `output` is 'none') the final norm, the lm_head and the choice of the
- * next token. A BitNet b1.58 block (the description's sub-norms and relu2 MLP):
- *   x += o_proj(attn_sub_norm(attention(rope(qkv(input_layernorm(x))))))
- *   x += down_proj(ffn_sub_norm(relu(gate)^2 * up)),  gate | up = gate_up(post_attention_layernorm(x))
+ * next token. A block (docs/math.md, docs/modelFamilies.md):
+ *   x += o_proj(attention(rope(qkv(input_layernorm(x)))))
+ *   x += down_proj(act(gate) * up),  gate | up = gate_up(post_attention_layernorm(x))
+ * with act relu^2 or SiLU, o_proj's and down_proj's inputs normalized by the sub-norms where the
+ * family has them, and, with use_rms_norm, every linear's input normalized again by its own norm.
  * Every linear reads int8 activations, so each norm before one is fused with the quantization.
  */
 export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatch[] {
@@ -51,12 +53,37 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
   const eps = c.rmsNormEps;
 
   // The ops: each returns its dispatches.
-  const norm = (x: GPUBuffer, weight: GPUBuffer, cols: number) =>
-    k.norm.prepare({ x, weight, xq: b.xq, xScale: b.xScale, rows: m, cols, eps });
-  const linear = (weights: LinearWeights, y: GPUBuffer, accumulate = false) =>
-    weights.format === 'f32'
-      ? k.denseLinear!.prepare({ weights, xq: b.xq, xScale: b.xScale, y, m, accumulate })
-      : k.matmul.prepare({ weights, xq: b.xq, xScale: b.xScale, y, m, accumulate });
+  type Norm = { weight: GPUBuffer; eps: number } | undefined;
+  const quantize = (x: GPUBuffer, cols: number, norm: Norm) =>
+    (norm ? k.norm : k.quantize!).prepare({ x, norm, xq: b.xq, xScale: b.xScale, rows: m, cols });
+  const linear = (
+    weights: LinearWeights,
+    y: GPUBuffer,
+    out: { accumulate?: boolean; outStride?: number; outOffset?: number } = {},
+  ) => {
+    const call = { xq: b.xq, xScale: b.xScale, y, m, ...out };
+    return weights.format === 'f32'
+      ? k.denseLinear!.prepare({ ...call, weights })
+      : k.matmul.prepare({ ...call, weights });
+  };
+  // The norm before o_proj or down_proj: the family's sub-norm or (use_rms_norm) the linear's own.
+  const normBefore = (subNorm: GPUBuffer | undefined, l: BitLinearWeights): Norm =>
+    subNorm ? { weight: subNorm, eps } : l.inputNorm && { weight: l.inputNorm, eps: c.linearNormEps! };
+  // The linears reading one normalized state, into `y` side by side: one stacked product; with
+  // use_rms_norm the state in float, then each linear's own norm of it and its product.
+  const normedLinears = (x: GPUBuffer, weight: GPUBuffer, linears: BitLinearWeights[], y: GPUBuffer) => {
+    if (c.linearNormEps === null)
+      return [...quantize(x, c.hiddenSize, { weight, eps }), ...linear(linears[0].weights, y)];
+    const outStride = linears.reduce((n, l) => n + l.weights.rows, 0);
+    const ops = k.rmsNorm.prepare({ x, weight, y: b.h, cols: c.hiddenSize, firstRow: 0, rows: m, eps });
+    let outOffset = 0;
+    for (const l of linears) {
+      ops.push(...quantize(b.h, c.hiddenSize, { weight: l.inputNorm!, eps: c.linearNormEps }));
+      ops.push(...linear(l.weights, y, { outStride, outOffset }));
+      outOffset += l.weights.rows;
+    }
+    return ops;
+  };
   const attention = (layer: number) =>
     k.attention.prepare({
       step: b.step,
@@ -70,28 +97,18 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
       tokens: m,
       splits: m === 1 ? p.decodeSplits : 1,
     });
-  const gatedNorm = (weight: GPUBuffer) =>
-    k.gatedNorm.prepare({
-      x: b.gateUp,
-      weight,
-      xq: b.xq,
-      xScale: b.xScale,
-      rows: m,
-      cols: c.intermediateSize,
-      eps,
-    });
+  const gated = (norm: Norm) =>
+    k.gated.prepare({ x: b.gateUp, norm, xq: b.xq, xScale: b.xScale, rows: m, cols: c.intermediateSize });
 
   const d: Dispatch[] = [...k.embed.prepare({ weights: w.embedding, ids: b.ids, x: b.x, tokens: m })];
   w.layers.forEach((layer, i) => {
-    d.push(...norm(b.x, layer.inputNorm, c.hiddenSize));
-    d.push(...linear(layer.qkv, b.qkv));
+    d.push(...normedLinears(b.x, layer.inputNorm, layer.qkv, b.qkv));
     d.push(...attention(i));
-    d.push(...norm(b.attn, layer.attnSubNorm, qDim));
-    d.push(...linear(layer.o, b.x, true));
-    d.push(...norm(b.x, layer.postAttentionNorm, c.hiddenSize));
-    d.push(...linear(layer.gateUp, b.gateUp));
-    d.push(...gatedNorm(layer.ffnSubNorm));
-    d.push(...linear(layer.down, b.x, true));
+    d.push(...quantize(b.attn, qDim, normBefore(layer.attnSubNorm, layer.o)));
+    d.push(...linear(layer.o.weights, b.x, { accumulate: true }));
+    d.push(...normedLinears(b.x, layer.postAttentionNorm, layer.gateUp, b.gateUp));
+    d.push(...gated(normBefore(layer.ffnSubNorm, layer.down)));
+    d.push(...linear(layer.down.weights, b.x, { accumulate: true }));
   });
   if (output === 'none') return d;
 
@@ -100,7 +117,7 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
     ...k.rmsNorm.prepare({
       x: b.x,
       weight: w.finalNorm,
-      y: b.hFinal,
+      y: b.h,
       cols: c.hiddenSize,
       firstRow: m - rows,
       rows,
@@ -108,7 +125,7 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
     }),
   );
   const logits = output === 'all' ? p.buffers.allLogits() : b.logits;
-  d.push(...k.lmHead.prepare({ weights: w.lmHead, h: b.hFinal, y: logits, tokens: rows }));
+  d.push(...k.lmHead.prepare({ weights: w.lmHead, h: b.h, y: logits, tokens: rows }));
   const pick = { step: b.step, logits, ids: b.ids, generated: b.generated };
   if (output === 'argmax') d.push(...k.argmax.prepare({ ...pick, n: c.vocabSize, offset: 0 }));
   if (output === 'sample') d.push(...k.sample.prepare({ ...pick, sampling: b.samplerParams, seen: b.seen }));

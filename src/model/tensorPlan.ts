@@ -1,7 +1,7 @@
 // Which tensors a model has, from its config: one list, in the order the upload reads them and the
 // converter stores them. CPU code only, so the loader uses it without the GPU side of the model.
 import type { TensorRequest, TensorSource } from '../weights/tensorSource.ts';
-import type { BitNetConfig } from './config.ts';
+import type { BitNetConfig, ModelFamily } from './config.ts';
 import { describeModel, type ModelDescription } from './description.ts';
 
 /** A model's tensors with the config that says which there are and of what shape (tensorPlan). */
@@ -9,37 +9,70 @@ export interface ModelTensorSource extends TensorSource {
   readonly config: BitNetConfig;
 }
 
-/** The tensors of one layer by the GPU buffer they fill: q|k|v and gate|up are stacked into one each. */
-export interface LayerTensors {
-  inputNorm: TensorRequest[];
-  qkv: TensorRequest[];
-  attnSubNorm: TensorRequest[];
-  o: TensorRequest[];
-  postAttentionNorm: TensorRequest[];
-  gateUp: TensorRequest[];
-  ffnSubNorm: TensorRequest[];
-  down: TensorRequest[];
+/**
+ * The tensors of one GPU linear layer: ternary matrices stacked by rows into one (q | k | v and
+ * gate | up share their int8 input), and with use_rms_norm the weight of the RMSNorm inside the
+ * BitLinear (`<linear>.rms_norm.weight`).
+ */
+export interface LinearTensors {
+  inputNorm?: TensorRequest;
+  weights: TensorRequest[];
 }
 
-/** Every tensor of a layer, in upload order, named as in Hugging Face checkpoints. */
+/** The tensors of one layer by the GPU buffer they fill. */
+export interface LayerTensors {
+  inputNorm: TensorRequest;
+  /** q | k | v stacked into one linear, or (use_rms_norm: each quantizes its own input) three. */
+  qkv: LinearTensors[];
+  /** Present exactly when the description has subNorms; so is ffnSubNorm. */
+  attnSubNorm?: TensorRequest;
+  o: LinearTensors;
+  postAttentionNorm: TensorRequest;
+  /** gate | up stacked into one linear, or (use_rms_norm) two. */
+  gateUp: LinearTensors[];
+  ffnSubNorm?: TensorRequest;
+  down: LinearTensors;
+}
+
+/** The sub-norms' names after `model.layers.N.`, in the families that have them. */
+const SUB_NORM_NAMES: Record<ModelFamily, { attn: string; ffn: string } | null> = {
+  bitnet: { attn: 'self_attn.attn_sub_norm', ffn: 'mlp.ffn_sub_norm' },
+  // 1bitLLM's modeling_bitnet.py
+  '1bitllm': { attn: 'self_attn.inner_attn_ln', ffn: 'mlp.ffn_layernorm' },
+  'llama-bitnet': null,
+};
+
+/** Every tensor of a layer, named as in Hugging Face checkpoints. */
 function layerRequests(c: ModelDescription, i: number): LayerTensors {
   const H = c.hiddenSize;
   const I = c.intermediateSize;
   const qDim = c.numHeads * c.headDim;
   const kvDim = c.numKvHeads * c.headDim;
-  const a = `model.layers.${i}.self_attn`;
-  const m = `model.layers.${i}.mlp`;
-  const vector = (name: string, n: number): TensorRequest[] => [{ kind: 'vector', name, rows: n, cols: 1 }];
+  const layer = `model.layers.${i}`;
+  const vector = (name: string, n: number): TensorRequest => ({ kind: 'vector', name, rows: n, cols: 1 });
   const ternary = (name: string, rows: number, cols: number): TensorRequest => ({ kind: 'ternary', name, rows, cols });
+  const withNorm = (t: TensorRequest): LinearTensors => ({
+    inputNorm: vector(`${t.name}.rms_norm.weight`, t.cols),
+    weights: [t],
+  });
+  // linears reading the same input: one stacked matrix, unless each normalizes that input itself
+  const shared = (...ts: TensorRequest[]): LinearTensors[] =>
+    c.linearNormEps === null ? [{ weights: ts }] : ts.map(withNorm);
+  const single = (t: TensorRequest): LinearTensors => shared(t)[0];
+  const subNorms = SUB_NORM_NAMES[c.family];
   return {
-    inputNorm: vector(`model.layers.${i}.input_layernorm.weight`, H),
-    qkv: [ternary(`${a}.q_proj`, qDim, H), ternary(`${a}.k_proj`, kvDim, H), ternary(`${a}.v_proj`, kvDim, H)],
-    attnSubNorm: vector(`${a}.attn_sub_norm.weight`, qDim),
-    o: [ternary(`${a}.o_proj`, H, qDim)],
-    postAttentionNorm: vector(`model.layers.${i}.post_attention_layernorm.weight`, H),
-    gateUp: [ternary(`${m}.gate_proj`, I, H), ternary(`${m}.up_proj`, I, H)],
-    ffnSubNorm: vector(`${m}.ffn_sub_norm.weight`, I),
-    down: [ternary(`${m}.down_proj`, H, I)],
+    inputNorm: vector(`${layer}.input_layernorm.weight`, H),
+    qkv: shared(
+      ternary(`${layer}.self_attn.q_proj`, qDim, H),
+      ternary(`${layer}.self_attn.k_proj`, kvDim, H),
+      ternary(`${layer}.self_attn.v_proj`, kvDim, H),
+    ),
+    attnSubNorm: subNorms ? vector(`${layer}.${subNorms.attn}.weight`, qDim) : undefined,
+    o: single(ternary(`${layer}.self_attn.o_proj`, H, qDim)),
+    postAttentionNorm: vector(`${layer}.post_attention_layernorm.weight`, H),
+    gateUp: shared(ternary(`${layer}.mlp.gate_proj`, I, H), ternary(`${layer}.mlp.up_proj`, I, H)),
+    ffnSubNorm: subNorms ? vector(`${layer}.${subNorms.ffn}.weight`, I) : undefined,
+    down: single(ternary(`${layer}.mlp.down_proj`, H, I)),
   };
 }
 
@@ -59,12 +92,32 @@ export function modelRequests(c: ModelDescription): {
   };
 }
 
+/** A linear's tensors in upload order: its input norm, then the matrices it stacks. */
+function linearTensorOrder(l: LinearTensors): TensorRequest[] {
+  return [...(l.inputNorm ? [l.inputNorm] : []), ...l.weights];
+}
+
+/** A layer's tensors in upload order (the order of LayerTensors' fields). */
+function layerTensorOrder(l: LayerTensors): TensorRequest[] {
+  const optional = (t?: TensorRequest) => (t ? [t] : []);
+  return [
+    l.inputNorm,
+    ...l.qkv.flatMap(linearTensorOrder),
+    ...optional(l.attnSubNorm),
+    ...linearTensorOrder(l.o),
+    l.postAttentionNorm,
+    ...l.gateUp.flatMap(linearTensorOrder),
+    ...optional(l.ffnSubNorm),
+    ...linearTensorOrder(l.down),
+  ];
+}
+
 /** Every tensor a model needs, in the order uploadModelWeights reads them (and shards store them). */
 export function tensorPlan(c: BitNetConfig): TensorRequest[] {
   const plan = modelRequests(describeModel(c));
   return [
     plan.embedding,
-    ...plan.layers.flatMap((l) => Object.values(l).flat()),
+    ...plan.layers.flatMap(layerTensorOrder),
     plan.finalNorm,
     ...(plan.lmHead ? [plan.lmHead] : []),
   ];
