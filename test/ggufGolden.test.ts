@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { fileSource } from '../src/node/fileSource.ts';
 import { memorySource } from '../src/loader/byteSource.ts';
-import { openGguf } from '../src/gguf/ggufSource.ts';
+import { openGguf } from '../src/loader/gguf/ggufSource.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
 import { defaultGemvLayout, defaultTernaryVariant } from '../src/kernels/ternaryMatmul.ts';
 import { REFERENCE_TOLERANCE, checkGoldenCase, type ExpectedCase } from './modelChecks.ts';
@@ -56,8 +56,9 @@ test('GGUF: an untied TQ1_0 model with F16 fallbacks matches the CPU reference',
     mode: 'bitlinear' as const,
     seed: 41,
   };
-  const { ref } = syntheticCheckpoint(o);
-  const bytes = refModelGguf(ref, { arch: 'bitnet-b1.58', linear: 'TQ1_0' });
+  const checkpoint = syntheticCheckpoint(o);
+  const { ref } = checkpoint;
+  const bytes = refModelGguf(checkpoint, { arch: 'bitnet-b1.58', linear: 'TQ1_0' });
   // the reference with the scales as the file stores them (half precision)
   const stored: RefModel = {
     ...ref,
