@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { memorySource } from '../src/loader/byteSource.ts';
+import { memorySource, singleFileModel } from '../src/loader/byteSource.ts';
+import { openCheckpoint } from '../src/loader/checkpointFormats.ts';
 import { openGguf, GgufTensorSource } from '../src/loader/gguf/ggufSource.ts';
 import { ggufConfigJson } from '../src/loader/gguf/ggufConfig.ts';
 import { readGgufFile } from '../src/loader/gguf/ggufFile.ts';
@@ -216,5 +217,29 @@ test('GGUF source: a tensor of the wrong type, dims or kind is refused when chec
   });
   assert.throws(() => s.check({ kind: 'vector', name: 'model.layers.9.input_layernorm.weight', rows: 256, cols: 1 }), {
     message: /tensor blk\.9\.attn_norm\.weight \(model\.layers\.9\.input_layernorm\.weight\) is missing/,
+  });
+});
+
+test('GGUF checkpoint: a file is recognized by its .gguf name; its tokenizer files are there when its metadata has one, and an unsupported one fails the open', async () => {
+  const checkpoint = syntheticCheckpoint({ ...SMALL, seed: 38 });
+  const bytes = refModelGguf(checkpoint, { arch: 'bitnet', linear: 'TQ2_0' });
+  const withoutTokenizer = await openCheckpoint(singleFileModel(memorySource(NAME, bytes), NAME));
+  assert.deepEqual(withoutTokenizer.tokenizerFiles, []);
+  assert.equal(await withoutTokenizer.readTokenizerFile('tokenizer.json'), undefined);
+  assert.equal(withoutTokenizer.configJson.model_type, 'bitnet');
+
+  await assert.rejects(openCheckpoint(singleFileModel(memorySource('model.bin', bytes), 'model.bin')), {
+    name: 'ModelFormatError',
+    message: /^model\.bin: has no config\.json/,
+  });
+
+  const sentencePiece = refModelGguf(checkpoint, {
+    arch: 'bitnet',
+    linear: 'TQ2_0',
+    metadata: { 'tokenizer.ggml.model': gv.str('llama') },
+  });
+  await assert.rejects(openCheckpoint(singleFileModel(memorySource(NAME, sentencePiece), NAME)), {
+    name: 'ModelFormatError',
+    message: /^synthetic\.gguf.*tokenizer\.ggml\.model: is "llama"; only "gpt2"/,
   });
 });

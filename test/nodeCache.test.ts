@@ -126,6 +126,28 @@ test(
   },
 );
 
+test('a GGUF file by URL is converted into the cache once, with the tokenizer files written from its metadata', async () => {
+  const url = `${base}/hf/test-org/tiny-a-gguf/resolve/main/tiny-a-i2_s.gguf`;
+  const dir = temporaryDirectory();
+  files.requests.length = 0;
+  await readThroughCache(url, dir);
+  assert.ok(files.requests.some((r) => r === 'GET /hf/test-org/tiny-a-gguf/resolve/main/tiny-a-i2_s.gguf'));
+  files.requests.length = 0;
+  const { source, readTokenizerFile } = await openModel(modelFilesFor(url), {
+    store: directoryStore(dir),
+    cacheKey: url,
+  });
+  assert.deepEqual(files.requests, [], 'nothing fetched the second time');
+  assert.equal(source.config.vocabSize, 1024);
+  const tokenizer = JSON.parse((await readTokenizerFile('tokenizer.json'))!);
+  assert.equal(Object.keys(tokenizer.model.vocab).length + tokenizer.added_tokens.length, 1024);
+  assert.ok(JSON.parse((await readTokenizerFile('tokenizer_config.json'))!));
+  assert.deepEqual(
+    (await listCachedModels(directoryStore(dir))).map((m) => [m.model, m.complete]),
+    [[url, true]],
+  );
+});
+
 test('a model URL too long for a file name is cached under its hash, listed and deleted like any other', async () => {
   const url = `${base}/served/${'a-long-mirror-path-'.repeat(12)}/en-11m/`;
   const dir = temporaryDirectory();
