@@ -3,7 +3,13 @@
 import { createGpuContext } from '../../src/gpu/context.ts';
 import { kernelChecks, type NamedCheck } from '../../test/kernelChecks.ts';
 import { samplingChecks } from '../../test/samplingChecks.ts';
-import { CONFIG_VARIANTS, checkConfigVariant, checkFixture } from '../../test/modelChecks.ts';
+import {
+  CONFIG_VARIANTS,
+  GGUF_GOLDEN_FILES,
+  checkConfigVariant,
+  checkFixture,
+  checkLoadedFixture,
+} from '../../test/modelChecks.ts';
 import { httpFiles } from '../../src/loader/byteSource.ts';
 import { defaultGemvLayout, defaultTernaryVariant } from '../../src/kernels/ternaryMatmul.ts';
 import { createEngine } from '../../src/index.ts';
@@ -50,6 +56,26 @@ function modelChecks(fixturesUrl: string): NamedCheck[] {
   return [...fixtures, ...variants];
 }
 
+/**
+ * tiny-a's GGUF files (served like the other fixtures, read with Range requests) through
+ * createEngine: opened as GGUF, converted into shards in a memory cache, loaded from there.
+ */
+function ggufChecks(fixturesUrl: string): NamedCheck[] {
+  return GGUF_GOLDEN_FILES.map((file) => ({
+    name: `${file} through createEngine matches transformers on tiny-a`,
+    async run(gpu) {
+      const expected = await (await fetch(`${fixturesUrl}tiny-a/packed/expected.json`)).json();
+      const engine = await createEngine({
+        model: `${fixturesUrl}gguf/${file}`,
+        gpu,
+        store: memoryStore(),
+        embeddingFormat: 'bf16',
+      });
+      await checkLoadedFixture(engine, { name: file, expected }, (l) => console.log(l));
+    },
+  }));
+}
+
 /** The default model served by Vite from public/, on fresh devices. */
 function failureChecks(): NamedCheck[] {
   const env: GpuFailureEnv = {
@@ -76,6 +102,7 @@ async function main(): Promise<void> {
   const suites: Record<string, () => NamedCheck[]> = {
     kernels: () => [...kernelChecks, ...samplingChecks],
     models: () => modelChecks(params.get('fixtures') ?? ''),
+    gguf: () => ggufChecks(params.get('fixtures') ?? ''),
     failures: failureChecks,
   };
   const checks = suites[suite ?? '']?.() ?? [];
