@@ -164,7 +164,9 @@ function updatePlaceholder(): void {
 
 async function loadModel(model: string): Promise<void> {
   if (!model) {
-    showError('Enter a Hugging Face repo id (org/name) or the URL of a model directory.');
+    showError(
+      'Enter a Hugging Face repo id (org/name), a GGUF file in one (org/name/file.gguf), or the URL of a model directory or .gguf file.',
+    );
     return;
   }
   loading?.abort();

@@ -46,6 +46,12 @@ test(
 );
 
 test(
+  'GGUF files (I2_S, TQ2_0) load through createEngine and match transformers in headless Chromium',
+  { timeout: 600_000 },
+  () => runSuite(`suite=gguf&fixtures=${encodeURIComponent('/test/fixtures/')}`),
+);
+
+test(
   'a lost device and an out-of-memory load give typed errors and the engine recovers, in headless Chromium',
   { timeout: 600_000 },
   () => runSuite('suite=failures'),

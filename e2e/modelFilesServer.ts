@@ -1,6 +1,6 @@
 // Serves model files to the browser tests, with faults on demand: a flipped byte (once), 404,
 // a truncated body, a body 1 MiB longer than the file, an endless body, or a delay, per file name. Also serves a Hugging Face checkpoint in Hugging
-// Face's URL layout (/hf/<org>/<name>/resolve/main/<file>), with Range requests.
+// Face's URL layout (/hf/<org>/<name>/resolve/main/<file>), with Range requests, and the GGUF fixtures so.
 import { readFileSync, existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ const ROUTES: [RegExp, string][] = [
   // also under any prefix (/served/a/b/en-11m/): a model URL as long as a test needs
   [/^\/served\/(?:[\w.-]+\/)*en-11m\/(.+)$/, `${root}public/models/bitnet-b1.58-en-11m/`],
   [/^\/hf\/test-org\/en-11m\/resolve\/main\/(.+)$/, `${root}test/fixtures/bitnet-b1.58-en-11m/hf/`],
+  [/^\/hf\/test-org\/tiny-a-gguf\/resolve\/main\/(.+)$/, `${root}test/fixtures/gguf/`],
 ];
 
 export class ModelFilesServer {

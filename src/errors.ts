@@ -52,7 +52,7 @@ export class ModelNotFoundError extends BitNetError {
   constructor(path: string) {
     super(
       'model-not-found',
-      `not found: ${path} (a model is a directory on disk, a Hugging Face repo id such as org/name, or an http(s) URL)`,
+      `not found: ${path} (a model is a directory or a .gguf file on disk, a Hugging Face repo id such as org/name or org/name/file.gguf, or an http(s) URL)`,
     );
     this.path = path;
   }

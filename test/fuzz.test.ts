@@ -25,9 +25,9 @@ import {
   writeSafetensors,
   type SyntheticOptions,
 } from './syntheticCheckpoint.ts';
-import { readGgufFile } from '../src/gguf/ggufFile.ts';
-import { openGguf } from '../src/gguf/ggufSource.ts';
-import type { GgufValue } from '../src/gguf/ggufMetadata.ts';
+import { readGgufFile } from '../src/loader/gguf/ggufFile.ts';
+import { openGguf } from '../src/loader/gguf/ggufSource.ts';
+import type { GgufValue } from '../src/loader/gguf/ggufMetadata.ts';
 import { ByteBuilder, gv, writeGguf } from './ggufWriter.ts';
 import { refModelGguf, type LinearType } from './ggufModels.ts';
 
@@ -423,7 +423,7 @@ test('config.json: any counts up to 2^53 give a config within the limits, whose 
 
 /** A small GGUF model with a tokenizer: every part of the file format and of the model mapping is in it. */
 function fuzzGguf(linear: LinearType, hidden: number): Uint8Array {
-  const { ref } = syntheticCheckpoint({ ...TINY, hidden, intermediate: hidden, seed: 3 });
+  const checkpoint = syntheticCheckpoint({ ...TINY, hidden, intermediate: hidden, seed: 3 });
   const tokens = [
     '<s>',
     '</s>',
@@ -431,7 +431,7 @@ function fuzzGguf(linear: LinearType, hidden: number): Uint8Array {
     'ab',
     'abc',
   ];
-  return refModelGguf(ref, {
+  return refModelGguf(checkpoint, {
     arch: 'bitnet-25',
     linear,
     embedding: 'F16',

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { memorySource, type ByteSource } from '../src/loader/byteSource.ts';
-import { MAX_GGUF_HEADER_BYTES, readGgufFile } from '../src/gguf/ggufFile.ts';
-import type { GgufValue } from '../src/gguf/ggufMetadata.ts';
+import { MAX_GGUF_HEADER_BYTES, readGgufFile } from '../src/loader/gguf/ggufFile.ts';
+import type { GgufValue } from '../src/loader/gguf/ggufMetadata.ts';
 import { ByteBuilder, GGML, encodeI2_S, f32Bytes, gv, typeId, writeGguf, type GgufSpec } from './ggufWriter.ts';
 
 const NAME = 'test.gguf';

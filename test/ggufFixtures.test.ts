@@ -4,11 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { fileSource } from '../src/node/fileSource.ts';
-import { directoryFiles } from '../src/node/fileSource.ts';
+import { directoryFiles, fileSource } from '../src/node/fileSource.ts';
+import { locationFiles } from '../src/node/modelLocation.ts';
+import { openCheckpoint } from '../src/loader/checkpointFormats.ts';
+import { convertToShards } from '../src/loader/convert.ts';
 import { openHuggingFaceCheckpoint } from '../src/loader/huggingFaceCheckpoint.ts';
-import { openGguf, ggufTypeCounts } from '../src/gguf/ggufSource.ts';
-import { tensorPlan } from '../src/model/modelWeights.ts';
+import { openGguf, ggufTypeCounts } from '../src/loader/gguf/ggufSource.ts';
+import { tensorPlan } from '../src/model/tensorPlan.ts';
 import { toBf16Words } from '../src/loader/dtypes.ts';
 import { ModelTokenizer } from '../src/tokenizer/modelTokenizer.ts';
 import { roundToF16 } from './ggufWriter.ts';
@@ -68,6 +70,34 @@ for (const f of GGUF_FIXTURES) {
     assert.ok(embeddingChanged < 64, `${embeddingChanged} embedding words changed`);
   });
 }
+
+/** A fixture converted by the load pipeline's convert stage into shards held in memory. */
+async function convertFixture(file: string) {
+  const checkpoint = await openCheckpoint(locationFiles({ kind: 'file', path: `${FIXTURES}gguf/${file}` }));
+  const written = new Map<string, Uint8Array | string>();
+  const manifest = await convertToShards(checkpoint, {
+    tokenizerFile: async (name, text) => void written.set(name, text),
+    shard: async (shard, bytes) => void written.set(shard.file, bytes.slice()),
+    manifest: async () => {},
+  });
+  return { manifest, written };
+}
+
+test('GGUF fixtures: TQ1_0 and TQ2_0 convert to identical shards, so one GPU run covers both', async () => {
+  const tq1 = await convertFixture('tiny-a-tq1_0.gguf');
+  const tq2 = await convertFixture('tiny-a-tq2_0.gguf');
+  assert.deepEqual(tq1.manifest, tq2.manifest);
+  assert.deepEqual(tq1.written, tq2.written);
+  assert.deepEqual([...tq1.written.keys()].slice(0, 2), ['tokenizer.json', 'tokenizer_config.json']);
+  assert.deepEqual(tq1.manifest.tokenizerFiles, ['tokenizer.json', 'tokenizer_config.json']);
+  // and they differ from I2_S's only where the scales' rounding does (f16 here, f32 there)
+  const i2s = await convertFixture('tiny-a-i2_s.gguf');
+  assert.deepEqual(
+    i2s.manifest.tensors.map((t) => [t.name, t.kind, t.rows, t.cols]),
+    tq1.manifest.tensors.map((t) => [t.name, t.kind, t.rows, t.cols]),
+  );
+  assert.notDeepEqual(i2s.manifest.shards, tq1.manifest.shards);
+});
 
 test('GGUF fixtures: the tokenizer in the metadata tokenizes like its tokenizer.json', async () => {
   const opened = await openGguf(fileSource(`${FIXTURES}gguf/tiny-a-tq2_0.gguf`));

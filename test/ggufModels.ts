@@ -1,6 +1,6 @@
 // Whole models as GGUF files, written the way llama.cpp's converter lays them out, from the
 // reference model of a synthetic checkpoint (test/syntheticCheckpoint.ts).
-import type { GgufValue } from '../src/gguf/ggufMetadata.ts';
+import type { GgufValue } from '../src/loader/gguf/ggufMetadata.ts';
 import { f32ToBf16 } from '../src/loader/dtypes.ts';
 import type { RefLinear, RefModel } from './reference/forward.ts';
 import {
@@ -77,9 +77,16 @@ export function linearTensor(name: string, l: RefLinear, type: LinearType, permu
   );
 }
 
-/** The reference model as a GGUF file of `options.arch` with linear weights of `options.linear`. */
-export function refModelGguf(ref: RefModel, options: GgufModelOptions): Uint8Array {
-  const c = ref.config;
+/**
+ * A synthetic checkpoint's reference model as a GGUF file of `options.arch` with linear weights of
+ * `options.linear`; the shape is the reference's, the context length and special ids its config.json's.
+ */
+export function refModelGguf(
+  checkpoint: { ref: RefModel; config: Record<string, unknown> },
+  options: GgufModelOptions,
+): Uint8Array {
+  const { ref, config } = checkpoint;
+  const c = ref.arch;
   const arch = options.arch;
   const embedding = options.embedding ?? 'BF16';
   const llama = arch === 'llama';
@@ -97,7 +104,7 @@ export function refModelGguf(ref: RefModel, options: GgufModelOptions): Uint8Arr
       linearTensor(`${b}.ffn_up.weight`, l.up, options.linear),
       linearTensor(`${b}.ffn_down.weight`, l.down, options.linear),
     );
-    if (!llama)
+    if (!llama && l.attnSubNorm && l.ffnSubNorm)
       tensors.push(
         floatTensor(`${b}.attn_sub_norm.weight`, [l.attnSubNorm.length], l.attnSubNorm, 'F32'),
         floatTensor(`${b}.ffn_sub_norm.weight`, [l.ffnSubNorm.length], l.ffnSubNorm, 'F32'),
@@ -109,25 +116,27 @@ export function refModelGguf(ref: RefModel, options: GgufModelOptions): Uint8Arr
   tensors.push(...(options.tensors ?? []));
 
   const k = (key: string) => `${arch}.${key}`;
+  const bos = config.bos_token_id as number | null | undefined;
+  const eos = [config.eos_token_id ?? []].flat() as number[];
   const metadata: Record<string, GgufValue | null> = {
     'general.architecture': gv.str(arch),
     'general.name': gv.str('synthetic'),
-    [k('context_length')]: gv.u32(c.maxPositionEmbeddings),
+    [k('context_length')]: gv.u32(config.max_position_embeddings as number),
     [k('embedding_length')]: gv.u32(c.hiddenSize),
     [k('block_count')]: gv.u32(c.numLayers),
     [k('feed_forward_length')]: gv.u32(c.intermediateSize),
     [k('attention.head_count')]: gv.u32(c.numHeads),
     [k('attention.head_count_kv')]: gv.u32(c.numKvHeads),
-    [k('rope.freq_base')]: gv.f32(c.ropeTheta),
+    [k('rope.freq_base')]: gv.f32(c.rope.theta),
     [k('attention.layer_norm_rms_epsilon')]: gv.f32(c.rmsNormEps),
     [k('rope.dimension_count')]: gv.u32(c.headDim),
     [k('attention.key_length')]: gv.u32(c.headDim),
     [k('attention.value_length')]: gv.u32(c.headDim),
     [k('vocab_size')]: gv.u32(c.vocabSize),
     ...(arch === 'bitnet' ? { [k('hidden_activation')]: gv.str('relu2') } : {}),
-    ...(c.bosTokenId !== null ? { 'tokenizer.ggml.bos_token_id': gv.u32(c.bosTokenId) } : {}),
-    ...(c.eosTokenIds.length > 0 ? { 'tokenizer.ggml.eos_token_id': gv.u32(c.eosTokenIds[0]) } : {}),
-    ...(c.eosTokenIds.length > 1 ? { 'tokenizer.ggml.eot_token_id': gv.u32(c.eosTokenIds[1]) } : {}),
+    ...(typeof bos === 'number' ? { 'tokenizer.ggml.bos_token_id': gv.u32(bos) } : {}),
+    ...(eos.length > 0 ? { 'tokenizer.ggml.eos_token_id': gv.u32(eos[0]) } : {}),
+    ...(eos.length > 1 ? { 'tokenizer.ggml.eot_token_id': gv.u32(eos[1]) } : {}),
     ...options.metadata,
   };
   const present = Object.entries(metadata).filter((e): e is [string, GgufValue] => e[1] !== null);

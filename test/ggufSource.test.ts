@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { memorySource } from '../src/loader/byteSource.ts';
-import { openGguf, GgufTensorSource } from '../src/gguf/ggufSource.ts';
-import { ggufConfigJson } from '../src/gguf/ggufConfig.ts';
-import { readGgufFile } from '../src/gguf/ggufFile.ts';
-import { GGUF_ARCHITECTURES } from '../src/gguf/ggufArchitecture.ts';
+import { memorySource, singleFileModel } from '../src/loader/byteSource.ts';
+import { openCheckpoint } from '../src/loader/checkpointFormats.ts';
+import { openGguf, GgufTensorSource } from '../src/loader/gguf/ggufSource.ts';
+import { ggufConfigJson } from '../src/loader/gguf/ggufConfig.ts';
+import { readGgufFile } from '../src/loader/gguf/ggufFile.ts';
+import { GGUF_ARCHITECTURES } from '../src/loader/gguf/ggufArchitecture.ts';
 import { parseBitNetConfig } from '../src/model/config.ts';
-import { tensorPlan } from '../src/model/modelWeights.ts';
-import { packTernary } from '../src/kernels/ternaryLayout.ts';
+import { tensorPlan } from '../src/model/tensorPlan.ts';
+import { packTernary } from '../src/weights/ternaryLayout.ts';
 import { toBf16Words } from '../src/loader/dtypes.ts';
 import type { RefLinear, RefModel } from './reference/forward.ts';
 import { syntheticCheckpoint, type SyntheticOptions } from './syntheticCheckpoint.ts';
@@ -50,8 +51,8 @@ function refVectors(ref: RefModel): Map<string, Float32Array> {
   ref.layers.forEach((l, i) => {
     m.set(`model.layers.${i}.input_layernorm.weight`, l.inputNorm);
     m.set(`model.layers.${i}.post_attention_layernorm.weight`, l.postNorm);
-    m.set(`model.layers.${i}.self_attn.attn_sub_norm.weight`, l.attnSubNorm);
-    m.set(`model.layers.${i}.mlp.ffn_sub_norm.weight`, l.ffnSubNorm);
+    if (l.attnSubNorm) m.set(`model.layers.${i}.self_attn.attn_sub_norm.weight`, l.attnSubNorm);
+    if (l.ffnSubNorm) m.set(`model.layers.${i}.mlp.ffn_sub_norm.weight`, l.ffnSubNorm);
   });
   return m;
 }
@@ -81,8 +82,9 @@ async function expectReference(source: GgufTensorSource, ref: RefModel, linear: 
 
 for (const linear of ['TQ1_0', 'TQ2_0', 'I2_S', 'F16', 'BF16', 'F32'] as const) {
   test(`GGUF source: a ${linear} model gives the reference model's tensors and config`, async () => {
-    const { ref, config } = syntheticCheckpoint(SMALL);
-    const opened = await openGguf(memorySource(NAME, refModelGguf(ref, { arch: 'bitnet', linear })));
+    const checkpoint = syntheticCheckpoint(SMALL);
+    const { ref, config } = checkpoint;
+    const opened = await openGguf(memorySource(NAME, refModelGguf(checkpoint, { arch: 'bitnet', linear })));
     assert.equal(opened.architecture, 'bitnet');
     const expected = parseBitNetConfig(config);
     assert.deepEqual(opened.source.config, {
@@ -95,10 +97,11 @@ for (const linear of ['TQ1_0', 'TQ2_0', 'I2_S', 'F16', 'BF16', 'F32'] as const) 
 }
 
 test('GGUF source: bitnet.cpp architecture names, tied embeddings, F16 and F32 embedding tables', async () => {
-  const { ref } = syntheticCheckpoint({ ...SMALL, tied: true, seed: 32 });
+  const checkpoint = syntheticCheckpoint({ ...SMALL, tied: true, seed: 32 });
+  const { ref } = checkpoint;
   for (const arch of ['bitnet-25', 'bitnet-b1.58'] as const)
     for (const embedding of ['F16', 'F32'] as const) {
-      const opened = await openGguf(memorySource(NAME, refModelGguf(ref, { arch, linear: 'I2_S', embedding })));
+      const opened = await openGguf(memorySource(NAME, refModelGguf(checkpoint, { arch, linear: 'I2_S', embedding })));
       assert.equal(opened.configJson.hidden_act, 'relu2');
       assert.equal(opened.source.config.tieWordEmbeddings, true);
       assert.equal(opened.source.has('lm_head.weight'), false);
@@ -110,9 +113,10 @@ test('GGUF source: bitnet.cpp architecture names, tied embeddings, F16 and F32 e
 });
 
 test("GGUF source: a llama file's Q and K rows are put back in transformers' order", async () => {
-  const { ref } = syntheticCheckpoint({ ...SMALL, seed: 33 });
+  const checkpoint = syntheticCheckpoint({ ...SMALL, seed: 33 });
+  const { ref } = checkpoint;
   for (const linear of ['TQ2_0', 'I2_S', 'F16'] as const) {
-    const file = await readGgufFile(memorySource(NAME, refModelGguf(ref, { arch: 'llama', linear })));
+    const file = await readGgufFile(memorySource(NAME, refModelGguf(checkpoint, { arch: 'llama', linear })));
     const json = ggufConfigJson(file);
     assert.equal(json.model_type, 'llama');
     assert.equal(json.hidden_act, 'silu');
@@ -128,7 +132,7 @@ test("GGUF source: a llama file's Q and K rows are put back in transformers' ord
       const t = await source.ternary(`model.layers.1.self_attn.${name}`, lin.rows, lin.cols);
       assert.deepEqual(t.packed, packTernary(lin.w, lin.rows, lin.cols), `${linear} ${name}`);
     }
-    await assert.rejects(openGguf(memorySource(NAME, refModelGguf(ref, { arch: 'llama', linear }))), {
+    await assert.rejects(openGguf(memorySource(NAME, refModelGguf(checkpoint, { arch: 'llama', linear }))), {
       name: 'ModelFormatError',
       message: /synthetic\.gguf \(metadata\): model_type is "llama"/,
     });
@@ -136,8 +140,9 @@ test("GGUF source: a llama file's Q and K rows are put back in transformers' ord
 });
 
 test("GGUF source: llama.cpp's optional per-tensor .scale multiplies the weight", async () => {
-  const { ref } = syntheticCheckpoint({ ...SMALL, seed: 34 });
-  const bytes = refModelGguf(ref, {
+  const checkpoint = syntheticCheckpoint({ ...SMALL, seed: 34 });
+  const { ref } = checkpoint;
+  const bytes = refModelGguf(checkpoint, {
     arch: 'bitnet',
     linear: 'F32',
     tensors: [{ name: 'blk.0.attn_v.scale', dims: [1], type: GGML.F32, data: f32Bytes([4]) }],
@@ -148,11 +153,11 @@ test("GGUF source: llama.cpp's optional per-tensor .scale multiplies the weight"
   assert.equal(t.rowScale[0], Math.fround(1 / (storedScale('F32', v.divisor) * 4)));
 });
 
-let refusalRef: RefModel | undefined;
+let refusalCheckpoint: ReturnType<typeof syntheticCheckpoint> | undefined;
 
 async function refusal(options: Partial<GgufModelOptions>, pattern: RegExp): Promise<void> {
-  refusalRef ??= syntheticCheckpoint({ ...SMALL, seed: 35 }).ref;
-  const bytes = refModelGguf(refusalRef, { arch: 'bitnet', linear: 'I2_S', ...options });
+  refusalCheckpoint ??= syntheticCheckpoint({ ...SMALL, seed: 35 });
+  const bytes = refModelGguf(refusalCheckpoint, { arch: 'bitnet', linear: 'I2_S', ...options });
   await assert.rejects(openGguf(memorySource(NAME, bytes)), (e: Error) => {
     assert.equal(e.name, 'ModelFormatError', e.message);
     assert.match(e.message, /^synthetic\.gguf/);
@@ -200,8 +205,8 @@ test('GGUF source: unsupported architectures, activations, tensors and RoPE scal
 });
 
 test('GGUF source: a tensor of the wrong type, dims or kind is refused when checked, naming it', async () => {
-  const { ref } = syntheticCheckpoint({ ...SMALL, seed: 37 });
-  const opened = await openGguf(memorySource(NAME, refModelGguf(ref, { arch: 'bitnet', linear: 'TQ2_0' })));
+  const checkpoint = syntheticCheckpoint({ ...SMALL, seed: 37 });
+  const opened = await openGguf(memorySource(NAME, refModelGguf(checkpoint, { arch: 'bitnet', linear: 'TQ2_0' })));
   const s = opened.source;
   assert.throws(() => s.check({ kind: 'ternary', name: 'model.layers.0.self_attn.q_proj', rows: 128, cols: 256 }), {
     message: /tensor blk\.0\.attn_q\.weight has dims \[256,256\], expected \[256,128\]/,
@@ -212,5 +217,29 @@ test('GGUF source: a tensor of the wrong type, dims or kind is refused when chec
   });
   assert.throws(() => s.check({ kind: 'vector', name: 'model.layers.9.input_layernorm.weight', rows: 256, cols: 1 }), {
     message: /tensor blk\.9\.attn_norm\.weight \(model\.layers\.9\.input_layernorm\.weight\) is missing/,
+  });
+});
+
+test('GGUF checkpoint: a file is recognized by its .gguf name; its tokenizer files are there when its metadata has one, and an unsupported one fails the open', async () => {
+  const checkpoint = syntheticCheckpoint({ ...SMALL, seed: 38 });
+  const bytes = refModelGguf(checkpoint, { arch: 'bitnet', linear: 'TQ2_0' });
+  const withoutTokenizer = await openCheckpoint(singleFileModel(memorySource(NAME, bytes), NAME));
+  assert.deepEqual(withoutTokenizer.tokenizerFiles, []);
+  assert.equal(await withoutTokenizer.readTokenizerFile('tokenizer.json'), undefined);
+  assert.equal(withoutTokenizer.configJson.model_type, 'bitnet');
+
+  await assert.rejects(openCheckpoint(singleFileModel(memorySource('model.bin', bytes), 'model.bin')), {
+    name: 'ModelFormatError',
+    message: /^model\.bin: has no config\.json/,
+  });
+
+  const sentencePiece = refModelGguf(checkpoint, {
+    arch: 'bitnet',
+    linear: 'TQ2_0',
+    metadata: { 'tokenizer.ggml.model': gv.str('llama') },
+  });
+  await assert.rejects(openCheckpoint(singleFileModel(memorySource(NAME, sentencePiece), NAME)), {
+    name: 'ModelFormatError',
+    message: /^synthetic\.gguf.*tokenizer\.ggml\.model: is "llama"; only "gpt2"/,
   });
 });

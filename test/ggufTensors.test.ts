@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeTernary, unpermuteRopeRows } from '../src/gguf/ggufTensors.ts';
-import { GGML_TYPES, type GgufTensorInfo } from '../src/gguf/ggufFile.ts';
+import { decodeTernary, unpermuteRopeRows } from '../src/loader/gguf/ggufTensors.ts';
+import { GGML_TYPES, type GgufTensorInfo } from '../src/loader/gguf/ggufFile.ts';
 import { seededRandom } from './random.ts';
 import {
   GGML,

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { memorySource } from '../src/loader/byteSource.ts';
-import { readGgufFile } from '../src/gguf/ggufFile.ts';
-import type { GgufValue } from '../src/gguf/ggufMetadata.ts';
-import { ggufTokenizerFiles } from '../src/gguf/ggufTokenizer.ts';
+import { readGgufFile } from '../src/loader/gguf/ggufFile.ts';
+import type { GgufValue } from '../src/loader/gguf/ggufMetadata.ts';
+import { ggufTokenizerFiles } from '../src/loader/gguf/ggufTokenizer.ts';
 import { ModelTokenizer } from '../src/tokenizer/modelTokenizer.ts';
 import { gv, writeGguf } from './ggufWriter.ts';
 

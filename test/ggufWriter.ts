@@ -1,8 +1,8 @@
 // Builds GGUF files in memory for tests: the container (header, metadata, tensor directory, aligned
 // data) and tensor data in ggml's ternary layouts, each written straight from the format's
-// description in docs/gguf.md (independent of src/gguf's decoders).
-import type { GgufValue } from '../src/gguf/ggufMetadata.ts';
-import { GGUF_VALUE_TYPES } from '../src/gguf/ggufMetadata.ts';
+// description in docs/gguf.md (independent of src/loader/gguf's decoders).
+import type { GgufValue } from '../src/loader/gguf/ggufMetadata.ts';
+import { GGUF_VALUE_TYPES } from '../src/loader/gguf/ggufMetadata.ts';
 
 const ENCODER = new TextEncoder();
 

@@ -158,6 +158,33 @@ export async function checkFixture(
   }
 }
 
+/**
+ * The GGUF files of tiny-a run on the GPU (test/fixtures/gguf): I2_S, and TQ2_0 with its F16
+ * fallback. TQ1_0 converts to TQ2_0's very shards (test/ggufFixtures.test.ts).
+ */
+export const GGUF_GOLDEN_FILES = ['tiny-a-i2_s.gguf', 'tiny-a-tq2_0.gguf'];
+
+/**
+ * Every case of a fixture on a model that createEngine loaded (through the whole load pipeline);
+ * the engine is disposed of afterwards.
+ */
+export async function checkLoadedFixture(
+  engine: { model: BitNetModel; dispose(): void },
+  fixture: Pick<FixtureSet, 'name' | 'expected'>,
+  log: (line: string) => void = () => {},
+): Promise<void> {
+  try {
+    for (const [i, c] of fixture.expected.cases.entries()) {
+      const r = await checkGoldenCase(engine.model, c, `${fixture.name} case ${i}`);
+      log(
+        `${fixture.name} case ${i}: max ${r.maxDiff.toFixed(3)} mean ${r.meanDiff.toFixed(4)} top1 ${(r.top1Agreement * 100).toFixed(1)}% greedy ${r.greedyCompared}/${c.greedy_new_ids.length}`,
+      );
+    }
+  } finally {
+    engine.dispose();
+  }
+}
+
 /** Configurations unlike tiny-a, checked against the CPU reference. */
 export const CONFIG_VARIANTS: SyntheticOptions[] = [
   // untied lm_head, GQA 4:1, f32 scales, top-level rope_theta, odd vocab, autobitlinear scales, 3 layers

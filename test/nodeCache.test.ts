@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createEngine, deleteCachedModel, directoryStore, listCachedModels } from '../src/node/index.ts';
 import { temporaryDirectory } from './modelFolders.ts';
-import { openModel } from '../src/loader/openModel.ts';
+import { openModel, type OpenProgress } from '../src/loader/openModel.ts';
 import { modelFilesFor } from '../src/engine/modelLocation.ts';
 import { tensorPlan } from '../src/model/tensorPlan.ts';
 import { ModelFilesServer } from '../e2e/modelFilesServer.ts';
@@ -125,6 +125,37 @@ test(
     }
   },
 );
+
+test('a GGUF file by URL is converted into the cache once, with the tokenizer files written from its metadata', async () => {
+  const url = `${base}/hf/test-org/tiny-a-gguf/resolve/main/tiny-a-i2_s.gguf`;
+  const dir = temporaryDirectory();
+  files.requests.length = 0;
+  const progress: OpenProgress[] = [];
+  await openModel(modelFilesFor(url), {
+    store: directoryStore(dir),
+    cacheKey: url,
+    onProgress: (p) => progress.push(p),
+  });
+  assert.ok(files.requests.some((r) => r === 'GET /hf/test-org/tiny-a-gguf/resolve/main/tiny-a-i2_s.gguf'));
+  // the same phases as a safetensors checkpoint: tensors converted, one report each
+  assert.ok(progress.length > 0 && progress.every((p) => p.phase === 'convert'));
+  assert.deepEqual(progress.at(-1), { phase: 'convert', done: progress.length, total: progress.length });
+  await readThroughCache(url, dir);
+  files.requests.length = 0;
+  const { source, readTokenizerFile } = await openModel(modelFilesFor(url), {
+    store: directoryStore(dir),
+    cacheKey: url,
+  });
+  assert.deepEqual(files.requests, [], 'nothing fetched the second time');
+  assert.equal(source.config.vocabSize, 1024);
+  const tokenizer = JSON.parse((await readTokenizerFile('tokenizer.json'))!);
+  assert.equal(Object.keys(tokenizer.model.vocab).length + tokenizer.added_tokens.length, 1024);
+  assert.ok(JSON.parse((await readTokenizerFile('tokenizer_config.json'))!));
+  assert.deepEqual(
+    (await listCachedModels(directoryStore(dir))).map((m) => [m.model, m.complete]),
+    [[url, true]],
+  );
+});
 
 test('a model URL too long for a file name is cached under its hash, listed and deleted like any other', async () => {
   const url = `${base}/served/${'a-long-mirror-path-'.repeat(12)}/en-11m/`;

@@ -3,7 +3,14 @@
 import { createGpuContext } from '../../src/gpu/context.ts';
 import { kernelChecks, type NamedCheck } from '../../test/kernelChecks.ts';
 import { samplingChecks } from '../../test/samplingChecks.ts';
-import { CONFIG_VARIANTS, FAMILY_FIXTURES, checkConfigVariant, checkFixture } from '../../test/modelChecks.ts';
+import {
+  CONFIG_VARIANTS,
+  FAMILY_FIXTURES,
+  GGUF_GOLDEN_FILES,
+  checkConfigVariant,
+  checkFixture,
+  checkLoadedFixture,
+} from '../../test/modelChecks.ts';
 import { httpFiles } from '../../src/loader/byteSource.ts';
 import { defaultGemvLayout, defaultTernaryVariant } from '../../src/kernels/ternaryMatmul.ts';
 import { createEngine } from '../../src/index.ts';
@@ -54,6 +61,26 @@ function modelChecks(fixturesUrl: string): NamedCheck[] {
   return [...['tiny-a/packed', 'tiny-a/bf16'].map((f) => fixtureCheck(fixturesUrl, f)), ...variants];
 }
 
+/**
+ * tiny-a's GGUF files (served like the other fixtures, read with Range requests) through
+ * createEngine: opened as GGUF, converted into shards in a memory cache, loaded from there.
+ */
+function ggufChecks(fixturesUrl: string): NamedCheck[] {
+  return GGUF_GOLDEN_FILES.map((file) => ({
+    name: `${file} through createEngine matches transformers on tiny-a`,
+    async run(gpu) {
+      const expected = await (await fetch(`${fixturesUrl}tiny-a/packed/expected.json`)).json();
+      const engine = await createEngine({
+        model: `${fixturesUrl}gguf/${file}`,
+        gpu,
+        store: memoryStore(),
+        embeddingFormat: 'bf16',
+      });
+      await checkLoadedFixture(engine, { name: file, expected }, (l) => console.log(l));
+    },
+  }));
+}
+
 /** The default model served by Vite from public/, on fresh devices. */
 function failureChecks(): NamedCheck[] {
   const env: GpuFailureEnv = {
@@ -82,6 +109,7 @@ async function main(): Promise<void> {
     models: () => modelChecks(params.get('fixtures') ?? ''),
     // a fixture of each family besides transformers' bitnet (docs/modelFamilies.md)
     families: () => FAMILY_FIXTURES.map((f) => fixtureCheck(params.get('fixtures') ?? '', f)),
+    gguf: () => ggufChecks(params.get('fixtures') ?? ''),
     failures: failureChecks,
   };
   const checks = suites[suite ?? '']?.() ?? [];

@@ -11,8 +11,9 @@ export type CreateEngineOptions = EngineOptions & { gpu?: GpuContext; store?: Sh
 
 /**
  * Loads a model and returns an engine. `model` is a Hugging Face repo id (`org/name`), the URL
- * of a directory holding our manifest.json and shards, or of a Hugging Face checkpoint directory
- * (converted on the fly). Either way the weights are cached in IndexedDB: a model downloads once.
+ * of a directory holding our manifest.json and shards, of a Hugging Face checkpoint directory, or
+ * of a .gguf file (also spelled `org/name/file.gguf`); checkpoints are converted on the fly.
+ * Either way the weights are cached in IndexedDB: a model downloads once.
  */
 export async function createEngine(options: CreateEngineOptions): Promise<Engine> {
   return (await openEngine(options)).engine;

@@ -30,7 +30,11 @@ import type {
 } from './types.ts';
 
 export interface EngineOptions {
-  /** A Hugging Face repo id, a URL of a checkpoint directory, or (in Node) a directory. */
+  /**
+   * A Hugging Face repo id (`org/name`) or a GGUF file in one (`org/name/file.gguf`), a URL of a
+   * model directory or of a .gguf file, or (in Node) a directory or .gguf file on disk
+   * (resolveModelUrl lists the spellings).
+   */
   model: string | ModelFiles;
   /** Called as loading goes through its phases (see LoadProgress); the last report has fraction 1. */
   onProgress?: (p: LoadProgress) => void;
@@ -114,9 +118,9 @@ export class Engine implements EngineInterface {
   }
 
   /**
-   * Loads a model from `files` onto `gpu`: our sharded format or a Hugging Face checkpoint, through
-   * `store` (a cache: downloads happen once) when given. Resolves once every kernel has run, so the
-   * first request does not wait for compilation.
+   * Loads a model from `files` onto `gpu`: our sharded format, a Hugging Face checkpoint or a GGUF
+   * file, through `store` (a cache: downloads happen once) when given. Resolves once every kernel
+   * has run, so the first request does not wait for compilation.
    */
   static async load(gpu: GpuContext, files: ModelFiles, options: EngineLoadOptions): Promise<Engine> {
     return (await loadEngine(gpu, files, options)).engine;

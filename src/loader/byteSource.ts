@@ -18,10 +18,15 @@ export function isPlainFileName(name: unknown): name is string {
   return typeof name === 'string' && /^[\w-][\w.-]{0,127}$/.test(name);
 }
 
-/** A set of named files: a checkpoint directory on disk, or a base URL. */
+/** A set of named files: a checkpoint directory on disk, or a base URL; or one model file (a .gguf). */
 export interface ModelFiles {
-  /** Where the files come from, for messages. */
+  /** Where the files come from, for messages: the directory, or the one file's path or URL. */
   readonly location: string;
+  /**
+   * Set when the location names one file rather than a directory (a .gguf checkpoint): that file's
+   * name, the only one these files have.
+   */
+  readonly singleFile?: string;
   has(file: string): Promise<boolean>;
   open(file: string): ByteSource;
   /** A text file (config, tokenizer) of at most MAX_TEXT_FILE_BYTES; a larger one is a ModelFormatError. */
@@ -36,6 +41,7 @@ export interface ModelFiles {
 
 /** Where `file` of `files` is, for messages: the URL or path. */
 export function fileLocation(files: ModelFiles, file: string): string {
+  if (file === files.singleFile) return files.location;
   return files.location.endsWith('/') ? `${files.location}${file}` : `${files.location}/${file}`;
 }
 
@@ -101,6 +107,35 @@ export class FetchError extends BitNetError {
     this.url = url;
     this.status = status;
   }
+}
+
+/**
+ * One file (`source`, whose name is its path or URL) as ModelFiles named `fileName`: what a location
+ * that names a .gguf file gives. Every read is bounded by the file's size, known before it starts.
+ */
+export function singleFileModel(source: ByteSource, fileName: string): ModelFiles {
+  const only = (file: string): ByteSource => {
+    if (file !== fileName) throw new ModelFormatError(source.name, `is one file, ${fileName}; it holds no ${file}`);
+    return source;
+  };
+  return {
+    location: source.name,
+    singleFile: fileName,
+    has: async (file) => file === fileName,
+    open: only,
+    async readText(file) {
+      const size = await only(file).size();
+      if (size > MAX_TEXT_FILE_BYTES) throw textFileTooLarge(source.name);
+      return new TextDecoder().decode(await source.read(0, size));
+    },
+    async download(file, size, onBytes) {
+      const actual = await only(file).size();
+      if (actual !== size) throw wrongSize(source.name, size, actual);
+      const bytes = await source.read(0, size);
+      onBytes?.(size);
+      return bytes;
+    },
+  };
 }
 
 export function memorySource(name: string, bytes: Uint8Array): ByteSource {

@@ -47,7 +47,7 @@ async function tensorData(source: ModelTensorSource, r: TensorRequest): Promise<
 }
 
 /**
- * Converts any tensor source (a Hugging Face checkpoint) into our shards, streaming: tensors are
+ * Converts any tensor source (a Hugging Face checkpoint, a GGUF file) into our shards, streaming: tensors are
  * read one at a time in upload order and at most one shard is held in memory. The output depends
  * only on the input (no timestamps, fixed order), so converting twice gives identical shards.
  */

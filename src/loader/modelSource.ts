@@ -20,7 +20,7 @@ export interface OpenedCheckpoint extends OpenedModel {
 }
 
 /**
- * A checkpoint format the loader converts (Hugging Face safetensors; GGUF next). Opening one reads
+ * A checkpoint format the loader converts (Hugging Face safetensors, GGUF). Opening one reads
  * its config and tensor table; each tensor is read, and put in the GPU layout, when it is asked for.
  */
 export interface CheckpointFormat {

@@ -5,7 +5,7 @@
 //   convert  a checkpoint into our shards, in the GPU layout (convert.ts)
 //   cache    the shards in a ShardStore, verified, under the model's name (modelCache.ts)
 //   tensors  read from the cache, each shard checked again as the upload reaches it
-// Without a store (a folder on disk) the files are read in place instead: shards as the upload
+// Without a store (a folder or a .gguf file on disk) the files are read in place instead: shards as the upload
 // reaches them, a checkpoint's tensors converted one at a time.
 import type { ModelFiles } from './byteSource.ts';
 import { openCheckpoint } from './checkpointFormats.ts';
@@ -19,7 +19,7 @@ import type { ShardStore } from './shardStore.ts';
 export type OpenProgress = DownloadProgress | { phase: 'convert'; done: number; total: number };
 
 export interface OpenOptions {
-  /** Cache for remote models; without it files are read in place (a local directory). */
+  /** Cache for remote models; without it files are read in place (a local directory or .gguf file). */
   store?: ShardStore;
   /** The name the model is cached under (its URL or repo id); default: the files' location. */
   cacheKey?: string;
@@ -61,7 +61,7 @@ export async function openModel(files: ModelFiles, options: OpenOptions = {}): P
   return cache.open({ verifyShardHashes });
 }
 
-/** Without a cache (a folder on disk): our shards, or a checkpoint whose tensors are converted as they are read. */
+/** Without a cache (a folder or file on disk): our shards, or a checkpoint whose tensors are converted as they are read. */
 async function openInPlace(files: ModelFiles, verifyShardHashes: boolean): Promise<OpenedModel> {
   return (await holdsShards(files)) ? openShards(files, { verifyShardHashes }) : openCheckpoint(files);
 }

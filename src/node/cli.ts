@@ -1,20 +1,27 @@
 // bitnet-webgpu command line (Node + Dawn). Contracts kept stable:
-//   logits   --model DIR --ids 1,2,3                        -> {"logits": [...]}  (last position)
-//   generate --model DIR --ids 1,2,3 --max-tokens N --greedy -> {"ids": [...]}    (new tokens, via the KV cache)
+//   logits   --model MODEL --ids 1,2,3                        -> {"logits": [...]}  (last position)
+//   generate --model MODEL --ids 1,2,3 --max-tokens N --greedy -> {"ids": [...]}    (new tokens, via the KV cache)
 import { parseArgs } from 'node:util';
 import { createNodeGpuContext } from './nodeGpu.ts';
-import { directoryFiles } from './fileSource.ts';
-import { modelDirectory } from './modelLocation.ts';
+import { directoryStore } from './directoryStore.ts';
+import { locateModel, locationFiles } from './modelLocation.ts';
+import type { ModelFiles } from '../loader/byteSource.ts';
+import { isGgufFileName } from '../loader/gguf/ggufCheckpoint.ts';
+import { ggufTypeCounts, openGguf } from '../loader/gguf/ggufSource.ts';
 import { openModel } from '../loader/openModel.ts';
+import type { BitNetConfig } from '../model/config.ts';
 import { BitNetModel } from '../model/bitnetModel.ts';
 import { BitNetError } from '../errors.ts';
 import { convertCheckpoint } from './convertCheckpoint.ts';
 
 const USAGE = `usage:
-  cli logits   --model DIR --ids 1,2,3 [--all]
-  cli generate --model DIR --ids 1,2,3 --max-tokens N --greedy [--ignore-eos]
-  cli info     --model DIR
-  cli convert  SRC OUT [--shard-mb N] [--force]   (SRC: checkpoint directory, HF repo id or URL)
+  cli logits   --model MODEL --ids 1,2,3 [--all]
+  cli generate --model MODEL --ids 1,2,3 --max-tokens N --greedy [--ignore-eos]
+  cli info     --model MODEL
+  cli convert  SRC OUT [--shard-mb N] [--force]   (SRC: a MODEL that is a Hugging Face checkpoint or a .gguf file)
+MODEL: a directory (converted shards or a Hugging Face checkpoint) or a .gguf file on disk; a Hugging
+  Face repo id (org/name) or a GGUF file in one (org/name/file.gguf); or an http(s) URL of either.
+  Remote models are cached in $BITNET_CACHE (default ~/.cache/bitnet-webgpu).
 options:
   --context N      KV cache length (default: min(max_position_embeddings, 4096))
   --variant V      ternary kernel: dot4 or addsub (default: fastest the adapter has)
@@ -28,6 +35,21 @@ function parseIds(text: string | undefined): number[] {
   if (ids.some((s) => !/^\d+$/.test(s)))
     throw new UsageError(`--ids must be comma-separated non-negative integers, got "${text}"`);
   return ids.map(Number);
+}
+
+/**
+ * `info`'s answer: the config the model runs with; for a GGUF file also its architecture and how
+ * many tensors of each ggml type it holds (read from the header: no tensor is read).
+ */
+async function modelInfo(
+  files: ModelFiles,
+): Promise<{ config: BitNetConfig; gguf?: { architecture: string; tensorTypes: Record<string, number> } }> {
+  if (!isGgufFileName(files.singleFile)) return { config: (await openModel(files)).source.config };
+  const gguf = await openGguf(files.open(files.singleFile));
+  return {
+    config: gguf.source.config,
+    gguf: { architecture: gguf.architecture, tensorTypes: ggufTypeCounts(gguf.file) },
+  };
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -76,7 +98,9 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (!values.model)
-    throw new UsageError('--model DIR is required (a Hugging Face BitNet checkpoint or a converted model directory)');
+    throw new UsageError(
+      '--model MODEL is required (a converted model or Hugging Face checkpoint directory, a .gguf file, a repo id or a URL)',
+    );
   const variant = values.variant;
   if (variant !== undefined && variant !== 'dot4' && variant !== 'addsub')
     throw new UsageError(`--variant must be dot4 or addsub, got "${variant}"`);
@@ -84,9 +108,10 @@ async function main(argv: string[]): Promise<void> {
   if (embeddingFormat !== undefined && embeddingFormat !== 'int8' && embeddingFormat !== 'bf16')
     throw new UsageError(`--embedding must be int8 or bf16, got "${embeddingFormat}"`);
 
-  const { source } = await openModel(directoryFiles(await modelDirectory(values.model)));
+  const location = await locateModel(values.model);
+  const files = locationFiles(location);
   if (command === 'info') {
-    console.log(JSON.stringify({ config: source.config }));
+    console.log(JSON.stringify(await modelInfo(files)));
     return;
   }
   const ids = parseIds(values.ids);
@@ -97,6 +122,11 @@ async function main(argv: string[]): Promise<void> {
     if (!Number.isInteger(maxTokens) || maxTokens < 1)
       throw new UsageError(`--max-tokens must be a positive integer, got "${values['max-tokens']}"`);
   }
+  // a remote model is converted or downloaded into the cache once; what is on disk is read in place
+  const { source } = await openModel(
+    files,
+    location.kind === 'url' ? { store: directoryStore(), cacheKey: location.url } : {},
+  );
   const ctx = await createNodeGpuContext();
   const contextLength = values.context === undefined ? undefined : Number(values.context);
   const model = await BitNetModel.load(ctx, source, { contextLength, variant, embeddingFormat });

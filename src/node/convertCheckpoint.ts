@@ -3,10 +3,8 @@ import path from 'node:path';
 import { convertToShards, type ShardWriter } from '../loader/convert.ts';
 import { MANIFEST_FILE, type Manifest } from '../loader/manifest.ts';
 import { openCheckpoint } from '../loader/checkpointFormats.ts';
-import { httpFiles } from '../loader/byteSource.ts';
 import { InvalidArgumentError } from '../errors.ts';
-import { directoryFiles } from './fileSource.ts';
-import { locateModel } from './modelLocation.ts';
+import { locateModel, locationFiles } from './modelLocation.ts';
 
 const PARTIAL = '.partial-';
 /** What a conversion writes: with --force, only a folder holding nothing else is replaced. */
@@ -71,10 +69,11 @@ async function removeAbandonedPartials(out: string): Promise<void> {
 }
 
 /**
- * Converts a Hugging Face checkpoint (a directory, a repo id or a URL) into our sharded format in
- * `out`. Everything is written to `OUT.partial-PID` beside it and renamed into place at the end,
- * so a failed or cancelled (`signal`) conversion leaves nothing half-written; folders of killed
- * conversions are removed by the next one. What `out` may already hold: see checkOutput.
+ * Converts a checkpoint (a Hugging Face checkpoint or a .gguf file: on disk, by repo id or by URL)
+ * into our sharded format in `out`. Everything is written to `OUT.partial-PID` beside it and renamed
+ * into place at the end, so a failed or cancelled (`signal`) conversion leaves nothing
+ * half-written; folders of killed conversions are removed by the next one. What `out` may already
+ * hold: see checkOutput.
  */
 export async function convertCheckpoint(
   src: string,
@@ -83,8 +82,8 @@ export async function convertCheckpoint(
 ): Promise<Manifest> {
   out = path.resolve(out);
   const location = await locateModel(src);
-  await checkOutput(location.kind === 'directory' ? location.path : undefined, out, options.force ?? false);
-  const files = location.kind === 'directory' ? directoryFiles(location.path) : httpFiles(location.url);
+  await checkOutput(location.kind === 'url' ? undefined : location.path, out, options.force ?? false);
+  const files = locationFiles(location);
   const checkpoint = await openCheckpoint(files);
   await removeAbandonedPartials(out);
   const tmp = `${out}${PARTIAL}${process.pid}`;

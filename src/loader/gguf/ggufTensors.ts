@@ -1,7 +1,7 @@
 // GGUF tensor data -> our CPU-side forms: ternary codes with one per-tensor scale for linear
 // weights, float32 for norms. Layouts and their sources: docs/gguf.md.
-import { ModelFormatError } from '../errors.ts';
-import { f16ToF32, toFloat32 } from '../loader/dtypes.ts';
+import { ModelFormatError } from '../../errors.ts';
+import { f16ToF32, toFloat32 } from '../dtypes.ts';
 import type { GgufTensorInfo } from './ggufFile.ts';
 
 /** A ternary matrix on the CPU: the weight at (r, c) is `scale * codes[r * cols + c]`, codes in {-1, 0, +1}. */

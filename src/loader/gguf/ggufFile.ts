@@ -1,6 +1,6 @@
-import { ModelFormatError } from '../errors.ts';
-import type { ByteSource } from '../loader/byteSource.ts';
-import { MAX_TENSORS } from '../model/config.ts';
+import { ModelFormatError } from '../../errors.ts';
+import type { ByteSource } from '../byteSource.ts';
+import { MAX_TENSORS } from '../../model/config.ts';
 import {
   GGUF_VALUE_TYPES,
   GgufMetadata,

@@ -1,9 +1,10 @@
-import { ModelFormatError } from '../errors.ts';
-import { packTernary } from '../kernels/ternaryLayout.ts';
-import type { ByteSource } from '../loader/byteSource.ts';
-import { toBf16Words } from '../loader/dtypes.ts';
-import type { Bf16MatrixData, ModelTensorSource, TensorRequest, TernaryMatrixData } from '../loader/tensorSource.ts';
-import { parseBitNetConfig, type BitNetConfig } from '../model/config.ts';
+import { ModelFormatError } from '../../errors.ts';
+import { packTernary } from '../../weights/ternaryLayout.ts';
+import type { ByteSource } from '../byteSource.ts';
+import { toBf16Words } from '../dtypes.ts';
+import type { ModelTensorSource } from '../../model/tensorPlan.ts';
+import type { Bf16MatrixData, TensorRequest, TernaryMatrixData } from '../../weights/tensorSource.ts';
+import { parseBitNetConfig, type BitNetConfig } from '../../model/config.ts';
 import { ggufTensorName, scaleTensorName, type GgufArchitecture } from './ggufArchitecture.ts';
 import { ggufArchitecture, ggufConfigJson } from './ggufConfig.ts';
 import { readGgufFile, type GgufFile, type GgufTensorInfo } from './ggufFile.ts';

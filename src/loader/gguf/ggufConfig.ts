@@ -1,5 +1,5 @@
-import { ModelFormatError } from '../errors.ts';
-import { CONFIG_LIMITS } from '../model/config.ts';
+import { ModelFormatError } from '../../errors.ts';
+import { CONFIG_LIMITS } from '../../model/config.ts';
 import { GGUF_ARCHITECTURES, expectedTensorNames, type GgufArchitecture } from './ggufArchitecture.ts';
 import type { GgufFile } from './ggufFile.ts';
 

@@ -1,7 +1,7 @@
 // A GGUF file's tokenizer (llama.cpp's tokenizer.ggml.* keys) as the tokenizer.json and
 // tokenizer_config.json of the checkpoint it was converted from, for ModelTokenizer
 // (@huggingface/tokenizers). Sources: docs/gguf.md.
-import { CONFIG_LIMITS } from '../model/config.ts';
+import { CONFIG_LIMITS } from '../../model/config.ts';
 import type { GgufMetadata } from './ggufMetadata.ts';
 
 /** llama.cpp's token types (gguf-py TokenType). */

@@ -1,4 +1,4 @@
-import { ModelFormatError } from '../errors.ts';
+import { ModelFormatError } from '../../errors.ts';
 
 /** GGUF's metadata value types, indexed by their id in the file (gguf-py's GGUFValueType). */
 export const GGUF_VALUE_TYPES = [
