@@ -2,12 +2,18 @@
 // transformers' outputs for tiny-a/packed (the weights they were written from). I2_S is read in
 // place from disk; TQ2_0 over HTTP by its Hugging Face spelling, converted into a cache directory.
 // TQ1_0 decodes to the same shards as TQ2_0 (test/ggufFixtures.test.ts), so it needs no GPU run.
+// Then the llama and upstream bitnet architectures, written from family fixtures at test time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createEngine, directoryStore, listCachedModels, type Engine } from '../src/node/index.ts';
-import { checkLoadedFixture, type ExpectedCase } from './modelChecks.ts';
+import { checkFixture, checkLoadedFixture, type ExpectedCase } from './modelChecks.ts';
+import { directoryFiles } from '../src/node/fileSource.ts';
+import { memorySource, singleFileModel } from '../src/loader/byteSource.ts';
+import { defaultGemvLayout, defaultTernaryVariant } from '../src/kernels/ternaryMatmul.ts';
+import { loadReferenceModel } from './reference/loadReference.ts';
+import { refModelGguf, type GgufModelOptions } from './ggufModels.ts';
 import { testGpuContext } from './gpuContext.ts';
 import { temporaryDirectory } from './modelFolders.ts';
 import { ModelFilesServer } from '../e2e/modelFilesServer.ts';
@@ -59,3 +65,32 @@ test('createEngine on tiny-a-tq2_0.gguf (a URL, converted into the cache): logit
   );
   await checkEngine(engine, 'tiny-a-tq2_0.gguf');
 });
+
+/**
+ * A family fixture written as the GGUF file llama.cpp's converter would make of it (test/ggufModels.ts),
+ * at test time, then loaded through the pipeline (openModel, read in place) and checked against
+ * transformers' outputs: `llama` files have their Q and K rows permuted, upstream `bitnet` files
+ * without hidden_activation are SiLU.
+ */
+async function checkFamilyGguf(fixture: string, options: GgufModelOptions): Promise<void> {
+  const dir = `${FIXTURES}${fixture}`;
+  const config = JSON.parse(readFileSync(`${dir}/config.json`, 'utf8'));
+  const ref = await loadReferenceModel(directoryFiles(dir));
+  const name = `${fixture}-${options.arch}-${options.linear}.gguf`;
+  const files = singleFileModel(memorySource(name, refModelGguf({ ref, config }, options)), name);
+  const expected = JSON.parse(readFileSync(`${dir}/expected.json`, 'utf8'));
+  const ctx = await testGpuContext();
+  await checkFixture(ctx, { name, files, expected, embeddingFormat: 'bf16' }, (l) => console.log(`# ${l}`), [
+    { variant: defaultTernaryVariant(ctx.caps), gemvLayout: defaultGemvLayout(ctx.caps) },
+  ]);
+}
+
+test('a llama GGUF (I2_S, Q and K rows permuted) of the falcon-e fixture matches transformers', () =>
+  checkFamilyGguf('falcon-e', { arch: 'llama', linear: 'I2_S' }));
+
+test("an upstream bitnet GGUF without hidden_activation (SiLU, F16 linears) of 1bitLLM's fixture matches transformers", () =>
+  checkFamilyGguf('bitnet-1bitllm', {
+    arch: 'bitnet',
+    linear: 'F16',
+    metadata: { 'bitnet.hidden_activation': null },
+  }));

@@ -3,9 +3,6 @@ import assert from 'node:assert/strict';
 import { memorySource, singleFileModel } from '../src/loader/byteSource.ts';
 import { openCheckpoint } from '../src/loader/checkpointFormats.ts';
 import { openGguf, GgufTensorSource } from '../src/loader/gguf/ggufSource.ts';
-import { ggufConfigJson } from '../src/loader/gguf/ggufConfig.ts';
-import { readGgufFile } from '../src/loader/gguf/ggufFile.ts';
-import { GGUF_ARCHITECTURES } from '../src/loader/gguf/ggufArchitecture.ts';
 import { parseBitNetConfig } from '../src/model/config.ts';
 import { tensorPlan } from '../src/model/tensorPlan.ts';
 import { packTernary } from '../src/weights/ternaryLayout.ts';
@@ -90,7 +87,7 @@ for (const linear of ['TQ1_0', 'TQ2_0', 'I2_S', 'F16', 'BF16', 'F32'] as const) 
     assert.deepEqual(opened.source.config, {
       ...expected,
       rmsNormEps: Math.fround(expected.rmsNormEps),
-      quantization: { mode: 'offline', linearClass: 'bitlinear' },
+      quantization: { mode: 'offline', linearClass: 'bitlinear', linearNormEps: null },
     });
     await expectReference(opened.source, ref, linear);
   });
@@ -112,31 +109,43 @@ test('GGUF source: bitnet.cpp architecture names, tied embeddings, F16 and F32 e
     }
 });
 
-test("GGUF source: a llama file's Q and K rows are put back in transformers' order", async () => {
+test("GGUF source: a llama file is transformers' llama with BitNet quantization, Q and K rows put back in its order", async () => {
   const checkpoint = syntheticCheckpoint({ ...SMALL, seed: 33 });
-  const { ref } = checkpoint;
   for (const linear of ['TQ2_0', 'I2_S', 'F16'] as const) {
-    const file = await readGgufFile(memorySource(NAME, refModelGguf(checkpoint, { arch: 'llama', linear })));
-    const json = ggufConfigJson(file);
-    assert.equal(json.model_type, 'llama');
-    assert.equal(json.hidden_act, 'silu');
-    // today's config parser runs only transformers' bitnet models; the tensors do not depend on that
-    const config = parseBitNetConfig({ ...json, model_type: 'bitnet', hidden_act: 'relu2' });
-    const source = new GgufTensorSource(file, config, GGUF_ARCHITECTURES.llama);
-    const l = ref.layers[1];
-    for (const [name, lin] of [
-      ['q_proj', l.q],
-      ['k_proj', l.k],
-      ['v_proj', l.v],
-    ] as const) {
-      const t = await source.ternary(`model.layers.1.self_attn.${name}`, lin.rows, lin.cols);
-      assert.deepEqual(t.packed, packTernary(lin.w, lin.rows, lin.cols), `${linear} ${name}`);
-    }
-    await assert.rejects(openGguf(memorySource(NAME, refModelGguf(checkpoint, { arch: 'llama', linear }))), {
-      name: 'ModelFormatError',
-      message: /synthetic\.gguf \(metadata\): model_type is "llama"/,
-    });
+    const opened = await openGguf(memorySource(NAME, refModelGguf(checkpoint, { arch: 'llama', linear })));
+    assert.equal(opened.configJson.model_type, 'llama');
+    const config = opened.source.config;
+    assert.equal(config.family, 'llama-bitnet');
+    assert.equal(config.hiddenAct, 'silu');
+    assert.deepEqual(config.quantization, { mode: 'offline', linearClass: 'bitlinear', linearNormEps: null });
+    // no sub-norms in the plan; every other tensor is the reference's, q_proj and k_proj unpermuted
+    assert.ok(!tensorPlan(config).some((r) => r.name.includes('sub_norm')));
+    await expectReference(opened.source, checkpoint.ref, linear);
   }
+});
+
+test("GGUF source: without bitnet.hidden_activation, llama.cpp's bitnet is SiLU (1bitLLM's models)", async () => {
+  const checkpoint = syntheticCheckpoint({ ...SMALL, seed: 36 });
+  const bytes = refModelGguf(checkpoint, {
+    arch: 'bitnet',
+    linear: 'TQ1_0',
+    metadata: { 'bitnet.hidden_activation': null },
+  });
+  const opened = await openGguf(memorySource(NAME, bytes));
+  assert.equal(opened.configJson.hidden_act, 'silu');
+  assert.equal(opened.source.config.hiddenAct, 'silu');
+  await expectReference(opened.source, checkpoint.ref, 'TQ1_0');
+});
+
+test("GGUF source: linear RoPE scaling in the metadata becomes the config's rope_scaling", async () => {
+  const checkpoint = syntheticCheckpoint({ ...SMALL, seed: 39 });
+  const bytes = refModelGguf(checkpoint, {
+    arch: 'bitnet',
+    linear: 'I2_S',
+    metadata: { 'bitnet.rope.scaling.type': gv.str('linear'), 'bitnet.rope.scaling.factor': gv.f32(4) },
+  });
+  const opened = await openGguf(memorySource(NAME, bytes));
+  assert.deepEqual(opened.source.config.ropeScaling, { type: 'linear', factor: 4 });
 });
 
 test("GGUF source: llama.cpp's optional per-tensor .scale multiplies the weight", async () => {
@@ -172,8 +181,6 @@ test('GGUF source: unsupported architectures, activations, tensors and RoPE scal
     /metadata general\.architecture: is "qwen2"; supported: llama, bitnet, bitnet-25, bitnet-b1\.58/,
   );
   await refusal({ metadata: { 'bitnet.hidden_activation': gv.str('gelu') } }, /hidden_act "gelu" is not supported/);
-  // without the key, llama.cpp's bitnet is SiLU (1bitLLM's models), which today's runtime does not run
-  await refusal({ metadata: { 'bitnet.hidden_activation': null } }, /hidden_act "silu" is not supported/);
   await refusal(
     { tensors: [{ name: 'blk.0.attn_q.bias', dims: [256], type: GGML.F32, data: new Uint8Array(1024) }] },
     /tensor blk\.0\.attn_q\.bias is not part of a bitnet model/,
@@ -184,7 +191,7 @@ test('GGUF source: unsupported architectures, activations, tensors and RoPE scal
   );
   await refusal(
     { metadata: { 'bitnet.rope.scaling.type': gv.str('yarn'), 'bitnet.rope.scaling.factor': gv.f32(4) } },
-    /rope type "yarn" is not supported/,
+    /rope type "yarn" \(rope_scaling\) is not supported/,
   );
   await refusal(
     { metadata: { 'bitnet.rope.dimension_count': gv.u32(32) } },
