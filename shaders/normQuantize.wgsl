@@ -9,6 +9,7 @@
 // a runtime-bounded loop re-reading the row per phase, the loads ran one after another and this
 // small kernel took 10-17 us on an H100.)
 // #include "lib/ternaryLayout.wgsl"
+// #include "lib/gatedActivation.wgsl"
 
 struct Params {
   k: u32,         // features per row
@@ -17,10 +18,6 @@ struct Params {
   eps: f32,
 }
 
-const GATE_NONE = 0u;
-const GATE_RELU2 = 1u;
-const GATE_SILU = 2u;
-override GATE: u32 = GATE_NONE;
 // Without NORM, `weight` and `eps` are not read (the wrapper binds a placeholder).
 override NORM: bool = true;
 override WG: u32 = 256u;
@@ -37,15 +34,7 @@ var<workgroup> red: array<f32, WG>;
 
 fn value(base: u32, c: u32) -> f32 {
   if (GATE == GATE_NONE) { return x[base + c]; }
-  let g = x[base + c];
-  let up = x[base + p.k + c];
-  if (GATE == GATE_RELU2) {
-    let r = max(g, 0.0);
-    return r * r * up;
-  }
-  // exp of a non-positive number only: exp(-g) of a very negative g would overflow
-  let e = exp(-abs(g));
-  return select(g * e / (1.0 + e), g / (1.0 + e), g >= 0.0) * up;
+  return gatedActivation(x[base + c], x[base + p.k + c]);
 }
 
 fn reduceSum(lid: u32, v: f32) -> f32 {

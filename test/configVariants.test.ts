@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import { CONFIG_VARIANTS, checkConfigVariant, checkDecodeMatchesPrefill } from './modelChecks.ts';
 import { testGpuContext } from './gpuContext.ts';
+import { check } from './check.ts';
+import { fusedDecodeMissing } from '../src/model/modelKernels.ts';
 
 for (const o of CONFIG_VARIANTS) {
   const { seed, ...shape } = o;
@@ -12,7 +14,16 @@ for (const o of CONFIG_VARIANTS) {
   });
 }
 
-test('decoding token by token gives the logits of one prefill pass (300 tokens, attention split over key spans)', async () => {
-  const r = await checkDecodeMatchesPrefill(await testGpuContext());
-  console.log(`# decode vs prefill: max ${r.maxDiff.toFixed(4)} mean ${r.meanDiff.toFixed(5)}`);
-});
+for (const fused of [false, true]) {
+  const what = fused ? 'the fused decode linears' : 'separate quantization and GEMV';
+  test(`decoding token by token (${what}) gives the logits of one prefill pass (300 tokens, attention split over key spans)`, async () => {
+    const ctx = await testGpuContext();
+    // both CI drivers have what the fused linears need: if detection broke, this says so
+    check(
+      !fused || fusedDecodeMissing(ctx.caps) === undefined,
+      `${ctx.caps.adapterName} lacks ${fusedDecodeMissing(ctx.caps)}`,
+    );
+    const r = await checkDecodeMatchesPrefill(ctx, fused);
+    console.log(`# decode vs prefill (${what}): max ${r.maxDiff.toFixed(4)} mean ${r.meanDiff.toFixed(5)}`);
+  });
+}

@@ -4,7 +4,8 @@ import type { GpuContext } from '../src/gpu/context.ts';
 import { createStorageBuffer, createUniformBuffer, readBuffer } from '../src/gpu/buffers.ts';
 import { ComputeKernel, kernelsReady, submitDispatches, type Dispatch } from '../src/gpu/computeKernel.ts';
 import { QuantizeActivationsKernel } from '../src/kernels/quantizeActivations.ts';
-import { NormQuantizeKernel } from '../src/kernels/normQuantize.ts';
+import { NormQuantizeKernel, type QuantizeForm } from '../src/kernels/normQuantize.ts';
+import { NormQuantizeGemvKernel } from '../src/kernels/normQuantizeGemv.ts';
 import { ArgmaxKernel } from '../src/kernels/argmax.ts';
 import {
   TernaryMatmulKernels,
@@ -19,7 +20,8 @@ import {
   repackHuggingFaceTernary,
 } from '../src/weights/ternaryLayout.ts';
 import { uploadTernaryWeights } from '../src/weights/ternaryWeights.ts';
-import { bitLinearOutput, roundHalfEven, ternaryAccumulators } from './reference/bitlinear.ts';
+import { bitLinearOutput, quantizeRows, roundHalfEven, ternaryAccumulators } from './reference/bitlinear.ts';
+import { rmsNorm } from './reference/forward.ts';
 import { check, checkClose, checkEqualArrays, checkRejects } from './check.ts';
 import { randomNormalish, randomTernary, seededRandom } from './random.ts';
 
@@ -174,6 +176,82 @@ const CASES: Case[] = [
   { m: 150, n: 70, k: 130, seed: 14 }, // several GEMM token tiles
 ];
 
+/** A case of the fused decode GEMV: its form, shape, and how it writes y. */
+interface FusedCase {
+  form: QuantizeForm;
+  n: number;
+  k: number;
+  seed: number;
+  outOffset?: number;
+  accumulate?: boolean;
+  maxBindingBytes?: number;
+}
+
+const FUSED_CASES: FusedCase[] = [
+  { form: { gate: 'none', norm: true }, n: 640, k: 2560, seed: 51 },
+  { form: { gate: 'none', norm: false }, n: 257, k: 333, seed: 52, outOffset: 5 },
+  { form: { gate: 'relu2', norm: true }, n: 40, k: 6912, seed: 53, accumulate: true },
+  { form: { gate: 'silu', norm: false }, n: 31, k: 1000, seed: 54, accumulate: true },
+  { form: { gate: 'silu', norm: true }, n: 100, k: 300, seed: 55, maxBindingBytes: 7 * 5 * 16 },
+  // more row groups than workgroups: the grid strides over rows
+  { form: { gate: 'none', norm: true }, n: 20000, k: 64, seed: 56 },
+];
+
+/**
+ * The CPU reference of one token through a fused decode GEMV: act(gate) * up, RMSNorm, int8
+ * quantization, the ternary product; plus how far apart two correct results may be (a column
+ * whose scaled value lies within float error of a rounding boundary may quantize either way).
+ */
+function fusedReference(c: FusedCase, x: Float32Array, normWeight: Float32Array, w: Int8Array, rowScale: Float32Array) {
+  const f = Math.fround;
+  let v = x.subarray(0, c.k);
+  if (c.form.gate !== 'none') {
+    v = v.map((g, i) => {
+      const a = c.form.gate === 'relu2' ? f(Math.max(g, 0) * Math.max(g, 0)) : f(g / f(1 + Math.exp(-g)));
+      return f(a * x[c.k + i]);
+    });
+  }
+  const h = c.form.norm ? rmsNorm(v, normWeight, 1e-5) : v;
+  const { q, scale } = quantizeRows(h, 1, c.k);
+  const y = bitLinearOutput(ternaryAccumulators(q, w, 1, c.n, c.k), scale, rowScale, 1, c.n);
+  const margin = Float32Array.from(rowScale, (d) => 4 / (scale[0] * d));
+  return { y, margin };
+}
+
+async function checkFusedCase(ctx: GpuContext, c: FusedCase): Promise<void> {
+  const { device } = ctx;
+  const what = `${c.form.gate}/${c.form.norm ? 'norm' : 'no norm'} n=${c.n} k=${c.k}`;
+  const rand = seededRandom(c.seed);
+  const w = randomTernary(rand, c.n * c.k);
+  const x = randomNormalish(rand, (c.form.gate === 'none' ? 1 : 2) * c.k, 3);
+  const normWeight = Float32Array.from({ length: c.k }, () => 0.25 + rand() * 2);
+  const rowScale = Float32Array.from({ length: c.n }, () => 0.5 + rand() * 3);
+  const outOffset = c.outOffset ?? 0;
+  const before = Float32Array.from({ length: outOffset + c.n }, () => rand() * 4 - 2);
+  const weights = uploadTernaryWeights(device, 'w', packTernary(w, c.n, c.k), rowScale, c.n, c.k, c.maxBindingBytes);
+  const xBuf = createStorageBuffer(device, 'x', x);
+  const normBuf = createStorageBuffer(device, 'normWeight', normWeight);
+  const y = createStorageBuffer(device, 'y', before);
+  const kernel = new NormQuantizeGemvKernel(device, c.form, c.k, gemvSubgroupLanes(ctx.caps)!);
+  await kernelsReady(device);
+  const norm = c.form.norm ? { weight: normBuf, eps: 1e-5 } : undefined;
+  const dispatches = kernel.prepare({ x: xBuf, norm, weights, y, outOffset, accumulate: c.accumulate });
+  check(dispatches.length === weights.parts.length, `${what}: one dispatch per weight part`);
+  submitDispatches(device, dispatches);
+  const out = new Float32Array(await readBuffer(device, y));
+  for (const b of [xBuf, normBuf, y]) b.destroy();
+  const expected = fusedReference(c, x, normWeight, w, rowScale);
+  checkEqualArrays(out.subarray(0, outOffset), before.subarray(0, outOffset), `${what}: y before outOffset`);
+  for (let r = 0; r < c.n; r++) {
+    const want = (c.accumulate ? before[outOffset + r] : 0) + expected.y[r];
+    const got = out[outOffset + r];
+    check(
+      Math.abs(got - want) <= expected.margin[r] + 1e-5 * Math.abs(want),
+      `${what}: y[${r}] is ${got}, expected ${want} (within ${expected.margin[r]})`,
+    );
+  }
+}
+
 function variantsOf(ctx: GpuContext): TernaryDotVariant[] {
   return ctx.caps.dot4I8Packed ? ['addsub', 'dot4'] : ['addsub'];
 }
@@ -188,6 +266,13 @@ export const kernelChecks: NamedCheck[] = [
           else for (const gemv of gemvFormsOf(ctx)) await checkCase(ctx, c, variant, { ...DEFAULT_FORMS, gemv });
         }
       }
+    },
+  },
+  {
+    name: 'the fused decode GEMV (act, RMSNorm and quantization in its prologue) matches the CPU reference',
+    async run(ctx) {
+      if (gemvSubgroupLanes(ctx.caps) === undefined || !ctx.caps.dot4I8Packed) return;
+      for (const c of FUSED_CASES) await checkFusedCase(ctx, c);
     },
   },
   {

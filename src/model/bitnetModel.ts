@@ -30,6 +30,12 @@ export interface BitNetModelOptions {
   /** Prefill GEMM work split; defaults to one invocation per row on CPU adapters, tiles on GPUs. */
   gemmLayout?: GemmLayout;
   /**
+   * Decode steps run each BitLinear with its input's RMSNorm and quantization in the same dispatch
+   * (normQuantizeGemv.wgsl): about half the dispatches of a step. Defaults to on for GPU adapters
+   * with subgroups and dot4I8Packed; true on an adapter without them is an InvalidArgumentError.
+   */
+  fusedDecode?: boolean;
+  /**
    * 'f32' places the linear layers dequantized to f32: the dense baseline of the benchmarks (the
    * same results and schedule, 16x the weight bytes). Default 'ternary'.
    */
@@ -82,6 +88,8 @@ export class BitNetModel {
   readonly contextLength: number;
   readonly prefillChunk: number;
   readonly variant: TernaryDotVariant;
+  /** Whether decode steps use the fused linears (BitNetModelOptions.fusedDecode). */
+  readonly fusedDecode: boolean;
   /** For profiling tools: the passes as dispatch lists (passProfiling.ts). */
   readonly profiling: PassProfiling;
 
@@ -107,6 +115,7 @@ export class BitNetModel {
     this.contextLength = options.contextLength;
     this.prefillChunk = Math.min(options.prefillChunk ?? 256, this.contextLength);
     this.variant = kernels.matmul.variant;
+    this.fusedDecode = kernels.decodeLinears !== undefined;
     const decodeSplits = decodeSplitsFor(this.contextLength);
     const plan = planBuffers(description, {
       contextLength: this.contextLength,

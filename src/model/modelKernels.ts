@@ -12,7 +12,8 @@ import {
   type TernaryDotVariant,
 } from '../kernels/ternaryMatmul.ts';
 import { DenseLinearKernels } from '../kernels/denseLinear.ts';
-import { NormQuantizeKernel } from '../kernels/normQuantize.ts';
+import { NormQuantizeKernel, type QuantizeForm } from '../kernels/normQuantize.ts';
+import { NormQuantizeGemvKernel, normQuantizeGemvPlan } from '../kernels/normQuantizeGemv.ts';
 import { RmsNormKernel } from '../kernels/rmsNorm.ts';
 import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
 import { AttentionKernels } from '../kernels/attention.ts';
@@ -22,6 +23,11 @@ import { SampleKernel } from '../kernels/sample.ts';
 import type { EmbeddingFormat } from '../weights/formats.ts';
 import type { LinearFormat } from '../weights/formats.ts';
 import type { ModelDescription } from './description.ts';
+import type { GpuCapabilities } from '../gpu/context.ts';
+import { InvalidArgumentError } from '../errors.ts';
+
+/** What a decode step's linear reads: the hidden state (q|k|v, gate|up), the attention output (o_proj), the MLP's [gate | up] (down_proj). */
+export type DecodeLinearInput = 'hidden' | 'attention' | 'mlp';
 
 export interface ModelKernels {
   matmul: TernaryMatmulKernels;
@@ -33,6 +39,11 @@ export interface ModelKernels {
   quantize?: NormQuantizeKernel;
   /** act(gate) * up, then (sub-norm or use_rms_norm) an RMSNorm, then quantization: down_proj's input. */
   gated: NormQuantizeKernel;
+  /**
+   * A decode step's linears with their input's norm and quantization in the same dispatch, by what
+   * they read; absent (or one input absent: its rows do not fit the kernel) where not in use.
+   */
+  decodeLinears?: Partial<Record<DecodeLinearInput, NormQuantizeGemvKernel>>;
   /** Float RMSNorm: the final norm, and with use_rms_norm each input norm (each linear normalizes again). */
   rmsNorm: RmsNormKernel;
   embed: EmbedLookupKernel;
@@ -52,6 +63,29 @@ export interface KernelChoices {
   lmHeadFormat: EmbeddingFormat;
   /** Key spans per head in a decode step's attention. */
   decodeSplits: number;
+  /** Decode steps run each linear fused with its input's quantization (default: on GPU adapters that can). */
+  fusedDecode?: boolean;
+}
+
+/** Why the adapter cannot run the fused decode linears (normQuantizeGemv.wgsl), or undefined if it can. */
+export function fusedDecodeMissing(caps: GpuCapabilities): string | undefined {
+  if (gemvSubgroupLanes(caps) === undefined) return 'subgroups with subgroup_id and a known smallest subgroup size';
+  if (!caps.dot4I8Packed) return 'WGSL dot4I8Packed (packed_4x8_integer_dot_product)';
+  return undefined;
+}
+
+/** The fused decode linears for each input whose rows fit the kernel on this device. */
+function decodeLinearKernels(ctx: GpuContext, c: ModelDescription, outputsNormalized: boolean) {
+  const lanes = gemvSubgroupLanes(ctx.caps)!;
+  const fused = (form: QuantizeForm, cols: number) =>
+    typeof normQuantizeGemvPlan(ctx.device, cols, lanes) === 'string'
+      ? undefined
+      : new NormQuantizeGemvKernel(ctx.device, form, cols, lanes);
+  return {
+    hidden: fused({ gate: 'none', norm: true }, c.hiddenSize),
+    attention: fused({ gate: 'none', norm: outputsNormalized }, c.numHeads * c.headDim),
+    mlp: fused({ gate: c.mlpActivation, norm: outputsNormalized }, c.intermediateSize),
+  };
 }
 
 /**
@@ -70,6 +104,10 @@ export async function compileModelKernels(
   const gemvLayout = choices.gemvLayout ?? defaultGemvLayout(caps);
   // o_proj's and down_proj's inputs are normalized by a sub-norm or by the linear's own norm, or neither
   const outputsNormalized = c.subNorms || c.linearNormEps !== null;
+  const missing = fusedDecodeMissing(caps);
+  if (choices.fusedDecode && missing)
+    throw new InvalidArgumentError(`fusedDecode: this adapter (${caps.adapterName}) lacks ${missing}`);
+  const fusedDecode = (choices.fusedDecode ?? !caps.cpuAdapter) && !missing;
   // In the order a pass first uses them; the f32 baseline's linear kernels only where asked for.
   const builders: { [K in keyof ModelKernels]: () => ModelKernels[K] } = {
     embed: () => new EmbedLookupKernel(device, choices.embeddingFormat),
@@ -88,6 +126,7 @@ export async function compileModelKernels(
         { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim },
         choices.decodeSplits,
       ),
+    ...(fusedDecode ? { decodeLinears: () => decodeLinearKernels(ctx, c, outputsNormalized) } : {}),
     ...(outputsNormalized
       ? {}
       : { quantize: () => new NormQuantizeKernel(device, { gate: 'none', norm: false }, qDim) }),

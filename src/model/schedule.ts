@@ -6,7 +6,7 @@ import { MAX_SPLITS } from '../kernels/attention.ts';
 import type { LinearWeights } from '../weights/formats.ts';
 import type { ModelBuffers } from './bufferPlan.ts';
 import type { ModelDescription } from './description.ts';
-import type { ModelKernels } from './modelKernels.ts';
+import type { DecodeLinearInput, ModelKernels } from './modelKernels.ts';
 import type { BitLinearWeights, ModelWeights } from './modelWeights.ts';
 
 /**
@@ -54,17 +54,33 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
 
   // The ops: each returns its dispatches.
   type Norm = { weight: GPUBuffer; eps: number } | undefined;
-  const quantize = (x: GPUBuffer, cols: number, norm: Norm) =>
-    (norm ? k.norm : k.quantize!).prepare({ x, norm, xq: b.xq, xScale: b.xScale, rows: m, cols });
-  const linear = (
-    weights: LinearWeights,
-    y: GPUBuffer,
-    out: { accumulate?: boolean; outStride?: number; outOffset?: number } = {},
-  ) => {
+  type Output = { accumulate?: boolean; outStride?: number; outOffset?: number };
+  const linear = (weights: LinearWeights, y: GPUBuffer, out: Output = {}) => {
     const call = { xq: b.xq, xScale: b.xScale, y, m, ...out };
     return weights.format === 'f32'
       ? k.denseLinear!.prepare({ ...call, weights })
       : k.matmul.prepare({ ...call, weights });
+  };
+  // A linear reading `x` (the hidden state, the attention output or the MLP's [gate | up]) through
+  // its input's norm and quantization: one fused dispatch in a decode step where the adapter has
+  // the kernel, else the quantization and then the product.
+  const quantizedLinear = (
+    input: DecodeLinearInput,
+    x: GPUBuffer,
+    norm: Norm,
+    weights: LinearWeights,
+    y: GPUBuffer,
+    out: Output = {},
+  ) => {
+    const fused = m === 1 ? k.decodeLinears?.[input] : undefined;
+    if (fused && weights.format === 'ternary')
+      return fused.prepare({ x, norm, weights, y, outOffset: out.outOffset, accumulate: out.accumulate });
+    const quantizeCall = { x, norm, xq: b.xq, xScale: b.xScale, rows: m };
+    const quantize =
+      input === 'mlp'
+        ? k.gated.prepare({ ...quantizeCall, cols: c.intermediateSize })
+        : (norm ? k.norm : k.quantize!).prepare({ ...quantizeCall, cols: input === 'hidden' ? c.hiddenSize : qDim });
+    return [...quantize, ...linear(weights, y, out)];
   };
   // The norm before o_proj or down_proj: the family's sub-norm or (use_rms_norm) the linear's own.
   const normBefore = (subNorm: GPUBuffer | undefined, l: BitLinearWeights): Norm =>
@@ -72,14 +88,13 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
   // The linears reading one normalized state, into `y` side by side: one stacked product; with
   // use_rms_norm the state in float, then each linear's own norm of it and its product.
   const normedLinears = (x: GPUBuffer, weight: GPUBuffer, linears: BitLinearWeights[], y: GPUBuffer) => {
-    if (c.linearNormEps === null)
-      return [...quantize(x, c.hiddenSize, { weight, eps }), ...linear(linears[0].weights, y)];
+    if (c.linearNormEps === null) return quantizedLinear('hidden', x, { weight, eps }, linears[0].weights, y);
     const outStride = linears.reduce((n, l) => n + l.weights.rows, 0);
     const ops = k.rmsNorm.prepare({ x, weight, y: b.h, cols: c.hiddenSize, firstRow: 0, rows: m, eps });
     let outOffset = 0;
     for (const l of linears) {
-      ops.push(...quantize(b.h, c.hiddenSize, { weight: l.inputNorm!, eps: c.linearNormEps }));
-      ops.push(...linear(l.weights, y, { outStride, outOffset }));
+      const norm = { weight: l.inputNorm!, eps: c.linearNormEps };
+      ops.push(...quantizedLinear('hidden', b.h, norm, l.weights, y, { outStride, outOffset }));
       outOffset += l.weights.rows;
     }
     return ops;
@@ -97,18 +112,16 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
       tokens: m,
       splits: m === 1 ? p.decodeSplits : 1,
     });
-  const gated = (norm: Norm) =>
-    k.gated.prepare({ x: b.gateUp, norm, xq: b.xq, xScale: b.xScale, rows: m, cols: c.intermediateSize });
 
   const d: Dispatch[] = [...k.embed.prepare({ weights: w.embedding, ids: b.ids, x: b.x, tokens: m })];
   w.layers.forEach((layer, i) => {
     d.push(...normedLinears(b.x, layer.inputNorm, layer.qkv, b.qkv));
     d.push(...attention(i));
-    d.push(...quantize(b.attn, qDim, normBefore(layer.attnSubNorm, layer.o)));
-    d.push(...linear(layer.o.weights, b.x, { accumulate: true }));
+    const attnNorm = normBefore(layer.attnSubNorm, layer.o);
+    d.push(...quantizedLinear('attention', b.attn, attnNorm, layer.o.weights, b.x, { accumulate: true }));
     d.push(...normedLinears(b.x, layer.postAttentionNorm, layer.gateUp, b.gateUp));
-    d.push(...gated(normBefore(layer.ffnSubNorm, layer.down)));
-    d.push(...linear(layer.down.weights, b.x, { accumulate: true }));
+    const mlpNorm = normBefore(layer.ffnSubNorm, layer.down);
+    d.push(...quantizedLinear('mlp', b.gateUp, mlpNorm, layer.down.weights, b.x, { accumulate: true }));
   });
   if (output === 'none') return d;
 

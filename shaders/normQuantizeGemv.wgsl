@@ -1,0 +1,157 @@
+enable subgroups;
+// A decode step's BitLinear with its input's quantization folded in: normQuantize.wgsl, then the
+// ternary GEMV, as one dispatch (one token):
+//   v = x, or act(gate) * up (GATE; x = [gate | up]);  h = NORM ? RMSNorm(v) * weight : v
+//   s = 127 / max(max|h|, 1e-5);  q = clamp(round(h * s), -128, 127)
+//   y[row] (+)= (sum_c q[c] * w[row, c]) / (s * rowScale[row])
+// Each workgroup first quantizes the whole row into workgroup memory (COLS floats, or twice that
+// gated, read from L2), then its lanes stream weight rows against it, LANES lanes per row as in
+// ternaryGemvSubgroup.wgsl. The grid is a few hundred workgroups looping over row groups, not one
+// per row group of a tall matrix: every workgroup pays for the prologue, so there must be few
+// (with thousands, a fused GEMV lost to two dispatches on an H100).
+// Weight codes are 0, 1, 2 (weight + 1) and meet the activations unconverted in dot4I8Packed:
+// sum q * (code - 1) = sum q * code - sum q, with sum q computed once in the prologue.
+// #include "lib/ternaryLayout.wgsl"
+// #include "lib/gatedActivation.wgsl"
+
+struct Params {
+  rows: u32,       // rows in this weight part
+  outOffset: u32,  // index in y of this part's first row
+  accumulate: u32, // 1: add into y (residual), 0: overwrite
+  eps: f32,        // the RMSNorm's (read only with NORM)
+}
+
+override COLS: u32;                  // input features
+override K_BLOCKS: u32;              // 64-column blocks per weight row: ceil(COLS / 64)
+override NORM: bool = true;          // without it, `weight` and `eps` are not read
+override WG: u32 = 256u;
+override LANES: u32 = 8u;            // lanes per row: a power of two, at most the smallest subgroup
+override BLOCKS_PER_LANE: u32 = 5u;  // ceil(K_BLOCKS / LANES)
+override WORDS_PER_THREAD: u32 = 3u; // ceil(16 K_BLOCKS / WG), at most MAX_WORDS
+const MAX_WORDS = 16u;               // function-scope arrays need a constant size
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<f32>;
+@group(0) @binding(2) var<storage, read> weight: array<f32>;
+@group(0) @binding(3) var<storage, read> w: array<vec4<u32>>;
+@group(0) @binding(4) var<storage, read> rowScale: array<f32>;
+@group(0) @binding(5) var<storage, read_write> y: array<f32>;
+
+// The quantized row: vec4 i of block b (activation words 16b + 4i .. 16b + 4i + 3) at
+// xs[i * K_BLOCKS + b], so the lanes of a row, on consecutive blocks, read consecutive vec4s.
+var<workgroup> xs: array<vec4<u32>, 4u * K_BLOCKS>;
+var<workgroup> partF: array<f32, WG>; // one per subgroup (there are at most WG)
+var<workgroup> partI: array<i32, WG>;
+
+fn value(c: u32) -> f32 {
+  if (GATE == GATE_NONE) { return x[c]; }
+  return gatedActivation(x[c], x[COLS + c]);
+}
+
+fn workgroupSum(v: f32, subgroup: u32, first: bool, subgroups: u32) -> f32 {
+  let s = subgroupAdd(v);
+  if (first) { partF[subgroup] = s; }
+  workgroupBarrier();
+  var total = 0.0;
+  for (var i = 0u; i < subgroups; i++) { total += partF[i]; }
+  workgroupBarrier();
+  return total;
+}
+
+fn workgroupMax(v: f32, subgroup: u32, first: bool, subgroups: u32) -> f32 {
+  let s = subgroupMax(v);
+  if (first) { partF[subgroup] = s; }
+  workgroupBarrier();
+  var total = 0.0;
+  for (var i = 0u; i < subgroups; i++) { total = max(total, partF[i]); }
+  workgroupBarrier();
+  return total;
+}
+
+fn workgroupSumI(v: i32, subgroup: u32, first: bool, subgroups: u32) -> i32 {
+  let s = subgroupAdd(v);
+  if (first) { partI[subgroup] = s; }
+  workgroupBarrier();
+  var total = 0;
+  for (var i = 0u; i < subgroups; i++) { total += partI[i]; }
+  return total;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32, @builtin(subgroup_id) subgroup: u32,
+        @builtin(subgroup_invocation_id) inSubgroup: u32, @builtin(subgroup_size) subgroupSize: u32) {
+  let subgroups = (WG + subgroupSize - 1u) / subgroupSize;
+  let first = inSubgroup == 0u;
+
+  // Prologue: the row, normalized and quantized as normQuantize.wgsl does, into xs.
+  var v: array<vec4<f32>, MAX_WORDS>;
+  var wt: array<vec4<f32>, MAX_WORDS>;
+  var ss = 0.0;
+  for (var j = 0u; j < WORDS_PER_THREAD; j++) {
+    for (var e = 0u; e < 4u; e++) {
+      // columns past COLS (padding of the last block, or idle threads) read column 0 and weigh 0
+      let col = activationColumn(lid + j * WG, e);
+      let inside = col < COLS;
+      let c = select(0u, col, inside);
+      v[j][e] = select(0.0, value(c), inside);
+      if (NORM) { wt[j][e] = select(0.0, weight[c], inside); } else { wt[j][e] = 1.0; }
+    }
+    ss += dot(v[j], v[j]);
+  }
+  var inv = 1.0;
+  if (NORM) { inv = inverseSqrt(workgroupSum(ss, subgroup, first, subgroups) / f32(COLS) + p.eps); }
+  var m = 0.0;
+  for (var j = 0u; j < WORDS_PER_THREAD; j++) {
+    m = max(m, max(max(abs(v[j].x * inv * wt[j].x), abs(v[j].y * inv * wt[j].y)),
+                   max(abs(v[j].z * inv * wt[j].z), abs(v[j].w * inv * wt[j].w))));
+  }
+  let scale = 127.0 / max(workgroupMax(m, subgroup, first, subgroups), 1e-5);
+  var qSum = 0;
+  for (var j = 0u; j < WORDS_PER_THREAD; j++) {
+    let word = lid + j * WG;
+    if (word < 16u * K_BLOCKS) {
+      var packed = 0u;
+      for (var e = 0u; e < 4u; e++) {
+        let q = i32(clamp(round(v[j][e] * inv * wt[j][e] * scale), -128.0, 127.0));
+        packed |= (u32(q) & 0xffu) << (8u * e);
+        qSum += q;
+      }
+      xs[(word % 16u) / 4u * K_BLOCKS + word / 16u][word % 4u] = packed;
+    }
+  }
+  // its barrier also publishes xs
+  let rowOffset = workgroupSumI(qSum, subgroup, first, subgroups);
+
+  // The GEMV: row groups of WG / LANES rows, the grid striding over them.
+  let t = subgroup * subgroupSize + inSubgroup; // consecutive within a subgroup
+  let lane = t % LANES;
+  let rowsPerGroup = WG / LANES;
+  for (var group = wid.x * rowsPerGroup; group < p.rows; group += nwg.x * rowsPerGroup) {
+    let row = group + t / LANES;
+    var acc = 0;
+    if (row < p.rows) {
+      for (var j = 0u; j < BLOCKS_PER_LANE; j++) {
+        let b = lane + j * LANES;
+        if (b < K_BLOCKS) {
+          let wv = w[row * K_BLOCKS + b];
+          for (var i = 0u; i < 4u; i++) {
+            let xv = xs[i * K_BLOCKS + b];
+            let codes = wv[i];
+            acc += dot4I8Packed(ternaryCodes(codes, 0u), xv.x) + dot4I8Packed(ternaryCodes(codes, 1u), xv.y) +
+                   dot4I8Packed(ternaryCodes(codes, 2u), xv.z) + dot4I8Packed(ternaryCodes(codes, 3u), xv.w);
+          }
+        }
+      }
+    }
+    // the row's lanes are an aligned run of LANES inside the subgroup: xor stays within it
+    for (var offset = LANES / 2u; offset > 0u; offset >>= 1u) {
+      acc += subgroupShuffleXor(acc, offset);
+    }
+    if (lane == 0u && row < p.rows) {
+      let o = p.outOffset + row;
+      let out = f32(acc - rowOffset) / (scale * rowScale[row]);
+      y[o] = select(out, y[o] + out, p.accumulate == 1u);
+    }
+  }
+}

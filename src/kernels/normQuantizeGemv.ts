@@ -1,0 +1,123 @@
+import source from '../../shaders/normQuantizeGemv.wgsl?raw';
+import { ComputeKernel, largestWorkgroupSize, type Dispatch } from '../gpu/computeKernel.ts';
+import { createStorageBuffer, createUniformBuffer, requireSize } from '../gpu/buffers.ts';
+import { InvalidArgumentError } from '../errors.ts';
+import { activationWordsFor, blocksFor } from '../weights/ternaryLayout.ts';
+import type { TernaryWeights } from '../weights/ternaryWeights.ts';
+import type { QuantizeForm } from './normQuantize.ts';
+
+/** One token's product y (+)= W quantize(norm(x)); buffers by their names in normQuantizeGemv.wgsl. */
+export interface NormQuantizeGemvCall {
+  /** The f32 input row; for a gated form [gate | up], 2 * cols wide. */
+  x: GPUBuffer;
+  /** The RMSNorm's weight and eps: given exactly when the kernel's form has `norm`. */
+  norm?: { weight: GPUBuffer; eps: number };
+  weights: TernaryWeights;
+  y: GPUBuffer;
+  /** Index in y of the first row (default 0). */
+  outOffset?: number;
+  /** Add into y instead of overwriting it (fuses a residual add). */
+  accumulate?: boolean;
+}
+
+/** How normQuantizeGemv.wgsl is compiled for rows of `cols` columns (its pipeline constants). */
+interface GemvPlan {
+  WG: number;
+  LANES: number;
+  BLOCKS_PER_LANE: number;
+  WORDS_PER_THREAD: number;
+}
+
+/** The kernel keeps at most this many activation words (4 columns each) per thread in registers. */
+const MAX_WORDS_PER_THREAD = 16;
+/**
+ * The most workgroups a dispatch launches; more rows are looped over. Each workgroup quantizes the
+ * whole input again (from L2), so a few per multiprocessor, not one per row group of a tall matrix.
+ */
+const MAX_WORKGROUPS = 512;
+/** Lanes of a row may leave this much more of their last pass idle than the best choice, for more lanes. */
+const LANE_WASTE_SLACK = 0.05;
+
+/**
+ * The compile plan for rows of `cols` columns on `device`, or the reason none fits: the quantized
+ * row lives in workgroup memory, and each thread holds at most MAX_WORDS_PER_THREAD words.
+ * `maxLanes`: the adapter's smallest subgroup size (lanes of a row sum in one subgroup).
+ */
+export function normQuantizeGemvPlan(device: GPUDevice, cols: number, maxLanes: number): GemvPlan | string {
+  const kBlocks = blocksFor(cols);
+  const words = activationWordsFor(cols);
+  const WG = Math.max(256, 2 ** Math.ceil(Math.log2(words / MAX_WORDS_PER_THREAD)));
+  if (WG > largestWorkgroupSize(device))
+    return `rows of ${cols} columns need workgroups of ${WG} invocations, the device allows ${largestWorkgroupSize(device)}`;
+  const storage = words * 4 + 2 * WG * 4;
+  if (storage > device.limits.maxComputeWorkgroupStorageSize)
+    return `rows of ${cols} columns need ${storage} bytes of workgroup memory, the device allows ${device.limits.maxComputeWorkgroupStorageSize}`;
+  // Lanes per row: the largest power of two whose last pass over the row's blocks wastes about as
+  // little as the best (40 blocks: 8 lanes of 5; 108 blocks: 16 lanes of 7).
+  const lanes = [32, 16, 8, 4, 2, 1].filter((l) => l <= maxLanes && l <= WG);
+  const waste = (l: number) => (Math.ceil(kBlocks / l) * l) / kBlocks - 1;
+  const least = Math.min(...lanes.map(waste));
+  const LANES = lanes.find((l) => waste(l) <= least + LANE_WASTE_SLACK)!;
+  return { WG, LANES, BLOCKS_PER_LANE: Math.ceil(kBlocks / LANES), WORDS_PER_THREAD: Math.ceil(words / WG) };
+}
+
+/** normQuantizeGemv.wgsl's GATE constant (lib/gatedActivation.wgsl). */
+const GATE_CONSTANT: Record<QuantizeForm['gate'], number> = { none: 0, relu2: 1, silu: 2 };
+
+/**
+ * A decode step's BitLinear with its input's quantization (and the norm and gated activation of
+ * its form) in the same dispatch: what NormQuantizeKernel and the ternary GEMV compute in two.
+ * Compiled for one input width; needs subgroups and dot4I8Packed.
+ */
+export class NormQuantizeGemvKernel {
+  private readonly kernel: ComputeKernel;
+  private readonly rowsPerGroup: number;
+  /** Bound as `weight` by forms without a norm: the shader declares it, and never reads it then. */
+  private readonly unusedWeight?: GPUBuffer;
+
+  /** Throws InvalidArgumentError where normQuantizeGemvPlan finds no plan. */
+  constructor(
+    private readonly device: GPUDevice,
+    readonly form: QuantizeForm,
+    readonly cols: number,
+    maxLanes: number,
+  ) {
+    const step = form.norm ? 'NormQuantizeGemv' : 'QuantizeGemv';
+    const name = form.gate === 'none' ? step[0].toLowerCase() + step.slice(1) : `${form.gate}${step}`;
+    const plan = normQuantizeGemvPlan(device, cols, maxLanes);
+    if (typeof plan === 'string') throw new InvalidArgumentError(`${name}: ${plan}`);
+    this.rowsPerGroup = plan.WG / plan.LANES;
+    this.kernel = new ComputeKernel(device, `${name}.${cols}`, source, {
+      constants: { ...plan, COLS: cols, K_BLOCKS: blocksFor(cols), GATE: GATE_CONSTANT[form.gate], NORM: form.norm },
+    });
+    if (!form.norm) this.unusedWeight = createStorageBuffer(device, `${name}.unusedWeight`, 4);
+  }
+
+  /** The dispatches, one per weight part. */
+  prepare(c: NormQuantizeGemvCall): Dispatch[] {
+    const { label } = this.kernel;
+    const w = c.weights;
+    if (w.cols !== this.cols)
+      throw new InvalidArgumentError(`${label}: ${w.label} has ${w.cols} input columns, compiled for ${this.cols}`);
+    if ((c.norm !== undefined) !== this.form.norm) {
+      throw new InvalidArgumentError(
+        `${label}: a norm's weight must be given exactly when the kernel normalizes (it ${this.form.norm ? 'does' : 'does not'})`,
+      );
+    }
+    const outOffset = c.outOffset ?? 0;
+    requireSize('x', c.x, (this.form.gate === 'none' ? 1 : 2) * this.cols * 4);
+    requireSize('y', c.y, (outOffset + w.rows) * 4);
+    const weight = c.norm?.weight ?? this.unusedWeight!;
+    return w.parts.map(({ rowStart, rows, buffers: [packed, rowScale] }) => {
+      const params = new Uint32Array([rows, outOffset + rowStart, c.accumulate ? 1 : 0, 0]);
+      new Float32Array(params.buffer)[3] = c.norm?.eps ?? 0;
+      const uniform = createUniformBuffer(this.device, `${label}.${w.label}`, params);
+      const groups = Math.min(MAX_WORKGROUPS, Math.ceil(rows / this.rowsPerGroup));
+      return {
+        kernel: this.kernel,
+        bindGroup: this.kernel.bind({ p: uniform, x: c.x, weight, w: packed, rowScale, y: c.y }),
+        workgroups: [groups, 1, 1] as const,
+      };
+    });
+  }
+}
