@@ -39,7 +39,8 @@ override ROPE: bool = false;  // one token: RoPE and the KV-cache write happen h
 @group(0) @binding(6) var<storage, read> ropeCos: array<f32>; // [position, HEAD_DIM / 2]
 @group(0) @binding(7) var<storage, read> ropeSin: array<f32>;
 
-const V_BATCH = 8u;
+const V_BATCH = 16u;
+const K_BATCH = 8u;
 // Function-scope arrays need constant sizes: they are sized for MAX_GROUP heads and MAX_HEAD_DIM
 // dimensions (DIMS_PER_THREAD per thread); loops use GROUP and HEAD_DIM.
 const DIMS_PER_THREAD = MAX_HEAD_DIM / TILE;
@@ -103,10 +104,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     // Reset explicitly: SwiftShader and lavapipe were seen to keep the previous tile's values.
     for (var g = 0u; g < GROUP; g++) { score[g] = 0.0; }
     if (valid) {
+      // the key in batches of K_BATCH vec4s whose loads are issued together, as V's below
       let kb = (t * p.kvHeads + kvh) * D4;
-      for (var d = 0u; d < D4; d++) {
-        let kv = kCache[kb + d];
-        for (var g = 0u; g < GROUP; g++) { score[g] += dot(qs[g * D4 + d], kv); }
+      for (var d0 = 0u; d0 < D4; d0 += K_BATCH) {
+        var kk: array<vec4<f32>, K_BATCH>;
+        for (var e = 0u; e < K_BATCH; e++) { kk[e] = kCache[kb + min(d0 + e, D4 - 1u)]; }
+        for (var e = 0u; e < K_BATCH; e++) {
+          if (d0 + e < D4) {
+            for (var g = 0u; g < GROUP; g++) { score[g] += dot(qs[g * D4 + d0 + e], kk[e]); }
+          }
+        }
       }
     }
     for (var g = 0u; g < GROUP; g++) {

@@ -6,7 +6,8 @@ enable subgroups;
 //   y[row] (+)= (sum_c q[c] * w[row, c]) / (s * rowScale[row])
 // Each workgroup first quantizes the whole row into workgroup memory (COLS floats, or twice that
 // gated, read from L2), then its lanes stream weight rows against it, LANES lanes per row as in
-// ternaryGemvSubgroup.wgsl. The grid is a few hundred workgroups looping over row groups, not one
+// ternaryGemvSubgroup.wgsl; a lane's weights are loaded into registers before the prologue, so
+// their latency overlaps it. The grid is a few hundred workgroups looping over row groups, not one
 // per row group of a tall matrix: every workgroup pays for the prologue, so there must be few
 // (with thousands, a fused GEMV lost to two dispatches on an H100).
 // Weight codes are 0, 1, 2 (weight + 1) and meet the activations unconverted in dot4I8Packed:
@@ -26,9 +27,11 @@ override K_BLOCKS: u32;              // 64-column blocks per weight row: ceil(CO
 override NORM: bool = true;          // without it, `weight` and `eps` are not read
 override WG: u32 = 256u;
 override LANES: u32 = 8u;            // lanes per row: a power of two, at most the smallest subgroup
-override BLOCKS_PER_LANE: u32 = 5u;  // ceil(K_BLOCKS / LANES)
+override BLOCKS_PER_LANE: u32 = 5u;  // ceil(K_BLOCKS / LANES), at most MAX_BLOCKS_PER_LANE
 override WORDS_PER_THREAD: u32 = 3u; // ceil(16 K_BLOCKS / WG), at most MAX_WORDS
-const MAX_WORDS = 16u;               // function-scope arrays need a constant size
+// Function-scope arrays need constant sizes: MAX_WORDS and MAX_BLOCKS_PER_LANE, the limits
+// normQuantizeGemv.ts plans with:
+// #slot registerLimits
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -77,12 +80,46 @@ fn workgroupSumI(v: i32, subgroup: u32, first: bool, subgroups: u32) -> i32 {
   return total;
 }
 
+/** This lane's weight blocks of `row` (zeros past the last row): lane, lane + LANES, ... */
+fn loadWeights(row: u32, lane: u32) -> array<vec4<u32>, MAX_BLOCKS_PER_LANE> {
+  var wv: array<vec4<u32>, MAX_BLOCKS_PER_LANE>;
+  if (row < p.rows) {
+    for (var j = 0u; j < BLOCKS_PER_LANE; j++) {
+      let b = min(lane + j * LANES, K_BLOCKS - 1u);
+      wv[j] = w[row * K_BLOCKS + b];
+    }
+  }
+  return wv;
+}
+
+/** This lane's share of a row's sum q * code, from its blocks `wv` and the quantized row in xs. */
+fn rowDot(wv: array<vec4<u32>, MAX_BLOCKS_PER_LANE>, lane: u32) -> i32 {
+  var acc = 0;
+  for (var j = 0u; j < BLOCKS_PER_LANE; j++) {
+    let b = lane + j * LANES;
+    if (b < K_BLOCKS) {
+      for (var i = 0u; i < 4u; i++) {
+        let xv = xs[i * K_BLOCKS + b];
+        let codes = wv[j][i];
+        acc += dot4I8Packed(ternaryCodes(codes, 0u), xv.x) + dot4I8Packed(ternaryCodes(codes, 1u), xv.y) +
+               dot4I8Packed(ternaryCodes(codes, 2u), xv.z) + dot4I8Packed(ternaryCodes(codes, 3u), xv.w);
+      }
+    }
+  }
+  return acc;
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32, @builtin(subgroup_id) subgroup: u32,
         @builtin(subgroup_invocation_id) inSubgroup: u32, @builtin(subgroup_size) subgroupSize: u32) {
   let subgroups = (WG + subgroupSize - 1u) / subgroupSize;
   let first = inSubgroup == 0u;
+  let t = subgroup * subgroupSize + inSubgroup; // consecutive within a subgroup
+  let lane = t % LANES;
+  let rowsPerGroup = WG / LANES;
+  var group = wid.x * rowsPerGroup;
+  var wv = loadWeights(group + t / LANES, lane);
 
   // Prologue: the row, normalized and quantized as normQuantize.wgsl does, into xs.
   var v: array<vec4<f32>, MAX_WORDS>;
@@ -123,27 +160,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   // its barrier also publishes xs
   let rowOffset = workgroupSumI(qSum, subgroup, first, subgroups);
 
-  // The GEMV: row groups of WG / LANES rows, the grid striding over them.
-  let t = subgroup * subgroupSize + inSubgroup; // consecutive within a subgroup
-  let lane = t % LANES;
-  let rowsPerGroup = WG / LANES;
-  for (var group = wid.x * rowsPerGroup; group < p.rows; group += nwg.x * rowsPerGroup) {
+  // The GEMV: row groups of WG / LANES rows, the grid striding over them. The first group's
+  // weights were loaded before the prologue (their latency overlaps it), each next one's before
+  // the current one's sums.
+  for (; group < p.rows; group += nwg.x * rowsPerGroup) {
     let row = group + t / LANES;
-    var acc = 0;
-    if (row < p.rows) {
-      for (var j = 0u; j < BLOCKS_PER_LANE; j++) {
-        let b = lane + j * LANES;
-        if (b < K_BLOCKS) {
-          let wv = w[row * K_BLOCKS + b];
-          for (var i = 0u; i < 4u; i++) {
-            let xv = xs[i * K_BLOCKS + b];
-            let codes = wv[i];
-            acc += dot4I8Packed(ternaryCodes(codes, 0u), xv.x) + dot4I8Packed(ternaryCodes(codes, 1u), xv.y) +
-                   dot4I8Packed(ternaryCodes(codes, 2u), xv.z) + dot4I8Packed(ternaryCodes(codes, 3u), xv.w);
-          }
-        }
-      }
-    }
+    var acc = rowDot(wv, lane);
+    wv = loadWeights(group + nwg.x * rowsPerGroup + t / LANES, lane);
     // the row's lanes are an aligned run of LANES inside the subgroup: xor stays within it
     for (var offset = LANES / 2u; offset > 0u; offset >>= 1u) {
       acc += subgroupShuffleXor(acc, offset);

@@ -30,6 +30,10 @@ interface GemvPlan {
 
 /** The kernel keeps at most this many activation words (4 columns each) per thread in registers. */
 const MAX_WORDS_PER_THREAD = 16;
+/** ...and at most this many weight blocks (64 columns each) per lane of a row. */
+const MAX_BLOCKS_PER_LANE = 32;
+/** The two limits as the WGSL constants that size the kernel's register arrays. */
+const REGISTER_LIMITS_WGSL = `const MAX_WORDS = ${MAX_WORDS_PER_THREAD}u;\nconst MAX_BLOCKS_PER_LANE = ${MAX_BLOCKS_PER_LANE}u;`;
 /**
  * The most workgroups a dispatch launches; more rows are looped over. Each workgroup quantizes the
  * whole input again (from L2), so a few per multiprocessor, not one per row group of a tall matrix.
@@ -54,7 +58,11 @@ export function normQuantizeGemvPlan(device: GPUDevice, cols: number, maxLanes: 
     return `rows of ${cols} columns need ${storage} bytes of workgroup memory, the device allows ${device.limits.maxComputeWorkgroupStorageSize}`;
   // Lanes per row: the largest power of two whose last pass over the row's blocks wastes about as
   // little as the best (40 blocks: 8 lanes of 5; 108 blocks: 16 lanes of 7).
-  const lanes = [32, 16, 8, 4, 2, 1].filter((l) => l <= maxLanes && l <= WG);
+  const lanes = [32, 16, 8, 4, 2, 1].filter(
+    (l) => l <= maxLanes && l <= WG && Math.ceil(kBlocks / l) <= MAX_BLOCKS_PER_LANE,
+  );
+  if (lanes.length === 0)
+    return `rows of ${cols} columns need more than ${MAX_BLOCKS_PER_LANE} blocks per lane with subgroups of ${maxLanes}`;
   const waste = (l: number) => (Math.ceil(kBlocks / l) * l) / kBlocks - 1;
   const least = Math.min(...lanes.map(waste));
   const LANES = lanes.find((l) => waste(l) <= least + LANE_WASTE_SLACK)!;
@@ -89,6 +97,7 @@ export class NormQuantizeGemvKernel {
     this.rowsPerGroup = plan.WG / plan.LANES;
     this.kernel = new ComputeKernel(device, `${name}.${cols}`, source, {
       constants: { ...plan, COLS: cols, K_BLOCKS: blocksFor(cols), GATE: GATE_CONSTANT[form.gate], NORM: form.norm },
+      slots: { registerLimits: REGISTER_LIMITS_WGSL },
     });
     if (!form.norm) this.unusedWeight = createStorageBuffer(device, `${name}.unusedWeight`, 4);
   }
