@@ -38,6 +38,11 @@ export interface AttentionCall {
   tokens: number;
   /** Spans the keys are split into (more workgroups for long contexts at decode). */
   splits: number;
+  /**
+   * Merge the spans into `out` (default); false leaves the per-span states in `partial` for the
+   * next op to merge (a decode step's fused o_proj).
+   */
+  combine?: boolean;
 }
 
 /** Bytes of split-KV scratch a pass of `tokens` tokens with `splits` splits needs. */
@@ -127,11 +132,15 @@ export class AttentionKernels {
         }),
         workgroups: [kvHeads, c.tokens, c.splits],
       },
-      {
-        kernel: combine,
-        bindGroup: combine.bind({ p: combineParams, step: c.step, partial: c.partial, out: c.out }),
-        workgroups: [qHeads, c.tokens, 1],
-      },
+      ...(c.combine === false
+        ? []
+        : [
+            {
+              kernel: combine,
+              bindGroup: combine.bind({ p: combineParams, step: c.step, partial: c.partial, out: c.out }),
+              workgroups: [qHeads, c.tokens, 1] as const,
+            },
+          ]),
     ];
   }
 
