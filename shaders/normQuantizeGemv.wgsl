@@ -1,9 +1,7 @@
 enable subgroups;
 // A decode step's BitLinear with its input's quantization folded in: normQuantize.wgsl, then the
 // ternary GEMV, as one dispatch (one token):
-//   v = x, or act(gate) * up (GATE; x = [gate | up]), or (SPANS) the attention output merged from
-//       attentionPartial.wgsl's per-span states, attentionCombine.wgsl's work;
-//   h = NORM ? RMSNorm(v) * weight : v
+//   v = x, or act(gate) * up (GATE; x = [gate | up]);  h = NORM ? RMSNorm(v) * weight : v
 //   s = 127 / max(max|h|, 1e-5);  q = clamp(round(h * s), -128, 127)
 //   y[row] (+)= (sum_c q[c] * w[row, c]) / (s * rowScale[row])
 // Each workgroup first quantizes the whole row into workgroup memory (COLS floats, or twice that
@@ -16,8 +14,6 @@ enable subgroups;
 // sum q * (code - 1) = sum q * code - sum q, with sum q computed once in the prologue.
 // #include "lib/ternaryLayout.wgsl"
 // #include "lib/gatedActivation.wgsl"
-// #include "lib/stepUniform.wgsl"
-// #include "lib/attentionSpan.wgsl"
 
 struct Params {
   rows: u32,       // rows in this weight part
@@ -29,13 +25,6 @@ struct Params {
 override COLS: u32;                  // input features
 override K_BLOCKS: u32;              // 64-column blocks per weight row: ceil(COLS / 64)
 override NORM: bool = true;          // without it, `weight` and `eps` are not read
-// SPANS > 0: x holds attentionPartial.wgsl's states of one token over the model's SPANS key spans
-// (the attention heads of HEAD_DIM dimensions, GROUP query heads per KV head), SPAN_STATES of
-// them (query heads x SPANS; 1 without SPANS: it sizes workgroup arrays).
-override SPANS: u32 = 0u;
-override HEAD_DIM: u32 = 1u;
-override GROUP: u32 = 1u;
-override SPAN_STATES: u32 = 1u;
 override WG: u32 = 256u;
 override LANES: u32 = 8u;            // lanes per row: a power of two, at most the smallest subgroup
 // BLOCKS_PER_LANE (ceil(K_BLOCKS / LANES)) and WORDS_PER_THREAD (ceil(16 K_BLOCKS / WG)) as
@@ -49,66 +38,14 @@ override LANES: u32 = 8u;            // lanes per row: a power of two, at most t
 @group(0) @binding(3) var<storage, read> w: array<vec4<u32>>;
 @group(0) @binding(4) var<storage, read> rowScale: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
-@group(0) @binding(6) var<uniform> step: StepUniform; // read with SPANS only
 
 // The quantized row: vec4 i of block b (activation words 16b + 4i .. 16b + 4i + 3) at
 // xs[i * K_BLOCKS + b], so the lanes of a row, on consecutive blocks, read consecutive vec4s.
 var<workgroup> xs: array<vec4<u32>, 4u * K_BLOCKS>;
 var<workgroup> partF: array<f32, WG>; // one per subgroup (there are at most WG)
 var<workgroup> partI: array<i32, WG>;
-// With SPANS, per (query head, span): the span's max score, then its weight in the merge
-var<workgroup> spanMax: array<f32, SPAN_STATES>;
-var<workgroup> spanWeight: array<f32, SPAN_STATES>;
-var<private> usedSpans: u32; // spans holding keys (with SPANS)
-const NEG_BIG = -3.0e38;
-
-/** Index in x of query head h's state in span s (attentionPartial.wgsl's layout, one token). */
-fn stateIndex(h: u32, s: u32) -> u32 {
-  let spans = max(SPANS, 1u); // SPANS is 0 in kernels that never call this
-  return ((h / GROUP * spans + s) * GROUP + h % GROUP) * (HEAD_DIM + 2u);
-}
-
-/** The weights spanWeight of each head's spans: exp(max_s - max) / sum_s exp(max_s - max) sum_s. */
-fn spanWeights(lid: u32) {
-  let spans = max(SPANS, 1u);
-  let keys = step.pos0 + 1u;
-  let span = spanLength(keys, spans);
-  usedSpans = (keys + span - 1u) / span;
-  for (var i = lid; i < SPAN_STATES; i += WG) {
-    let s = i % spans;
-    spanMax[i] = select(NEG_BIG, x[stateIndex(i / spans, s)], s < usedSpans);
-    spanWeight[i] = x[stateIndex(i / spans, min(s, usedSpans - 1u)) + 1u]; // the span's sum, for now
-  }
-  workgroupBarrier();
-  for (var h = lid; h < SPAN_STATES / spans; h += WG) {
-    var best = NEG_BIG;
-    for (var s = 0u; s < usedSpans; s++) { best = max(best, spanMax[h * spans + s]); }
-    var total = 0.0;
-    for (var s = 0u; s < spans; s++) {
-      let e = select(0.0, exp(spanMax[h * spans + s] - best), s < usedSpans);
-      total += e * spanWeight[h * spans + s];
-      spanMax[h * spans + s] = e;
-    }
-    for (var s = 0u; s < spans; s++) { spanWeight[h * spans + s] = spanMax[h * spans + s] / total; }
-  }
-  workgroupBarrier();
-}
-
-/** Column c of the attention output: its head's spans merged. A fixed trip count (spans past the
- * last used one weigh 0 and re-read it) lets the loads be issued together. */
-fn mergedSpans(c: u32) -> f32 {
-  let spans = max(SPANS, 1u);
-  let h = c / HEAD_DIM;
-  let d = c % HEAD_DIM;
-  var v = 0.0;
-  for (var s = 0u; s < spans; s++) {
-    v += spanWeight[h * spans + s] * x[stateIndex(h, min(s, usedSpans - 1u)) + 2u + d];
-  }
-  return v;
-}
 
 fn value(c: u32) -> f32 {
-  if (SPANS > 0u) { return mergedSpans(c); }
   if (GATE == GATE_NONE) { return x[c]; }
   return gatedActivation(x[c], x[COLS + c]);
 }
@@ -184,7 +121,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var wv = loadWeights(group + t / LANES, lane);
 
   // Prologue: the row, normalized and quantized as normQuantize.wgsl does, into xs.
-  if (SPANS > 0u) { spanWeights(lid); }
   var v: array<vec4<f32>, WORDS_PER_THREAD>;
   var wt: array<vec4<f32>, WORDS_PER_THREAD>;
   var ss = 0.0;

@@ -5,7 +5,7 @@ import { createStorageBuffer, createUniformBuffer, readBuffer } from '../src/gpu
 import { ComputeKernel, kernelsReady, submitDispatches, type Dispatch } from '../src/gpu/computeKernel.ts';
 import { QuantizeActivationsKernel } from '../src/kernels/quantizeActivations.ts';
 import { NormQuantizeKernel, type QuantizeForm } from '../src/kernels/normQuantize.ts';
-import { NormQuantizeGemvKernel, type AttentionSpans } from '../src/kernels/normQuantizeGemv.ts';
+import { NormQuantizeGemvKernel } from '../src/kernels/normQuantizeGemv.ts';
 import { ArgmaxKernel } from '../src/kernels/argmax.ts';
 import {
   TernaryMatmulKernels,
@@ -182,8 +182,6 @@ interface FusedCase {
   n: number;
   k: number;
   seed: number;
-  /** The input is attention states over key spans at this position (k = query heads x headDim). */
-  spans?: AttentionSpans & { position: number };
   outOffset?: number;
   accumulate?: boolean;
   maxBindingBytes?: number;
@@ -197,51 +195,7 @@ const FUSED_CASES: FusedCase[] = [
   { form: { gate: 'silu', norm: true }, n: 100, k: 300, seed: 55, maxBindingBytes: 7 * 5 * 16 },
   // more row groups than workgroups: the grid strides over rows
   { form: { gate: 'none', norm: true }, n: 20000, k: 64, seed: 56 },
-  // o_proj merging the attention's spans: 5 of 11 spans hold keys (the rest are garbage), 4 query heads per KV head
-  {
-    form: { gate: 'none', norm: true },
-    n: 96,
-    k: 8 * 128,
-    seed: 57,
-    accumulate: true,
-    spans: { splits: 11, headDim: 128, group: 4, position: 300 },
-  },
-  // every span used, no norm, head_dim 64
-  {
-    form: { gate: 'none', norm: false },
-    n: 40,
-    k: 3 * 64,
-    seed: 58,
-    spans: { splits: 3, headDim: 64, group: 3, position: 191 },
-  },
 ];
-
-/** Random attention states [kvHead, span, group head, (max, sum, acc[headDim])] and their merge (attentionCombine's math). */
-function attentionStates(rand: () => number, k: number, spans: NonNullable<FusedCase['spans']>) {
-  const { splits, headDim, group, position } = spans;
-  const heads = k / headDim;
-  const stride = headDim + 2;
-  const states = new Float32Array(heads * splits * stride);
-  for (let i = 0; i < states.length; i++) states[i] = (rand() - 0.5) * 6;
-  const at = (h: number, s: number) => ((Math.floor(h / group) * splits + s) * group + (h % group)) * stride;
-  for (let h = 0; h < heads; h++) for (let s = 0; s < splits; s++) states[at(h, s) + 1] = 1 + rand() * 9;
-  const keys = position + 1;
-  const span = Math.ceil(Math.ceil(keys / splits) / 64) * 64;
-  const used = Math.ceil(keys / span);
-  const merged = new Float32Array(k);
-  for (let h = 0; h < heads; h++) {
-    let best = -Infinity;
-    for (let s = 0; s < used; s++) best = Math.max(best, states[at(h, s)]);
-    let total = 0;
-    for (let s = 0; s < used; s++) total += Math.exp(states[at(h, s)] - best) * states[at(h, s) + 1];
-    for (let d = 0; d < headDim; d++) {
-      let v = 0;
-      for (let s = 0; s < used; s++) v += (Math.exp(states[at(h, s)] - best) / total) * states[at(h, s) + 2 + d];
-      merged[h * headDim + d] = v;
-    }
-  }
-  return { states, merged };
-}
 
 /**
  * The CPU reference of one token through a fused decode GEMV: act(gate) * up, RMSNorm, int8
@@ -251,8 +205,7 @@ function attentionStates(rand: () => number, k: number, spans: NonNullable<Fused
 function fusedReference(c: FusedCase, x: Float32Array, normWeight: Float32Array, w: Int8Array, rowScale: Float32Array) {
   const f = Math.fround;
   let v = x.subarray(0, c.k);
-  if (c.spans) v = attentionStates(seededRandom(c.seed + 1), c.k, c.spans).merged;
-  else if (c.form.gate !== 'none') {
+  if (c.form.gate !== 'none') {
     v = v.map((g, i) => {
       const a = c.form.gate === 'relu2' ? f(Math.max(g, 0) * Math.max(g, 0)) : f(g / f(1 + Math.exp(-g)));
       return f(a * x[c.k + i]);
@@ -267,12 +220,10 @@ function fusedReference(c: FusedCase, x: Float32Array, normWeight: Float32Array,
 
 async function checkFusedCase(ctx: GpuContext, c: FusedCase): Promise<void> {
   const { device } = ctx;
-  const what = `${c.spans ? 'spans' : c.form.gate}/${c.form.norm ? 'norm' : 'no norm'} n=${c.n} k=${c.k}`;
+  const what = `${c.form.gate}/${c.form.norm ? 'norm' : 'no norm'} n=${c.n} k=${c.k}`;
   const rand = seededRandom(c.seed);
   const w = randomTernary(rand, c.n * c.k);
-  const x = c.spans
-    ? attentionStates(seededRandom(c.seed + 1), c.k, c.spans).states
-    : randomNormalish(rand, (c.form.gate === 'none' ? 1 : 2) * c.k, 3);
+  const x = randomNormalish(rand, (c.form.gate === 'none' ? 1 : 2) * c.k, 3);
   const normWeight = Float32Array.from({ length: c.k }, () => 0.25 + rand() * 2);
   const rowScale = Float32Array.from({ length: c.n }, () => 0.5 + rand() * 3);
   const outOffset = c.outOffset ?? 0;
@@ -281,15 +232,14 @@ async function checkFusedCase(ctx: GpuContext, c: FusedCase): Promise<void> {
   const xBuf = createStorageBuffer(device, 'x', x);
   const normBuf = createStorageBuffer(device, 'normWeight', normWeight);
   const y = createStorageBuffer(device, 'y', before);
-  const step = createUniformBuffer(device, 'step', new Uint32Array([c.spans?.position ?? 0, 0, 0, 0]));
-  const kernel = new NormQuantizeGemvKernel(device, c.form, c.k, gemvSubgroupLanes(ctx.caps)!, c.spans);
+  const kernel = new NormQuantizeGemvKernel(device, c.form, c.k, gemvSubgroupLanes(ctx.caps)!);
   await kernelsReady(device);
   const norm = c.form.norm ? { weight: normBuf, eps: 1e-5 } : undefined;
-  const dispatches = kernel.prepare({ x: xBuf, step, norm, weights, y, outOffset, accumulate: c.accumulate });
+  const dispatches = kernel.prepare({ x: xBuf, norm, weights, y, outOffset, accumulate: c.accumulate });
   check(dispatches.length === weights.parts.length, `${what}: one dispatch per weight part`);
   submitDispatches(device, dispatches);
   const out = new Float32Array(await readBuffer(device, y));
-  for (const b of [xBuf, normBuf, y, step]) b.destroy();
+  for (const b of [xBuf, normBuf, y]) b.destroy();
   const expected = fusedReference(c, x, normWeight, w, rowScale);
   checkEqualArrays(out.subarray(0, outOffset), before.subarray(0, outOffset), `${what}: y before outOffset`);
   for (let r = 0; r < c.n; r++) {

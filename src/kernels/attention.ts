@@ -38,11 +38,6 @@ export interface AttentionCall {
   tokens: number;
   /** Spans the keys are split into (more workgroups for long contexts at decode). */
   splits: number;
-  /**
-   * Merge the spans into `out` (default); false leaves the per-span states in `partial` for the
-   * next op to merge (a decode step's fused o_proj).
-   */
-  combine?: boolean;
 }
 
 /** Bytes of split-KV scratch a pass of `tokens` tokens with `splits` splits needs. */
@@ -132,15 +127,11 @@ export class AttentionKernels {
         }),
         workgroups: [kvHeads, c.tokens, c.splits],
       },
-      ...(c.combine === false
-        ? []
-        : [
-            {
-              kernel: combine,
-              bindGroup: combine.bind({ p: combineParams, step: c.step, partial: c.partial, out: c.out }),
-              workgroups: [qHeads, c.tokens, 1] as const,
-            },
-          ]),
+      {
+        kernel: combine,
+        bindGroup: combine.bind({ p: combineParams, step: c.step, partial: c.partial, out: c.out }),
+        workgroups: [qHeads, c.tokens, 1],
+      },
     ];
   }
 

@@ -6,29 +6,10 @@ import { activationWordsFor, blocksFor } from '../weights/ternaryLayout.ts';
 import type { TernaryWeights } from '../weights/ternaryWeights.ts';
 import type { QuantizeForm } from './normQuantize.ts';
 
-/**
- * An attention whose per-span states (attentionPartial.wgsl, one token, `splits` key spans) the
- * kernel merges into its input: attentionCombine.wgsl's work, in the same dispatch.
- */
-export interface AttentionSpans {
-  splits: number;
-  headDim: number;
-  /** Query heads per KV head. */
-  group: number;
-}
-
-/** The most key spans a kernel merges: each workgroup reads every span's states again. */
-export const MAX_MERGED_SPANS = 16;
-
 /** One token's product y (+)= W quantize(norm(x)); buffers by their names in normQuantizeGemv.wgsl. */
 export interface NormQuantizeGemvCall {
-  /**
-   * The f32 input row; for a gated form [gate | up], 2 * cols wide; for a kernel merging attention
-   * spans, attentionPartial's states of one token.
-   */
+  /** The f32 input row; for a gated form [gate | up], 2 * cols wide. */
   x: GPUBuffer;
-  /** The step uniform (lib/stepUniform.wgsl): where the token is, for a kernel merging attention spans. */
-  step: GPUBuffer;
   /** The RMSNorm's weight and eps: given exactly when the kernel's form has `norm`. */
   norm?: { weight: GPUBuffer; eps: number };
   weights: TernaryWeights;
@@ -64,21 +45,13 @@ const LANE_WASTE_SLACK = 0.05;
  * row lives in workgroup memory, and each thread holds at most MAX_WORDS_PER_THREAD words.
  * `maxLanes`: the adapter's smallest subgroup size (lanes of a row sum in one subgroup).
  */
-export function normQuantizeGemvPlan(
-  device: GPUDevice,
-  cols: number,
-  maxLanes: number,
-  spans?: AttentionSpans,
-): GemvPlan | string {
-  if (spans && spans.splits > MAX_MERGED_SPANS)
-    return `${spans.splits} attention spans to merge, at most ${MAX_MERGED_SPANS}`;
+export function normQuantizeGemvPlan(device: GPUDevice, cols: number, maxLanes: number): GemvPlan | string {
   const kBlocks = blocksFor(cols);
   const words = activationWordsFor(cols);
   const WG = Math.max(256, 2 ** Math.ceil(Math.log2(words / MAX_WORDS_PER_THREAD)));
   if (WG > largestWorkgroupSize(device))
     return `rows of ${cols} columns need workgroups of ${WG} invocations, the device allows ${largestWorkgroupSize(device)}`;
-  const spanStates = spans ? (cols / spans.headDim) * spans.splits : 1;
-  const storage = words * 4 + 2 * WG * 4 + 2 * spanStates * 4;
+  const storage = words * 4 + 2 * WG * 4;
   if (storage > device.limits.maxComputeWorkgroupStorageSize)
     return `rows of ${cols} columns need ${storage} bytes of workgroup memory, the device allows ${device.limits.maxComputeWorkgroupStorageSize}`;
   // Lanes per row: the largest power of two whose last pass over the row's blocks wastes about as
@@ -108,22 +81,16 @@ export class NormQuantizeGemvKernel {
   /** Bound as `weight` by forms without a norm: the shader declares it, and never reads it then. */
   private readonly unusedWeight?: GPUBuffer;
 
-  /**
-   * `spans`: the input is an attention's per-span states, merged first (form.gate must be 'none').
-   * Throws InvalidArgumentError where normQuantizeGemvPlan finds no plan.
-   */
+  /** Throws InvalidArgumentError where normQuantizeGemvPlan finds no plan. */
   constructor(
     private readonly device: GPUDevice,
     readonly form: QuantizeForm,
     readonly cols: number,
     maxLanes: number,
-    readonly spans?: AttentionSpans,
   ) {
     const step = form.norm ? 'NormQuantizeGemv' : 'QuantizeGemv';
-    const input = spans ? 'spans' : form.gate === 'none' ? '' : form.gate;
-    const name = input ? `${input}${step}` : step[0].toLowerCase() + step.slice(1);
-    if (spans && form.gate !== 'none') throw new InvalidArgumentError(`${name}: merged attention spans are not gated`);
-    const plan = normQuantizeGemvPlan(device, cols, maxLanes, spans);
+    const name = form.gate === 'none' ? step[0].toLowerCase() + step.slice(1) : `${form.gate}${step}`;
+    const plan = normQuantizeGemvPlan(device, cols, maxLanes);
     if (typeof plan === 'string') throw new InvalidArgumentError(`${name}: ${plan}`);
     const { BLOCKS_PER_LANE, WORDS_PER_THREAD, ...constants } = plan;
     this.rowsPerGroup = plan.WG / plan.LANES;
@@ -135,12 +102,6 @@ export class NormQuantizeGemvKernel {
         K_BLOCKS: blocksFor(cols),
         GATE: GATE_CONSTANT[form.gate],
         NORM: form.norm,
-        ...(spans && {
-          SPANS: spans.splits,
-          HEAD_DIM: spans.headDim,
-          GROUP: spans.group,
-          SPAN_STATES: (cols / spans.headDim) * spans.splits,
-        }),
       },
       slots: { registerArrays },
     });
@@ -159,11 +120,7 @@ export class NormQuantizeGemvKernel {
       );
     }
     const outOffset = c.outOffset ?? 0;
-    const { spans } = this;
-    const inputFloats = spans
-      ? (this.cols / spans.headDim) * spans.splits * (spans.headDim + 2)
-      : (this.form.gate === 'none' ? 1 : 2) * this.cols;
-    requireSize('x', c.x, inputFloats * 4);
+    requireSize('x', c.x, (this.form.gate === 'none' ? 1 : 2) * this.cols * 4);
     requireSize('y', c.y, (outOffset + w.rows) * 4);
     const weight = c.norm?.weight ?? this.unusedWeight!;
     return w.parts.map(({ rowStart, rows, buffers: [packed, rowScale] }) => {
@@ -173,7 +130,7 @@ export class NormQuantizeGemvKernel {
       const groups = Math.min(MAX_WORKGROUPS, Math.ceil(rows / this.rowsPerGroup));
       return {
         kernel: this.kernel,
-        bindGroup: this.kernel.bind({ p: uniform, x: c.x, weight, w: packed, rowScale, y: c.y, step: c.step }),
+        bindGroup: this.kernel.bind({ p: uniform, x: c.x, weight, w: packed, rowScale, y: c.y }),
         workgroups: [groups, 1, 1] as const,
       };
     });

@@ -13,7 +13,7 @@ import {
 } from '../kernels/ternaryMatmul.ts';
 import { DenseLinearKernels } from '../kernels/denseLinear.ts';
 import { NormQuantizeKernel, type QuantizeForm } from '../kernels/normQuantize.ts';
-import { NormQuantizeGemvKernel, normQuantizeGemvPlan, type AttentionSpans } from '../kernels/normQuantizeGemv.ts';
+import { NormQuantizeGemvKernel, normQuantizeGemvPlan } from '../kernels/normQuantizeGemv.ts';
 import { RmsNormKernel } from '../kernels/rmsNorm.ts';
 import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
 import { AttentionKernels } from '../kernels/attention.ts';
@@ -26,11 +26,8 @@ import type { ModelDescription } from './description.ts';
 import type { GpuCapabilities } from '../gpu/context.ts';
 import { InvalidArgumentError } from '../errors.ts';
 
-/**
- * What a decode step's linear reads: the hidden state (q|k|v, gate|up), the attention output
- * (o_proj) or the attention's per-span states, merged by o_proj itself, the MLP's [gate | up] (down_proj).
- */
-export type DecodeLinearInput = 'hidden' | 'attention' | 'attentionSpans' | 'mlp';
+/** What a decode step's linear reads: the hidden state (q|k|v, gate|up), the attention output (o_proj), the MLP's [gate | up] (down_proj). */
+export type DecodeLinearInput = 'hidden' | 'attention' | 'mlp';
 
 export interface ModelKernels {
   matmul: TernaryMatmulKernels;
@@ -78,24 +75,15 @@ export function fusedDecodeMissing(caps: GpuCapabilities): string | undefined {
 }
 
 /** The fused decode linears for each input whose rows fit the kernel on this device. */
-function decodeLinearKernels(
-  ctx: GpuContext,
-  c: ModelDescription,
-  outputsNormalized: boolean,
-  decodeSplits: number,
-): Partial<Record<DecodeLinearInput, NormQuantizeGemvKernel>> {
+function decodeLinearKernels(ctx: GpuContext, c: ModelDescription, outputsNormalized: boolean) {
   const lanes = gemvSubgroupLanes(ctx.caps)!;
-  const fused = (form: QuantizeForm, cols: number, spans?: AttentionSpans) =>
-    typeof normQuantizeGemvPlan(ctx.device, cols, lanes, spans) === 'string'
+  const fused = (form: QuantizeForm, cols: number) =>
+    typeof normQuantizeGemvPlan(ctx.device, cols, lanes) === 'string'
       ? undefined
-      : new NormQuantizeGemvKernel(ctx.device, form, cols, lanes, spans);
-  const qDim = c.numHeads * c.headDim;
-  const attentionForm: QuantizeForm = { gate: 'none', norm: outputsNormalized };
-  const spans = { splits: decodeSplits, headDim: c.headDim, group: c.numHeads / c.numKvHeads };
+      : new NormQuantizeGemvKernel(ctx.device, form, cols, lanes);
   return {
     hidden: fused({ gate: 'none', norm: true }, c.hiddenSize),
-    attention: fused(attentionForm, qDim),
-    attentionSpans: fused(attentionForm, qDim, spans),
+    attention: fused({ gate: 'none', norm: outputsNormalized }, c.numHeads * c.headDim),
     mlp: fused({ gate: c.mlpActivation, norm: outputsNormalized }, c.intermediateSize),
   };
 }
@@ -138,9 +126,7 @@ export async function compileModelKernels(
         { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim },
         choices.decodeSplits,
       ),
-    ...(fusedDecode
-      ? { decodeLinears: () => decodeLinearKernels(ctx, c, outputsNormalized, choices.decodeSplits) }
-      : {}),
+    ...(fusedDecode ? { decodeLinears: () => decodeLinearKernels(ctx, c, outputsNormalized) } : {}),
     ...(outputsNormalized
       ? {}
       : { quantize: () => new NormQuantizeKernel(device, { gate: 'none', norm: false }, qDim) }),

@@ -74,13 +74,12 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
   ) => {
     const fused = m === 1 ? k.decodeLinears?.[input] : undefined;
     if (fused && weights.format === 'ternary')
-      return fused.prepare({ x, step: b.step, norm, weights, y, outOffset: out.outOffset, accumulate: out.accumulate });
+      return fused.prepare({ x, norm, weights, y, outOffset: out.outOffset, accumulate: out.accumulate });
     const quantizeCall = { x, norm, xq: b.xq, xScale: b.xScale, rows: m };
     const quantize =
       input === 'mlp'
         ? k.gated.prepare({ ...quantizeCall, cols: c.intermediateSize })
         : (norm ? k.norm : k.quantize!).prepare({ ...quantizeCall, cols: input === 'hidden' ? c.hiddenSize : qDim });
-    // (attentionSpans is asked for only where its fused kernel exists: spansMerged)
     return [...quantize, ...linear(weights, y, out)];
   };
   // The norm before o_proj or down_proj: the family's sub-norm or (use_rms_norm) the linear's own.
@@ -100,10 +99,6 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
     }
     return ops;
   };
-  // A decode step's o_proj merges the attention's key spans itself where its kernel was built (and
-  // the model is ternary): the attention leaves its per-span states for it, one dispatch fewer.
-  const spansMerged =
-    m === 1 && k.decodeLinears?.attentionSpans !== undefined && w.layers[0].o.weights.format === 'ternary';
   const attention = (layer: number) =>
     k.attention.prepare({
       step: b.step,
@@ -116,7 +111,6 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
       partial: b.attnScratch,
       tokens: m,
       splits: m === 1 ? p.decodeSplits : 1,
-      combine: !spansMerged,
     });
 
   const d: Dispatch[] = [...k.embed.prepare({ weights: w.embedding, ids: b.ids, x: b.x, tokens: m })];
@@ -124,11 +118,7 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
     d.push(...normedLinears(b.x, layer.inputNorm, layer.qkv, b.qkv));
     d.push(...attention(i));
     const attnNorm = normBefore(layer.attnSubNorm, layer.o);
-    d.push(
-      ...(spansMerged
-        ? quantizedLinear('attentionSpans', b.attnScratch, attnNorm, layer.o.weights, b.x, { accumulate: true })
-        : quantizedLinear('attention', b.attn, attnNorm, layer.o.weights, b.x, { accumulate: true })),
-    );
+    d.push(...quantizedLinear('attention', b.attn, attnNorm, layer.o.weights, b.x, { accumulate: true }));
     d.push(...normedLinears(b.x, layer.postAttentionNorm, layer.gateUp, b.gateUp));
     const mlpNorm = normBefore(layer.ffnSubNorm, layer.down);
     d.push(...quantizedLinear('mlp', b.gateUp, mlpNorm, layer.down.weights, b.x, { accumulate: true }));
