@@ -91,6 +91,12 @@ fn loadWeights(row: u32, lane: u32) -> array<vec4<u32>, BLOCKS_PER_LANE> {
   return wv;
 }
 
+/** For lane 0 of `row`: (its rowScale, the y it adds to: 0 unless accumulating), loaded early as the weights are. */
+fn loadRowEnds(row: u32, lane: u32) -> vec2<f32> {
+  if (lane != 0u || row >= p.rows) { return vec2(1.0, 0.0); }
+  return vec2(rowScale[row], select(0.0, y[p.outOffset + row], p.accumulate == 1u));
+}
+
 /** This lane's share of a row's sum q * code, from its blocks `wv` and the quantized row in xs. */
 fn rowDot(wv: array<vec4<u32>, BLOCKS_PER_LANE>, lane: u32) -> i32 {
   var acc = 0;
@@ -119,6 +125,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let rowsPerGroup = WG / LANES;
   var group = wid.x * rowsPerGroup;
   var wv = loadWeights(group + t / LANES, lane);
+  var ends = loadRowEnds(group + t / LANES, lane);
 
   // Prologue: the row, normalized and quantized as normQuantize.wgsl does, into xs.
   var v: array<vec4<f32>, WORDS_PER_THREAD>;
@@ -165,15 +172,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   for (; group < p.rows; group += nwg.x * rowsPerGroup) {
     let row = group + t / LANES;
     var acc = rowDot(wv, lane);
+    let rowEnds = ends;
     wv = loadWeights(group + nwg.x * rowsPerGroup + t / LANES, lane);
+    ends = loadRowEnds(group + nwg.x * rowsPerGroup + t / LANES, lane);
     // the row's lanes are an aligned run of LANES inside the subgroup: xor stays within it
     for (var offset = LANES / 2u; offset > 0u; offset >>= 1u) {
       acc += subgroupShuffleXor(acc, offset);
     }
     if (lane == 0u && row < p.rows) {
-      let o = p.outOffset + row;
-      let out = f32(acc - rowOffset) / (scale * rowScale[row]);
-      y[o] = select(out, y[o] + out, p.accumulate == 1u);
+      y[p.outOffset + row] = rowEnds.y + f32(acc - rowOffset) / (scale * rowEnds.x);
     }
   }
 }

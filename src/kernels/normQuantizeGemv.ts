@@ -36,7 +36,7 @@ const MAX_BLOCKS_PER_LANE = 32;
  * The most workgroups a dispatch launches; more rows are looped over. Each workgroup quantizes the
  * whole input again (from L2), so a few per multiprocessor, not one per row group of a tall matrix.
  */
-const MAX_WORKGROUPS = 512;
+const MAX_WORKGROUPS = 256;
 /** Lanes of a row may leave this much more of their last pass idle than the best choice, for more lanes. */
 const LANE_WASTE_SLACK = 0.05;
 
