@@ -66,20 +66,22 @@ test('a first download: download and verify move one fraction together, sizes re
   assert.deepEqual([999, 1000, 812_345, 1_190_000_000].map(formatBytes), ['999 B', '1 kB', '812 kB', '1.19 GB']);
 });
 
-test('the first request waits for no compilation: its time to first token is at most 1.5x that of later requests of the same length', async (t) => {
-  // 8 tokens, none shared with another request: nothing comes from the KV cache. Later requests
-  // are compared by their median, so one slow request (another process on the CPU) does not decide.
-  const request = async (first: number): Promise<EngineStats> => {
-    const tokens = Array.from({ length: 8 }, (_, i) => first + 37 * i);
-    for await (const chunk of engine.generate({ tokens, max_tokens: 1, temperature: 0.8, seed: 1 })) void chunk;
-    return engine.stats();
-  };
-  const firstRequest = await request(11);
-  const later = [await request(12), await request(13), await request(14)];
-  for (const s of [firstRequest, ...later]) assert.equal(s.cachedTokens, 0);
-  const median = [...later].sort((a, b) => a.timeToFirstTokenMs - b.timeToFirstTokenMs)[1];
-  const what = `first ${firstRequest.timeToFirstTokenMs.toFixed(0)} ms (${firstRequest.prefillTokensPerSecond.toFixed(1)} tok/s), later ${later.map((s) => s.timeToFirstTokenMs.toFixed(0)).join(', ')} ms`;
-  assert.ok(firstRequest.timeToFirstTokenMs <= 1.5 * median.timeToFirstTokenMs, what);
-  assert.ok(firstRequest.prefillTokensPerSecond >= median.prefillTokensPerSecond / 1.5, what);
-  t.diagnostic(what);
+test('the first request waits for no compilation: it creates no shader module or pipeline', async (t) => {
+  // Counted, not timed: a timing comparison failed under load on a shared CPU. Every kernel is
+  // compiled while loading (the compile phase), so a request must create none.
+  const { device } = await testGpuContext();
+  const created = { modules: 0, pipelines: 0 };
+  const { createShaderModule, createComputePipeline } = device;
+  device.createShaderModule = (d) => (created.modules++, createShaderModule.call(device, d));
+  device.createComputePipeline = (d) => (created.pipelines++, createComputePipeline.call(device, d));
+  try {
+    const tokens = Array.from({ length: 8 }, (_, i) => 11 + 37 * i);
+    for await (const chunk of engine.generate({ tokens, max_tokens: 4, temperature: 0.8, seed: 1 })) void chunk;
+  } finally {
+    device.createShaderModule = createShaderModule;
+    device.createComputePipeline = createComputePipeline;
+  }
+  const stats: EngineStats = engine.stats();
+  assert.deepEqual(created, { modules: 0, pipelines: 0 }, 'the first request compiled kernels');
+  t.diagnostic(`first request: ${stats.timeToFirstTokenMs.toFixed(0)} ms to its first token`);
 });
