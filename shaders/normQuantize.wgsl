@@ -21,8 +21,9 @@ struct Params {
 // Without NORM, `weight` and `eps` are not read (the wrapper binds a placeholder).
 override NORM: bool = true;
 override WG: u32 = 256u;
-override WORDS_PER_THREAD: u32 = 1u; // ceil(actWords / WG) for the widest row this kernel serves
-const MAX_WORDS = 16u;               // function-scope arrays need a constant size
+// WORDS_PER_THREAD, ceil(actWords / WG) for the widest row this kernel serves, as a constant: it
+// sizes the register arrays below (function-scope arrays need a constant size), exactly.
+// #slot wordsPerThread
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -65,8 +66,8 @@ fn reduceMax(lid: u32, v: f32) -> f32 {
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let row = wid.x;
   let base = row * p.inStride;
-  var v: array<vec4<f32>, MAX_WORDS>;
-  var wt: array<vec4<f32>, MAX_WORDS>;
+  var v: array<vec4<f32>, WORDS_PER_THREAD>;
+  var wt: array<vec4<f32>, WORDS_PER_THREAD>;
   var ss = 0.0;
   for (var j = 0u; j < WORDS_PER_THREAD; j++) {
     for (var e = 0u; e < 4u; e++) {

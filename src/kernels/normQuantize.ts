@@ -26,7 +26,7 @@ export interface NormQuantizeCall {
   cols: number;
 }
 
-/** normQuantize.wgsl keeps at most this many words (4 columns each) per thread in registers. */
+/** normQuantize.wgsl keeps each thread's words (4 columns each) in registers: at most this many. */
 const MAX_WORDS_PER_THREAD = 16;
 
 /** normQuantize.wgsl's GATE constant. */
@@ -60,7 +60,8 @@ export class NormQuantizeKernel {
       );
     }
     this.kernel = new ComputeKernel(device, name, source, {
-      constants: { GATE: GATE_CONSTANT[form.gate], NORM: form.norm, WG: threads, WORDS_PER_THREAD: wordsPerThread },
+      constants: { GATE: GATE_CONSTANT[form.gate], NORM: form.norm, WG: threads },
+      slots: { wordsPerThread: `const WORDS_PER_THREAD = ${wordsPerThread}u;` },
     });
     if (!form.norm) this.unusedWeight = createStorageBuffer(device, `${name}.unusedWeight`, 4);
   }
