@@ -2,9 +2,10 @@
 // from navigator.gpu, the weights cached in IndexedDB.
 import { createGpuContext, type GpuContext } from '../gpu/context.ts';
 import type { ShardStore } from '../loader/shardStore.ts';
+import type { ModelFiles } from '../loader/byteSource.ts';
 import { loadEngine, type Engine, type EngineOptions, type LoadedEngine } from './engine.ts';
 import { modelCache, resolveCacheName } from './defaultModelCache.ts';
-import { modelFilesFor } from './modelLocation.ts';
+import { modelFilesAt } from './modelLocation.ts';
 
 /** createEngine's options: EngineOptions, and the GPU context and cache to use instead of the defaults. */
 export type CreateEngineOptions = EngineOptions & { gpu?: GpuContext; store?: ShardStore };
@@ -25,7 +26,13 @@ export async function createEngine(options: CreateEngineOptions): Promise<Engine
  */
 export async function openEngine(options: CreateEngineOptions): Promise<LoadedEngine> {
   const gpu = options.gpu ?? (await createGpuContext(typeof navigator === 'undefined' ? undefined : navigator.gpu));
-  const files = typeof options.model === 'string' ? modelFilesFor(options.model) : options.model;
-  const modelName = typeof options.model === 'string' ? resolveCacheName(options.model) : options.model.location;
+  const { files, modelName } = modelFilesAndName(options.model);
   return loadEngine(gpu, files, { ...options, modelName, store: options.store ?? modelCache() });
+}
+
+/** A model string resolved once: its URL names the cache entry and locates the files. */
+function modelFilesAndName(model: string | ModelFiles): { files: ModelFiles; modelName: string } {
+  if (typeof model !== 'string') return { files: model, modelName: model.location };
+  const url = resolveCacheName(model);
+  return { files: modelFilesAt(url), modelName: url };
 }
