@@ -5,20 +5,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { convertCheckpoint } from '../src/node/convertCheckpoint.ts';
-import { syntheticCheckpoint, type SyntheticOptions } from './syntheticCheckpoint.ts';
+import { syntheticCheckpoint, SMALL_SHAPE, type SyntheticOptions } from './syntheticCheckpoint.ts';
 import { temporaryDirectory, writeModelFolder } from './modelFolders.ts';
 
-const SMALL: SyntheticOptions = {
-  hidden: 64,
-  intermediate: 96,
-  layers: 2,
-  heads: 2,
-  kvHeads: 1,
-  vocab: 50,
-  tied: true,
-  mode: 'bitlinear',
-  seed: 61,
-};
+const SMALL: SyntheticOptions = { ...SMALL_SHAPE, seed: 61 };
 const checkpoint = () => writeModelFolder(syntheticCheckpoint(SMALL).bytes);
 /** A pid no process has: above Linux's largest pid_max (2^22). */
 const DEAD_PID = 2 ** 22 + 1;

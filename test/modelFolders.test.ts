@@ -7,21 +7,11 @@ import path from 'node:path';
 import { createEngine, directoryFiles } from '../src/node/index.ts';
 import { openModel } from '../src/loader/openModel.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
-import { syntheticCheckpoint, syntheticConverted, type SyntheticOptions } from './syntheticCheckpoint.ts';
+import { syntheticCheckpoint, syntheticConverted, SMALL_SHAPE, type SyntheticOptions } from './syntheticCheckpoint.ts';
 import { writeModelFolder } from './modelFolders.ts';
 import { testGpuContext } from './gpuContext.ts';
 
-const SMALL: SyntheticOptions = {
-  hidden: 64,
-  intermediate: 96,
-  layers: 2,
-  heads: 2,
-  kvHeads: 1,
-  vocab: 50,
-  tied: true,
-  mode: 'bitlinear',
-  seed: 41,
-};
+const SMALL: SyntheticOptions = { ...SMALL_SHAPE, seed: 41 };
 const EMBEDDED = new URL('../public/models/bitnet-b1.58-en-11m/', import.meta.url).pathname;
 
 /** A converted model's folder, after `damage` edits it. */

@@ -315,3 +315,15 @@ export async function syntheticConverted(
   out.set('manifest.json', new TextEncoder().encode(JSON.stringify(manifest)));
   return { files: out, manifest };
 }
+
+/** A tiny two-layer BitNet checkpoint's shape, for tests about files rather than numbers (`seed` varies per test). */
+export const SMALL_SHAPE: Omit<SyntheticOptions, 'seed'> = {
+  hidden: 64,
+  intermediate: 96,
+  layers: 2,
+  heads: 2,
+  kvHeads: 1,
+  vocab: 50,
+  tied: true,
+  mode: 'bitlinear',
+};
