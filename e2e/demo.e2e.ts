@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import type { Browser, BrowserContextOptions, Page, Worker } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page, Worker } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { launchChromium, startDemoServer, SCREENSHOTS } from './browser.ts';
 import { checkpointBytes, MODEL_SHAPES } from '../tools/bench/modelShapes.ts';
@@ -38,6 +38,15 @@ async function waitForModel(page: Page): Promise<void> {
   await page.waitForFunction(
     () => (document.querySelector('[data-testid=send]') as HTMLButtonElement).disabled === false,
   );
+}
+
+/** The demo in a browser context of its own (its own storage), with the model loaded. */
+async function demoInNewContext(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(baseUrl);
+  await waitForModel(page);
+  return { context, page };
 }
 
 /** The worker that holds the engine (the demo starts one). */
@@ -413,10 +422,7 @@ test(
 );
 
 test('model output and names are shown as text, never as HTML', { timeout: 600_000 }, async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(baseUrl);
-  await waitForModel(page);
+  const { context, page } = await demoInNewContext();
   await setSettings(page, { maxTokens: 8 });
   const attack = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
   await send(page, attack);
@@ -450,10 +456,7 @@ test(
   'a GPU device lost mid-reply keeps the conversation, and “Load model” continues it on a new device',
   { timeout: 600_000 },
   async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(baseUrl);
-    await waitForModel(page);
+    const { context, page } = await demoInNewContext();
     await setSettings(page, { maxTokens: 200, seed: 5 });
     await send(page, 'The old man walked into the');
     await page.waitForFunction(
@@ -500,10 +503,7 @@ test(
   'after a model fails to load the chat is off with the reason, and a button loads the last working model again',
   { timeout: 600_000 },
   async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(baseUrl);
-    await waitForModel(page);
+    const { context, page } = await demoInNewContext();
     await page.locator('#model-panel summary').click();
     await page.locator('input[value=custom]').check();
     await page.locator('#custom-model').fill('/models/no-such-model/');
