@@ -1,12 +1,15 @@
-// Where a pass spends GPU time: each dispatch of the decode step (or a prefill pass) is replayed
-// many times on its own and timed, then the times are summed per kernel. Barriers between
-// dependent dispatches are included, as in a real step. Then the step's anatomy
-// (tools/bench/stepAnatomy.ts; the browser benchmark measures the same with --anatomy).
+// Where a pass spends GPU time, two ways: each dispatch of the decode step (or a prefill pass)
+// replayed many times on its own and timed, summed per kernel (barriers between dependent
+// dispatches included, as in a real step; but a small matrix read again and again stays in L2, so
+// these figures flatter the kernels that stream weights); and each kernel's cost in context: the
+// whole pass queued as in decoding, with and without that kernel's dispatches (the pass then
+// computes garbage; only its time counts). Then the step's anatomy (tools/bench/stepAnatomy.ts;
+// the browser benchmark measures the same with --anatomy).
 //   node --import ./tools/register.js tools/profilePass.ts [--model 2B-4T] [--m 1] [--reps 100] [--embedding bf16]
 import { createNodeGpuContext } from '../src/node/nodeGpu.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
 import { recordDispatch } from '../src/gpu/computeKernel.ts';
-import { measureStepAnatomy, passAtHalfContext, stepAnatomyLines } from './bench/stepAnatomy.ts';
+import { measureStepAnatomy, passAtHalfContext, queuedPassCost, stepAnatomyLines } from './bench/stepAnatomy.ts';
 import { syntheticSource } from './bench/syntheticSource.ts';
 import { selectShapes } from './bench/modelShapes.ts';
 import type { EmbeddingFormat } from '../src/weights/formats.ts';
@@ -63,6 +66,24 @@ console.log(
 console.log('| kernel | dispatches | total us | us each |\n|---|---|---|---|');
 for (const [k, v] of [...byKernel].sort((a, b) => b[1].us - a[1].us)) {
   console.log(`| ${k} | ${v.count} | ${v.us.toFixed(1)} | ${(v.us / v.count).toFixed(2)} |`);
+}
+
+const all = (await queuedPassCost(device, dispatches)).gpu;
+console.log(
+  `\nin context: the pass queued 20 times (median of 5), ${all.toFixed(3)} ms of GPU time per pass with every kernel`,
+);
+console.log(
+  '| kernel left out | dispatches | GPU ms per pass without it | its cost, us | us each |\n|---|---|---|---|---|',
+);
+for (const [label, { count }] of [...byKernel].sort((a, b) => b[1].us - a[1].us)) {
+  const without = (
+    await queuedPassCost(
+      device,
+      dispatches.filter((d) => d.kernel.label !== label),
+    )
+  ).gpu;
+  const cost = (all - without) * 1000;
+  console.log(`| ${label} | ${count} | ${without.toFixed(3)} | ${cost.toFixed(1)} | ${(cost / count).toFixed(2)} |`);
 }
 
 for (const line of stepAnatomyLines(await measureStepAnatomy(ctx, model, dispatches, m, context))) console.log(line);

@@ -35,18 +35,14 @@ export async function passAtHalfContext(model: BitNetModel, m: number, context: 
   return model.profiling.passAt(m, m === 1 ? 'argmax' : 'last', context / 2);
 }
 
-/** Measures `dispatches` (from passAtHalfContext with the same `m` and `context`) as a step. */
-export async function measureStepAnatomy(
-  ctx: GpuContext,
-  model: BitNetModel,
-  dispatches: readonly Dispatch[],
-  m: number,
-  context: number,
-): Promise<StepAnatomy> {
-  const { device } = ctx;
+const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
 
-  /** Records `steps` copies of `list`, one command buffer each, then submits them together. */
-  async function anatomy(list: readonly Dispatch[], steps: number): Promise<StepCost> {
+/**
+ * The cost of `list` as one pass, 20 passes recorded (a command buffer each) and submitted
+ * together, median of 5 runs: ms per pass to record, to submit, and of GPU time.
+ */
+export async function queuedPassCost(device: GPUDevice, list: readonly Dispatch[]): Promise<StepCost> {
+  async function queued(steps: number): Promise<StepCost> {
     const t0 = performance.now();
     const buffers: GPUCommandBuffer[] = [];
     for (let i = 0; i < steps; i++) {
@@ -61,15 +57,22 @@ export async function measureStepAnatomy(
     const t3 = performance.now();
     return { record: (t1 - t0) / steps, submit: (t2 - t1) / steps, gpu: (t3 - t2) / steps };
   }
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
-  async function medianCost(list: readonly Dispatch[]): Promise<StepCost> {
-    const steps = 20;
-    await anatomy(list, 2);
-    const runs: StepCost[] = [];
-    for (let r = 0; r < 5; r++) runs.push(await anatomy(list, steps));
-    const [record, submit, gpu] = (['record', 'submit', 'gpu'] as const).map((k) => median(runs.map((x) => x[k])));
-    return { record, submit, gpu };
-  }
+  await queued(2);
+  const runs: StepCost[] = [];
+  for (let r = 0; r < 5; r++) runs.push(await queued(20));
+  const [record, submit, gpu] = (['record', 'submit', 'gpu'] as const).map((k) => median(runs.map((x) => x[k])));
+  return { record, submit, gpu };
+}
+
+/** Measures `dispatches` (from passAtHalfContext with the same `m` and `context`) as a step. */
+export async function measureStepAnatomy(
+  ctx: GpuContext,
+  model: BitNetModel,
+  dispatches: readonly Dispatch[],
+  m: number,
+  context: number,
+): Promise<StepAnatomy> {
+  const { device } = ctx;
 
   const floorKernel = new ComputeKernel(device, 'dependentDispatch', floorSource);
   await kernelsReady(device);
@@ -82,8 +85,8 @@ export async function measureStepAnatomy(
   const result: StepAnatomy = {
     adapter: ctx.caps.adapterName,
     dispatches: dispatches.length,
-    pass: await medianCost(dispatches),
-    floor: await medianCost(floorList),
+    pass: await queuedPassCost(device, dispatches),
+    floor: await queuedPassCost(device, floorList),
   };
   counter.destroy();
   if (m === 1) {
