@@ -273,6 +273,43 @@ export const kernelChecks: NamedCheck[] = [
     async run(ctx) {
       if (gemvSubgroupLanes(ctx.caps) === undefined || !ctx.caps.dot4I8Packed) return;
       for (const c of FUSED_CASES) await checkFusedCase(ctx, c);
+      // bad calls are refused before any GPU work, naming the kernel, the matrix or the buffer
+      const { device } = ctx;
+      const lanes = gemvSubgroupLanes(ctx.caps)!;
+      const normed = { gate: 'none', norm: true } as const;
+      const weights = uploadTernaryWeights(
+        device,
+        'layer.o',
+        packTernary(new Int8Array(256), 4, 64),
+        new Float32Array(4).fill(1),
+        4,
+        64,
+      );
+      const ok = createStorageBuffer(device, 'ok', 4096);
+      const small = createStorageBuffer(device, 'small', 8);
+      const norm = { weight: ok, eps: 1e-5 };
+      await checkRejects(
+        () => new NormQuantizeGemvKernel(device, normed, 128, lanes).prepare({ x: ok, norm, weights, y: ok }),
+        'InvalidArgumentError',
+        /normQuantizeGemv\.128: layer\.o has 64 input columns, compiled for 128/,
+      );
+      await checkRejects(
+        () => new NormQuantizeGemvKernel(device, normed, 64, lanes).prepare({ x: ok, weights, y: ok }),
+        'InvalidArgumentError',
+        /a norm's weight must be given exactly when the kernel normalizes \(it does\)/,
+      );
+      await checkRejects(
+        () =>
+          new NormQuantizeGemvKernel(device, { gate: 'relu2', norm: false }, 64, lanes).prepare({
+            x: small,
+            weights,
+            y: ok,
+          }),
+        'InvalidArgumentError',
+        /buffer x \(small\) holds 8 bytes, 512 are needed/,
+      );
+      await kernelsReady(device);
+      for (const b of [ok, small]) b.destroy();
     },
   },
   {

@@ -29,8 +29,8 @@ export interface NormQuantizeCall {
 /** normQuantize.wgsl keeps each thread's words (4 columns each) in registers: at most this many. */
 const MAX_WORDS_PER_THREAD = 16;
 
-/** normQuantize.wgsl's GATE constant. */
-const GATE_CONSTANT: Record<QuantizeForm['gate'], number> = { none: 0, relu2: 1, silu: 2 };
+/** The GATE constant of the kernels that quantize a gated input (lib/gatedActivation.wgsl). */
+export const GATE_CONSTANT: Record<QuantizeForm['gate'], number> = { none: 0, relu2: 1, silu: 2 };
 
 /**
  * int8 quantization of rows in one pass (normQuantize.wgsl), with the RMSNorm and the gated MLP's

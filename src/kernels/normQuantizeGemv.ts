@@ -4,7 +4,7 @@ import { createStorageBuffer, createUniformBuffer, requireSize } from '../gpu/bu
 import { InvalidArgumentError } from '../errors.ts';
 import { activationWordsFor, blocksFor } from '../weights/ternaryLayout.ts';
 import type { TernaryWeights } from '../weights/ternaryWeights.ts';
-import type { QuantizeForm } from './normQuantize.ts';
+import { GATE_CONSTANT, type QuantizeForm } from './normQuantize.ts';
 
 /** One token's product y (+)= W quantize(norm(x)); buffers by their names in normQuantizeGemv.wgsl. */
 export interface NormQuantizeGemvCall {
@@ -66,9 +66,6 @@ export function normQuantizeGemvPlan(device: GPUDevice, cols: number, maxLanes: 
   const LANES = lanes.find((l) => waste(l) <= least + LANE_WASTE_SLACK)!;
   return { WG, LANES, BLOCKS_PER_LANE: Math.ceil(kBlocks / LANES), WORDS_PER_THREAD: Math.ceil(words / WG) };
 }
-
-/** normQuantizeGemv.wgsl's GATE constant (lib/gatedActivation.wgsl). */
-const GATE_CONSTANT: Record<QuantizeForm['gate'], number> = { none: 0, relu2: 1, silu: 2 };
 
 /**
  * A decode step's BitLinear with its input's quantization (and the norm and gated activation of
