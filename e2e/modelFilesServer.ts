@@ -2,7 +2,7 @@
 // a truncated body, a body 1 MiB longer than the file, an endless body, or a delay, per file name. Also serves a Hugging Face checkpoint in Hugging
 // Face's URL layout (/hf/<org>/<name>/resolve/main/<file>), with Range requests, and the GGUF fixtures so.
 import { readFileSync, existsSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 
 export type Fault = { mode: 'flip-once' | '404' | 'truncate' | 'oversize' | 'endless' | 'delay'; ms?: number };
@@ -15,10 +15,29 @@ const ROUTES: [RegExp, string][] = [
   [/^\/hf\/test-org\/tiny-a-gguf\/resolve\/main\/(.+)$/, `${root}test/fixtures/gguf/`],
 ];
 
+/** A running server of model files: its base URL (no trailing slash), and how to stop it. */
+export interface ServedFiles {
+  url: string;
+  close(): void;
+}
+
 export class ModelFilesServer {
   readonly faults = new Map<string, Fault>();
   /** Requests seen per path (GET and HEAD). */
   readonly requests: string[] = [];
+
+  /** These files on a server of their own (Node tests) on a free local port, 404 for anything else. */
+  async listen(): Promise<ServedFiles> {
+    const server = createServer((req, res) =>
+      this.handle(req, res, () => {
+        res.statusCode = 404;
+        res.end();
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+  }
 
   handle = (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const url = new URL(req.url ?? '/', 'http://x');

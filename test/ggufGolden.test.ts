@@ -6,7 +6,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { createEngine, directoryStore, listCachedModels, type Engine } from '../src/node/index.ts';
 import { checkFixture, checkLoadedFixture, type ExpectedCase } from './modelChecks.ts';
 import { directoryFiles } from '../src/node/fileSource.ts';
@@ -16,24 +15,18 @@ import { loadReferenceModel } from './reference/loadReference.ts';
 import { refModelGguf, type GgufModelOptions } from './ggufModels.ts';
 import { testGpuContext } from './gpuContext.ts';
 import { temporaryDirectory } from './modelFolders.ts';
-import { ModelFilesServer } from '../e2e/modelFilesServer.ts';
+import { ModelFilesServer, type ServedFiles } from '../e2e/modelFilesServer.ts';
 
 const FIXTURES = new URL('fixtures/', import.meta.url).pathname;
 const expected: { cases: ExpectedCase[] } = JSON.parse(readFileSync(`${FIXTURES}tiny-a/packed/expected.json`, 'utf8'));
 
 const files = new ModelFilesServer();
-let server: Server;
+let server: ServedFiles;
 let base: string;
 
 before(async () => {
-  server = createServer((req, res) =>
-    files.handle(req, res, () => {
-      res.statusCode = 404;
-      res.end();
-    }),
-  );
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  server = await files.listen();
+  base = server.url;
 });
 after(() => server?.close());
 

@@ -2,7 +2,6 @@
 // is converted once, and a later engine reads it from the cache without fetching weights.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,23 +10,17 @@ import { temporaryDirectory } from './modelFolders.ts';
 import { openModel, type OpenProgress } from '../src/loader/openModel.ts';
 import { modelFilesFor } from '../src/engine/modelLocation.ts';
 import { tensorPlan } from '../src/model/tensorPlan.ts';
-import { ModelFilesServer } from '../e2e/modelFilesServer.ts';
+import { ModelFilesServer, type ServedFiles } from '../e2e/modelFilesServer.ts';
 import { testGpuContext } from './gpuContext.ts';
 
 const files = new ModelFilesServer();
-let server: Server;
+let server: ServedFiles;
 let base: string;
 const cacheDir = mkdtempSync(path.join(tmpdir(), 'bitnet-cache-'));
 
 before(async () => {
-  server = createServer((req, res) =>
-    files.handle(req, res, () => {
-      res.statusCode = 404;
-      res.end();
-    }),
-  );
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  server = await files.listen();
+  base = server.url;
 });
 after(() => {
   server?.close();

@@ -3,7 +3,6 @@
 // HTTP onto a Dawn device. Its answers, errors and device loss must be the main-thread Engine's.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { createEngine, ModelFormatError, type Engine } from '../src/node/index.ts';
 import { createNodeGpuContext } from '../src/node/nodeGpu.ts';
 import { openEngine } from '../src/engine/createEngine.ts';
@@ -11,13 +10,13 @@ import type { EngineInterface } from '../src/engine/engineInterface.ts';
 import { createWorkerEngine, type WorkerEngine } from '../src/engine/workerEngine.ts';
 import { serveEngine } from '../src/engine/workerHost.ts';
 import type { GpuContext } from '../src/gpu/context.ts';
-import { ModelFilesServer } from '../e2e/modelFilesServer.ts';
+import { ModelFilesServer, type ServedFiles } from '../e2e/modelFilesServer.ts';
 import { checkDeviceLossMidGeneration, type GpuFailureEnv } from './gpuFailureChecks.ts';
 import { testGpuContext } from './gpuContext.ts';
 
 const MODEL = new URL('../public/models/bitnet-b1.58-en-11m', import.meta.url).pathname;
 const files = new ModelFilesServer();
-let server: Server;
+let server: ServedFiles;
 let modelUrl: string;
 let engine: Engine;
 let workerEngine: WorkerEngine;
@@ -37,14 +36,8 @@ function inThreadWorker(gpu: GpuContext): Worker {
 }
 
 before(async () => {
-  server = createServer((req, res) =>
-    files.handle(req, res, () => {
-      res.statusCode = 404;
-      res.end();
-    }),
-  );
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  modelUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/served/en-11m/`;
+  server = await files.listen();
+  modelUrl = `${server.url}/served/en-11m/`;
   const gpu = await testGpuContext();
   engine = await createEngine({ model: MODEL, gpu });
   workerEngine = await createWorkerEngine({ model: modelUrl, worker: inThreadWorker(gpu) });
