@@ -10,10 +10,9 @@ import {
   benchHelp,
   benchmarkMarkdown,
   benchOptionsFromArgs,
-  refusedShapes,
+  reportRefusedShapes,
   runBenchmark,
 } from './bench/runBenchmark.ts';
-import { selectShapes } from './bench/modelShapes.ts';
 import { startNvidiaPowerMeter } from './bench/nvidiaPower.ts';
 
 const args = process.argv.slice(2);
@@ -30,12 +29,7 @@ const options = benchOptionsFromArgs(
   args.filter((a) => a !== '--no-safety-checks'),
   { models: 'tiny' },
 );
-const refused = refusedShapes(options.models);
-for (const r of refused) console.error(`# ${r.model} is not measured: ${r.refused}`);
-if (refused.length === selectShapes(options.models).length) {
-  console.error('# every shape selected was refused: nothing to measure');
-  process.exit(1);
-}
+const refusedCount = reportRefusedShapes(options.models);
 const ctx = await createNodeGpuContext({ disableSafetyChecks });
 if (disableSafetyChecks) console.log('# Dawn safety checks off (validation, robustness, zeroing): trusted models only');
 const power = await startNvidiaPowerMeter();
@@ -50,4 +44,4 @@ try {
 } finally {
   power?.stop();
 }
-process.exit(refused.length > 0 ? 1 : 0);
+process.exit(refusedCount > 0 ? 1 : 0);

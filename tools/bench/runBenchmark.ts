@@ -192,6 +192,20 @@ export function refusedShapes(models: readonly string[]): RefusedShape[] {
 }
 
 /**
+ * For the benchmark commands, before anything starts: names each refused shape with its reason on
+ * stderr and exits (status 1) when every selected shape is refused; returns how many were.
+ */
+export function reportRefusedShapes(models: readonly string[]): number {
+  const refused = refusedShapes(models);
+  for (const r of refused) console.error(`# ${r.model} is not measured: ${r.refused}`);
+  if (refused.length === selectShapes(models).length) {
+    console.error('# every shape selected was refused: nothing to measure');
+    process.exit(1);
+  }
+  return refused.length;
+}
+
+/**
  * Runs every selected model the config parser accepts (ternary, then f32 when asked and it fits),
  * reporting rows as they finish; the refused ones are listed in the result with the parser's reason.
  */
