@@ -81,11 +81,12 @@ function decodeLinearKernels(ctx: GpuContext, c: ModelDescription, outputsNormal
     typeof normQuantizeGemvPlan(ctx.device, cols, lanes) === 'string'
       ? undefined
       : new NormQuantizeGemvKernel(ctx.device, form, cols, lanes);
-  return {
-    hidden: fused({ gate: 'none', norm: true }, c.hiddenSize),
-    attention: fused({ gate: 'none', norm: outputsNormalized }, c.numHeads * c.headDim),
-    mlp: fused({ gate: c.mlpActivation, norm: outputsNormalized }, c.intermediateSize),
-  };
+  const hidden = fused({ gate: 'none', norm: true }, c.hiddenSize);
+  const qDim = c.numHeads * c.headDim;
+  // o_proj reads a normalized row as wide as the hidden state in most families: the same kernel
+  const attention =
+    outputsNormalized && qDim === c.hiddenSize ? hidden : fused({ gate: 'none', norm: outputsNormalized }, qDim);
+  return { hidden, attention, mlp: fused({ gate: c.mlpActivation, norm: outputsNormalized }, c.intermediateSize) };
 }
 
 /**
