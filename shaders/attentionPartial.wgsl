@@ -8,12 +8,13 @@
 // workgroup whose span ends at the new token rotates its key and writes key and value to the cache
 // before reading the span (a storage barrier orders the writes before the workgroup's reads).
 // Prompts keep the separate kernel: their tokens' keys are read by other tokens' workgroups.
+// On adapters with subgroups, decode steps take attentionDecode.wgsl instead.
 // HEAD_DIM and GROUP are pipeline constants so every loop below has a fixed trip count: the
 // driver unrolls them and keeps the small arrays in registers (with runtime bounds they spilled
 // to local memory and this kernel was ~30x slower on an H100).
 // #include "lib/stepUniform.wgsl"
 // #include "lib/attentionSpan.wgsl"
-// #include "lib/ropeRotation.wgsl"
+// #include "lib/rotatedHead.wgsl"
 
 struct Params {
   qHeads: u32,
@@ -48,20 +49,6 @@ const NEG_BIG = -3.0e38; // stands for -inf, which WGSL implementations need not
 var<workgroup> qs: array<vec4<f32>, GROUP * HEAD_DIM / 4u>;
 var<workgroup> prob: array<f32, GROUP * TILE>;
 var<workgroup> red: array<f32, GROUP * TILE>;
-
-/** Dimension d of the head at qkv[base..] rotated for position pos (ropeRotation.wgsl). */
-fn rotated(base: u32, d: u32, pos: u32) -> f32 {
-  let half = HEAD_DIM / 2u;
-  let i = d % half;
-  let c = ropeCos[pos * half + i];
-  let s = ropeSin[pos * half + i];
-  let r = ropeRotate(qkv[base + i], qkv[base + i + half], c, s);
-  return select(r.y, r.x, d < half);
-}
-
-fn rotated4(base: u32, d: u32, pos: u32) -> vec4<f32> {
-  return vec4(rotated(base, d, pos), rotated(base, d + 1u, pos), rotated(base, d + 2u, pos), rotated(base, d + 3u, pos));
-}
 
 @compute @workgroup_size(TILE)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {

@@ -1,7 +1,9 @@
 import ropeSource from '../../shaders/ropeKvWrite.wgsl?raw';
 import partialSource from '../../shaders/attentionPartial.wgsl?raw';
 import combineSource from '../../shaders/attentionCombine.wgsl?raw';
+import decodeSource from '../../shaders/attentionDecode.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
+import type { GpuCapabilities } from '../gpu/context.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { MAX_GROUP, MAX_HEAD_DIM, MAX_SPLITS } from './attentionLimits.ts';
@@ -45,28 +47,60 @@ export function attentionScratchBytes(shape: AttentionShape, tokens: number, spl
   return tokens * splits * shape.qHeads * (shape.headDim + 2) * 4;
 }
 
+/** attentionDecode.wgsl's invocations: four per key of a 64-key tile. */
+const DECODE_WORKGROUP = 256;
+/** ...and the most key slices its P.V sums over in one subgroup. */
+const DECODE_MAX_SLICES = 8;
+
+/**
+ * The key slices attentionDecode.wgsl is compiled with for heads of `headDim` on an adapter whose
+ * smallest subgroup has `subgroupMinSize` invocations, or undefined where it cannot run (its
+ * shuffles need subgroup_id and subgroups of at least 4).
+ */
+export function attentionDecodeSlices(caps: GpuCapabilities, headDim: number): number | undefined {
+  if (!caps.subgroups || !caps.subgroupId || caps.subgroupMinSize < 4) return undefined;
+  const fit = 2 ** Math.floor(Math.log2(DECODE_WORKGROUP / (headDim / 4)));
+  return Math.min(DECODE_MAX_SLICES, 2 ** Math.floor(Math.log2(caps.subgroupMinSize)), fit);
+}
+
+/** How AttentionKernels is compiled beyond the model's shape. */
+export interface AttentionOptions {
+  /** The most key spans a pass will use (the combine sums over that many slots); default MAX_SPLITS. */
+  maxSplits?: number;
+  /**
+   * Key slices of attentionDecode.wgsl (attentionDecodeSlices): given, decode steps run it; else
+   * attentionPartial.wgsl with RoPE folded in.
+   */
+  decodeSlices?: number;
+}
+
 /**
  * RoPE + KV-cache write (ropeKvWrite.wgsl), then causal GQA attention in two steps:
  * per-split softmax states (attentionPartial.wgsl) merged by attentionCombine.wgsl. For one token
- * (a decode step) the first kernel's work happens inside attentionPartial: one dispatch fewer.
+ * (a decode step) the first kernel's work happens inside the second, attentionDecode.wgsl where
+ * the adapter has subgroups: one dispatch fewer.
  */
 export class AttentionKernels {
   private readonly rope: ComputeKernel;
   private readonly partial: ComputeKernel;
-  /** attentionPartial with RoPE and the KV-cache write of a single token folded in. */
-  private readonly partialWithRope: ComputeKernel;
+  /** A single token's: attentionDecode, or attentionPartial with RoPE and the KV-cache write folded in. */
+  private readonly partialOneToken: ComputeKernel;
   private readonly combine: ComputeKernel;
   /** Prompts take one split: a combine without the empty slots. */
   private readonly combineOneSplit: ComputeKernel;
 
-  /** `maxSplits`: the most key spans a pass will use (the combine sums over that many slots). */
+  /** The most key spans a pass may use. */
+  readonly maxSplits: number;
+
   constructor(
     private readonly device: GPUDevice,
     readonly shape: AttentionShape,
-    readonly maxSplits = MAX_SPLITS,
+    options: AttentionOptions = {},
   ) {
+    const maxSplits = options.maxSplits ?? MAX_SPLITS;
     if (!(Number.isInteger(maxSplits) && maxSplits >= 1 && maxSplits <= MAX_SPLITS))
       throw new InvalidArgumentError(`attention maxSplits must be an integer in 1..${MAX_SPLITS}, got ${maxSplits}`);
+    this.maxSplits = maxSplits;
     const { qHeads, kvHeads, headDim } = shape;
     if (!(headDim % 4 === 0 && headDim <= MAX_HEAD_DIM))
       throw new InvalidArgumentError(
@@ -84,7 +118,8 @@ export class AttentionKernels {
         slots,
       });
     this.partial = partial(false);
-    this.partialWithRope = partial(true);
+    this.partialOneToken =
+      options.decodeSlices === undefined ? partial(true) : this.decodeKernel(options.decodeSlices, slots);
     this.combine = new ComputeKernel(device, 'attentionCombine', combineSource, {
       constants: { SLOTS: maxSplits },
       slots,
@@ -110,7 +145,7 @@ export class AttentionKernels {
       new Uint32Array([qHeads, kvHeads, headDim, c.splits]),
     );
     const oneToken = c.tokens === 1;
-    const partial = oneToken ? this.partialWithRope : this.partial;
+    const partial = oneToken ? this.partialOneToken : this.partial;
     return [
       ...(oneToken ? [] : [this.ropeDispatch(c, qkvStride)]),
       {
@@ -133,6 +168,20 @@ export class AttentionKernels {
         workgroups: [qHeads, c.tokens, 1],
       },
     ];
+  }
+
+  private decodeKernel(slices: number, slots: Record<string, string>): ComputeKernel {
+    const { qHeads, kvHeads, headDim } = this.shape;
+    const d4 = headDim / 4;
+    if (!(Number.isInteger(Math.log2(slices)) && slices >= 1 && slices * d4 <= DECODE_WORKGROUP))
+      throw new InvalidArgumentError(
+        `attention decodeSlices must be a power of two whose product with head_dim / 4 (${d4}) is at most ${DECODE_WORKGROUP}, got ${slices}`,
+      );
+    const registerArrays = `const KEY_VEC4S = ${Math.ceil(d4 / 4)}u;\nconst KEYS_PER_SLICE = ${64 / slices}u;`;
+    return new ComputeKernel(this.device, 'attentionDecode', decodeSource, {
+      constants: { HEAD_DIM: headDim, GROUP: qHeads / kvHeads, SLICES: slices },
+      slots: { ...slots, registerArrays },
+    });
   }
 
   /** RoPE on q and k and the KV-cache write of a prompt's tokens, before any of them attends. */

@@ -30,9 +30,10 @@ export interface BitNetModelOptions {
   /** Prefill GEMM work split; defaults to one invocation per row on CPU adapters, tiles on GPUs. */
   gemmLayout?: GemmLayout;
   /**
-   * Decode steps run each BitLinear with its input's RMSNorm and quantization in the same dispatch
-   * (normQuantizeGemv.wgsl): about half the dispatches of a step. Defaults to on for GPU adapters
-   * with subgroups and dot4I8Packed; true on an adapter without them is an InvalidArgumentError.
+   * Decode steps run the one-token kernels: each BitLinear with its input's RMSNorm and
+   * quantization in the same dispatch (normQuantizeGemv.wgsl: about half the dispatches of a step),
+   * and attention over subgroups (attentionDecode.wgsl). Defaults to on for GPU adapters with
+   * subgroups and dot4I8Packed; true on an adapter without them is an InvalidArgumentError.
    */
   fusedDecode?: boolean;
   /**

@@ -16,7 +16,7 @@ import { NormQuantizeKernel, type QuantizeForm } from '../kernels/normQuantize.t
 import { NormQuantizeGemvKernel, normQuantizeGemvPlan } from '../kernels/normQuantizeGemv.ts';
 import { RmsNormKernel } from '../kernels/rmsNorm.ts';
 import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
-import { AttentionKernels } from '../kernels/attention.ts';
+import { AttentionKernels, attentionDecodeSlices } from '../kernels/attention.ts';
 import { LmHeadKernel } from '../kernels/lmHead.ts';
 import { ArgmaxKernel } from '../kernels/argmax.ts';
 import { SampleKernel } from '../kernels/sample.ts';
@@ -63,7 +63,10 @@ export interface KernelChoices {
   lmHeadFormat: EmbeddingFormat;
   /** Key spans per head in a decode step's attention. */
   decodeSplits: number;
-  /** Decode steps run each linear fused with its input's quantization (default: on GPU adapters that can). */
+  /**
+   * Decode steps run the one-token kernels: each linear fused with its input's quantization, and
+   * attention over subgroups (attentionDecode.wgsl); default: on GPU adapters that can.
+   */
   fusedDecode?: boolean;
 }
 
@@ -125,7 +128,10 @@ export async function compileModelKernels(
       new AttentionKernels(
         device,
         { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim },
-        choices.decodeSplits,
+        {
+          maxSplits: choices.decodeSplits,
+          decodeSlices: fusedDecode ? attentionDecodeSlices(caps, c.headDim) : undefined,
+        },
       ),
     ...(fusedDecode ? { decodeLinears: () => decodeLinearKernels(ctx, c, outputsNormalized) } : {}),
     ...(outputsNormalized

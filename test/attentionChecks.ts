@@ -1,0 +1,151 @@
+// Checks of a decode step's attention kernels against a CPU computation: RoPE on q and the new key,
+// the KV-cache write, softmax over the cached keys and the weighted sum of values, through both
+// one-token kernels (attentionPartial with RoPE; attentionDecode where the adapter has subgroups)
+// and the combine. Shared by the Node tests (test/attentionKernels.test.ts) and the Chromium page.
+import type { GpuContext } from '../src/gpu/context.ts';
+import { createStorageBuffer, createUniformBuffer, readBuffer } from '../src/gpu/buffers.ts';
+import { kernelsReady, submitDispatches } from '../src/gpu/computeKernel.ts';
+import { AttentionKernels, attentionDecodeSlices, attentionScratchBytes } from '../src/kernels/attention.ts';
+import { check, checkClose, checkEqualArrays } from './check.ts';
+import type { NamedCheck } from './kernelChecks.ts';
+import { randomNormalish, seededRandom } from './random.ts';
+
+interface AttentionCase {
+  headDim: number;
+  /** Query heads per KV head. */
+  group: number;
+  kvHeads: number;
+  /** Keys attended: the cached ones and the new token's. */
+  keys: number;
+  splits: number;
+  seed: number;
+  /**
+   * Through attentionPartial too (the fallback, also run by every model test on CPU adapters),
+   * not only attentionDecode: on lavapipe each shape compiles for 10-30 s.
+   */
+  partialToo?: boolean;
+}
+
+const CASES: AttentionCase[] = [
+  // the 2B-4T head (128, 4 per KV head): ten full spans of one 64-key tile
+  { headDim: 128, group: 4, kvHeads: 2, keys: 640, splits: 10, seed: 61, partialToo: true },
+  // the new token alone; the other spans empty
+  { headDim: 64, group: 2, kvHeads: 2, keys: 1, splits: 4, seed: 62 },
+  // head_dim 100 (a vec4 count no multiple of 4), spans of two tiles, one partly filled, one empty
+  { headDim: 100, group: 1, kvHeads: 2, keys: 203, splits: 3, seed: 63, partialToo: true },
+  // a span over two tiles (the online softmax across tiles), then one of two keys
+  { headDim: 96, group: 3, kvHeads: 1, keys: 130, splits: 2, seed: 64 },
+  // the limits: head_dim 256, 8 query heads per KV head, three tiles per span
+  { headDim: 256, group: 8, kvHeads: 1, keys: 300, splits: 2, seed: 65 },
+  // small heads, most of 64 spans empty
+  { headDim: 32, group: 2, kvHeads: 2, keys: 130, splits: 64, seed: 66 },
+];
+
+const f = Math.fround;
+
+/** RoPE's rotate-half as the kernels compute it, for a head at v[base..] with this position's cos/sin. */
+function rotate(v: Float32Array, base: number, headDim: number, cos: Float32Array, sin: Float32Array): Float32Array {
+  const half = headDim / 2;
+  const out = new Float32Array(headDim);
+  for (let i = 0; i < half; i++) {
+    const x1 = v[base + i];
+    const x2 = v[base + i + half];
+    out[i] = f(x1 * cos[i] - x2 * sin[i]);
+    out[i + half] = f(x2 * cos[i] + x1 * sin[i]);
+  }
+  return out;
+}
+
+async function checkCase(ctx: GpuContext, c: AttentionCase, decodeSlices: number | undefined): Promise<void> {
+  const { device } = ctx;
+  const D = c.headDim;
+  const qHeads = c.group * c.kvHeads;
+  const shape = { qHeads, kvHeads: c.kvHeads, headDim: D };
+  const what = `${decodeSlices === undefined ? 'attentionPartial' : `attentionDecode (${decodeSlices} slices)`} head_dim ${D}, ${c.group} per KV head, ${c.keys} keys in ${c.splits} spans`;
+  const rand = seededRandom(c.seed);
+  const pos = c.keys - 1;
+  const rowFloats = c.kvHeads * D;
+  const qkv = randomNormalish(rand, (qHeads + 2 * c.kvHeads) * D, 2);
+  // two positions past the new token: they must stay as they were
+  const kCache = randomNormalish(rand, (c.keys + 2) * rowFloats, 2);
+  const vCache = randomNormalish(rand, (c.keys + 2) * rowFloats, 2);
+  const angles = Array.from({ length: (c.keys + 2) * (D / 2) }, () => rand() * 2 * Math.PI);
+  const cos = Float32Array.from(angles, Math.cos);
+  const sin = Float32Array.from(angles, Math.sin);
+  // the combine as models compile it (MAX_SPLITS slots): one pipeline for every case
+  const kernels = new AttentionKernels(device, shape, { decodeSlices });
+  const buffers = {
+    step: createUniformBuffer(device, 'step', new Uint32Array([pos, 0, 0, 0])),
+    qkv: createStorageBuffer(device, 'qkv', qkv),
+    kCache: createStorageBuffer(device, 'kCache', kCache),
+    vCache: createStorageBuffer(device, 'vCache', vCache),
+    ropeCos: createStorageBuffer(device, 'ropeCos', cos),
+    ropeSin: createStorageBuffer(device, 'ropeSin', sin),
+    out: createStorageBuffer(device, 'out', qHeads * D * 4),
+    partial: createStorageBuffer(device, 'partial', attentionScratchBytes(shape, 1, c.splits)),
+  };
+  await kernelsReady(device);
+  submitDispatches(device, kernels.prepare({ ...buffers, tokens: 1, splits: c.splits }));
+  const out = new Float32Array(await readBuffer(device, buffers.out));
+  const kGpu = new Float32Array(await readBuffer(device, buffers.kCache));
+  const vGpu = new Float32Array(await readBuffer(device, buffers.vCache));
+  for (const b of Object.values(buffers)) b.destroy();
+
+  const cosAt = cos.subarray(pos * (D / 2), (pos + 1) * (D / 2));
+  const sinAt = sin.subarray(pos * (D / 2), (pos + 1) * (D / 2));
+  const kvBase = (qHeads + c.kvHeads) * D;
+  const wantK = kCache.slice();
+  const wantV = vCache.slice();
+  for (let h = 0; h < c.kvHeads; h++) {
+    wantK.set(rotate(qkv, (qHeads + h) * D, D, cosAt, sinAt), pos * rowFloats + h * D);
+    wantV.set(qkv.subarray(kvBase + h * D, kvBase + (h + 1) * D), pos * rowFloats + h * D);
+  }
+  // a fused multiply-add may round the rotation differently from the two products here
+  checkClose(kGpu, wantK, `${what}: key cache`, 1e-5, 1e-6);
+  checkEqualArrays(vGpu, wantV, `${what}: value cache`);
+
+  const want = new Float32Array(qHeads * D);
+  for (let h = 0; h < qHeads; h++) {
+    const kvh = Math.floor(h / c.group);
+    const q = rotate(qkv, h * D, D, cosAt, sinAt);
+    const scores = Array.from({ length: c.keys }, (_, t) => {
+      let s = 0;
+      for (let d = 0; d < D; d++) s += q[d] * wantK[t * rowFloats + kvh * D + d];
+      return s / Math.sqrt(D);
+    });
+    const max = Math.max(...scores);
+    const weights = scores.map((s) => Math.exp(s - max));
+    const sum = weights.reduce((a, b) => a + b, 0);
+    for (let d = 0; d < D; d++) {
+      let acc = 0;
+      for (let t = 0; t < c.keys; t++) acc += weights[t] * wantV[t * rowFloats + kvh * D + d];
+      want[h * D + d] = acc / sum;
+    }
+  }
+  checkClose(out, want, `${what}: output`, 1e-4, 1e-5);
+}
+
+export const attentionChecks: NamedCheck[] = [
+  {
+    name: "a decode step's attention (RoPE, KV-cache write, split softmax, combine) matches the CPU, through each one-token kernel the adapter has",
+    async run(ctx) {
+      for (const c of CASES) {
+        const slices = attentionDecodeSlices(ctx.caps, c.headDim);
+        if (slices !== undefined) await checkCase(ctx, c, slices);
+        if (c.partialToo || slices === undefined) await checkCase(ctx, c, undefined);
+      }
+    },
+  },
+  {
+    name: 'attentionDecode takes as many key slices as subgroups and the head allow',
+    async run(ctx) {
+      const caps = { ...ctx.caps, subgroups: true, subgroupId: true };
+      check(attentionDecodeSlices({ ...caps, subgroupMinSize: 32 }, 128) === 8, '8 slices of 32 vec4s');
+      check(attentionDecodeSlices({ ...caps, subgroupMinSize: 32 }, 256) === 4, '4 slices of 64 vec4s');
+      check(attentionDecodeSlices({ ...caps, subgroupMinSize: 32 }, 100) === 8, '8 slices of 25 vec4s');
+      check(attentionDecodeSlices({ ...caps, subgroupMinSize: 4 }, 128) === 4, 'subgroups of 4: 4 slices');
+      check(attentionDecodeSlices({ ...caps, subgroupMinSize: 2 }, 128) === undefined, 'subgroups of 2: none');
+      check(attentionDecodeSlices({ ...caps, subgroupId: false }, 128) === undefined, 'no subgroup_id: none');
+    },
+  },
+];
