@@ -13,5 +13,8 @@ for (const c of attentionChecks) {
 test('attentionDecode is available on this driver', async () => {
   const { caps } = await testGpuContext();
   const slices = attentionDecodeSlices(caps, 128);
-  check(slices === Math.min(8, caps.subgroupMinSize), `${caps.adapterName}: ${slices} slices (smallest subgroup ${caps.subgroupMinSize})`);
+  check(
+    slices === Math.min(8, caps.subgroupMinSize),
+    `${caps.adapterName}: ${slices} slices (smallest subgroup ${caps.subgroupMinSize})`,
+  );
 });
