@@ -42,7 +42,9 @@ override LANES: u32 = 8u;            // lanes per row: a power of two, at most t
 // The quantized row: vec4 i of block b (activation words 16b + 4i .. 16b + 4i + 3) at
 // xs[i * K_BLOCKS + b], so the lanes of a row, on consecutive blocks, read consecutive vec4s.
 var<workgroup> xs: array<vec4<u32>, 4u * K_BLOCKS>;
-var<workgroup> partF: array<f32, WG>; // one per subgroup (there are at most WG)
+// one slot per subgroup (there are at most WG)
+var<workgroup> partSum: array<f32, WG>;
+var<workgroup> partMax: array<f32, WG>;
 var<workgroup> partI: array<i32, WG>;
 
 fn value(c: u32) -> f32 {
@@ -50,23 +52,23 @@ fn value(c: u32) -> f32 {
   return gatedActivation(x[c], x[COLS + c]);
 }
 
+// The prologue's three reductions (RMS sum, absmax, sum of q) each have their own slots, so none
+// needs a second barrier before its slots are written again.
 fn workgroupSum(v: f32, subgroup: u32, first: bool, subgroups: u32) -> f32 {
   let s = subgroupAdd(v);
-  if (first) { partF[subgroup] = s; }
+  if (first) { partSum[subgroup] = s; }
   workgroupBarrier();
   var total = 0.0;
-  for (var i = 0u; i < subgroups; i++) { total += partF[i]; }
-  workgroupBarrier();
+  for (var i = 0u; i < subgroups; i++) { total += partSum[i]; }
   return total;
 }
 
 fn workgroupMax(v: f32, subgroup: u32, first: bool, subgroups: u32) -> f32 {
   let s = subgroupMax(v);
-  if (first) { partF[subgroup] = s; }
+  if (first) { partMax[subgroup] = s; }
   workgroupBarrier();
   var total = 0.0;
-  for (var i = 0u; i < subgroups; i++) { total = max(total, partF[i]); }
-  workgroupBarrier();
+  for (var i = 0u; i < subgroups; i++) { total = max(total, partMax[i]); }
   return total;
 }
 
