@@ -2,6 +2,7 @@
 // results to Playwright as window.checkResults.
 import { createGpuContext } from '../../src/gpu/context.ts';
 import { kernelChecks, type NamedCheck } from '../../test/kernelChecks.ts';
+import { attentionChecks } from '../../test/attentionChecks.ts';
 import { samplingChecks } from '../../test/samplingChecks.ts';
 import {
   CONFIG_VARIANTS,
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
   const params = new URLSearchParams(location.search);
   const suite = params.get('suite');
   const suites: Record<string, () => NamedCheck[]> = {
-    kernels: () => [...kernelChecks, ...samplingChecks],
+    kernels: () => [...kernelChecks, ...attentionChecks, ...samplingChecks],
     models: () => modelChecks(params.get('fixtures') ?? ''),
     // a fixture of each family besides transformers' bitnet (docs/modelFamilies.md)
     families: () => FAMILY_FIXTURES.map((f) => fixtureCheck(params.get('fixtures') ?? '', f)),
