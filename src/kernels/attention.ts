@@ -63,6 +63,25 @@ export function attentionDecodeSlices(caps: GpuCapabilities, headDim: number): n
   return Math.min(DECODE_MAX_SLICES, 2 ** Math.floor(Math.log2(caps.subgroupMinSize)), fit);
 }
 
+/**
+ * The most key spans of a decode step's attention, by its one-token kernel: attentionDecode's
+ * workgroups are four times attentionPartial's, and 64 spans of them were more than an H200 holds
+ * at once (a 4,096-token context, 2B-4T shape: 320 workgroups of 256 invocations; decode 499 ->
+ * 432 tok/s, and 490 with 32 spans of two tiles).
+ */
+const MAX_DECODE_SPANS = { partial: MAX_SPLITS, decode: MAX_SPLITS / 2 };
+
+/**
+ * Key spans per head in a decode step's attention over up to `contextLength` keys: a 64-key tile
+ * per span while MAX_DECODE_SPANS allows (a decode step has only kvHeads x splits workgroups, and
+ * with 3 splits the 2B-4T shape left most of an H100 idle: 63 us per layer), longer spans beyond.
+ * `decodeSlices`: as AttentionOptions.decodeSlices.
+ */
+export function decodeSplitsFor(contextLength: number, decodeSlices: number | undefined): number {
+  const most = MAX_DECODE_SPANS[decodeSlices === undefined ? 'partial' : 'decode'];
+  return Math.min(most, Math.max(1, Math.ceil(contextLength / 64)));
+}
+
 /** How AttentionKernels is compiled beyond the model's shape. */
 export interface AttentionOptions {
   /** The most key spans a pass will use (the combine sums over that many slots); default MAX_SPLITS. */

@@ -11,7 +11,6 @@ import { describeModel, type ModelDescription } from './description.ts';
 import { uploadModelWeights, destroyModelWeights, type ModelWeights } from './modelWeights.ts';
 import { compileModelKernels, type ModelKernels } from './modelKernels.ts';
 import { ModelBuffers, planBuffers } from './bufferPlan.ts';
-import { decodeSplitsFor } from './schedule.ts';
 import { PassRunner } from './passRunner.ts';
 import { DecodeLoop } from './decodeLoop.ts';
 import { DeviceLossWatch } from './deviceLoss.ts';
@@ -117,7 +116,7 @@ export class BitNetModel {
     this.prefillChunk = Math.min(options.prefillChunk ?? 256, this.contextLength);
     this.variant = kernels.matmul.variant;
     this.fusedDecode = kernels.decodeLinears !== undefined;
-    const decodeSplits = decodeSplitsFor(this.contextLength);
+    const decodeSplits = kernels.attention.maxSplits;
     const plan = planBuffers(description, {
       contextLength: this.contextLength,
       prefillChunk: this.prefillChunk,
@@ -169,7 +168,7 @@ export class BitNetModel {
           ...options,
           embeddingFormat: uploaded.embedding.format,
           lmHeadFormat: uploaded.lmHead.format,
-          decodeSplits: decodeSplitsFor(contextLength),
+          contextLength,
         },
         (done, total) => options.onProgress?.({ phase: 'compile', done, total }),
       );

@@ -16,7 +16,7 @@ import { NormQuantizeKernel, type QuantizeForm } from '../kernels/normQuantize.t
 import { NormQuantizeGemvKernel, normQuantizeGemvPlan } from '../kernels/normQuantizeGemv.ts';
 import { RmsNormKernel } from '../kernels/rmsNorm.ts';
 import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
-import { AttentionKernels, attentionDecodeSlices } from '../kernels/attention.ts';
+import { AttentionKernels, attentionDecodeSlices, decodeSplitsFor } from '../kernels/attention.ts';
 import { LmHeadKernel } from '../kernels/lmHead.ts';
 import { ArgmaxKernel } from '../kernels/argmax.ts';
 import { SampleKernel } from '../kernels/sample.ts';
@@ -61,8 +61,8 @@ export interface KernelChoices {
   linearFormat?: LinearFormat;
   embeddingFormat: EmbeddingFormat;
   lmHeadFormat: EmbeddingFormat;
-  /** Key spans per head in a decode step's attention. */
-  decodeSplits: number;
+  /** The most tokens a pass attends over: sets the key spans of a decode step's attention (decodeSplitsFor). */
+  contextLength: number;
   /**
    * Decode steps run the one-token kernels: each linear fused with its input's quantization, and
    * attention over subgroups (attentionDecode.wgsl); default: on GPU adapters that can.
@@ -124,15 +124,14 @@ export async function compileModelKernels(
         subgroupLanes: gemvSubgroupLanes(caps),
       }),
     ...(choices.linearFormat === 'f32' ? { denseLinear: () => new DenseLinearKernels(device) } : {}),
-    attention: () =>
-      new AttentionKernels(
+    attention: () => {
+      const decodeSlices = fusedDecode ? attentionDecodeSlices(caps, c.headDim) : undefined;
+      return new AttentionKernels(
         device,
         { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim },
-        {
-          maxSplits: choices.decodeSplits,
-          decodeSlices: fusedDecode ? attentionDecodeSlices(caps, c.headDim) : undefined,
-        },
-      ),
+        { maxSplits: decodeSplitsFor(choices.contextLength, decodeSlices), decodeSlices },
+      );
+    },
     ...(fusedDecode ? { decodeLinears: () => decodeLinearKernels(ctx, c, outputsNormalized) } : {}),
     ...(outputsNormalized
       ? {}

@@ -2,7 +2,6 @@
 // the dispatches of one pass of m tokens, in order. Building a pass only records (bind groups and
 // small parameter uniforms); nothing runs until the list is submitted.
 import type { Dispatch } from '../gpu/computeKernel.ts';
-import { MAX_SPLITS } from '../kernels/attention.ts';
 import type { LinearWeights } from '../weights/formats.ts';
 import type { ModelBuffers } from './bufferPlan.ts';
 import type { ModelDescription } from './description.ts';
@@ -21,17 +20,8 @@ export interface PassInputs {
   weights: ModelWeights;
   kernels: ModelKernels;
   buffers: ModelBuffers;
-  /** Key spans per head in a decode step's attention (decodeSplitsFor). */
+  /** Key spans per head in a decode step's attention (kernels.attention.maxSplits). */
   decodeSplits: number;
-}
-
-/**
- * Key spans per head in a decode step's attention: one 64-key tile per workgroup while the cache
- * allows (a decode step has only kvHeads x splits workgroups, and with 3 splits the 2B-4T shape
- * left most of an H100 idle: 63 us per layer).
- */
-export function decodeSplitsFor(contextLength: number): number {
-  return Math.min(MAX_SPLITS, Math.max(1, Math.ceil(contextLength / 64)));
 }
 
 /**
