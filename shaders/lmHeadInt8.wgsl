@@ -1,6 +1,9 @@
 // logits[m, row] = dot(h[m, :], W[row, :]) with W in int8 (four per u32) and an f32 scale per
-// 64-column block: the lm_head in its compact form. A warp's 32 lanes take one block each per
-// step over 4 rows at once; 32 rows per workgroup; workgroup z is the token. W is split into row parts.
+// 64-column block: the lm_head in its compact form. A warp takes 4 rows at once; its 32 lanes read
+// consecutive vec4s of them (16 columns each, 512 bytes of a row per step), so every lane has work
+// on every step whatever the block count; 32 rows per workgroup; workgroup z is the token. The
+// steps are a pipeline constant, so the driver unrolls them and issues their loads together.
+// W is split into row parts.
 // #include "lib/int8ToF32.wgsl"
 
 struct Params {
@@ -17,16 +20,17 @@ struct Params {
 @group(0) @binding(3) var<storage, read> h: array<vec4<f32>>;
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
+override VEC4S_PER_LANE: u32; // ceil(4 blocks / LANES): steps over a row
 const LANES = 32u;
 const ROWS_PER_WARP = 4u; // each h value loaded once serves four rows: h reads were the bottleneck
 const ROWS = 32u;         // 8 warps x 4 rows
 var<workgroup> partial: array<vec4<f32>, 256>;
 
-fn weightBlock(row: u32, b: u32, i: u32) -> vec4<u32> {
-  return select(vec4<u32>(0u), w[(min(row, p.rows - 1u) * p.blocks + b) * 4u + i], row < p.rows);
+// Rows past the end read row rows - 1 (in bounds); their results are never written.
+fn weightVec4(row: u32, v: u32) -> vec4<u32> {
+  return w[min(row, p.rows - 1u) * p.blocks * 4u + v];
 }
 
-// Rows past the end read row rows - 1 (in bounds); their results are never written.
 fn blockScale(row: u32, b: u32) -> f32 {
   return scales[min(row, p.rows - 1u) * p.blocks + b];
 }
@@ -38,23 +42,27 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let row0 = (wid.x + wid.y * nwg.x) * ROWS + (lid / LANES) * ROWS_PER_WARP;
   let m = wid.z;
   let h4 = p.cols / 4u;
+  let rowVec4s = p.blocks * 4u;
   var acc = vec4(0.0);
-  for (var b = lane; b < p.blocks; b += LANES) {
+  for (var k = 0u; k < VEC4S_PER_LANE; k++) {
+    // past the row's last vec4, a lane re-reads it and weighs it 0
+    let inside = lane + k * LANES < rowVec4s;
+    let v = min(lane + k * LANES, rowVec4s - 1u);
+    let w0 = weightVec4(row0, v);
+    let w1 = weightVec4(row0 + 1u, v);
+    let w2 = weightVec4(row0 + 2u, v);
+    let w3 = weightVec4(row0 + 3u, v);
     var s = vec4(0.0);
-    for (var i = 0u; i < 4u; i++) {
-      let w0 = weightBlock(row0, b, i);
-      let w1 = weightBlock(row0 + 1u, b, i);
-      let w2 = weightBlock(row0 + 2u, b, i);
-      let w3 = weightBlock(row0 + 3u, b, i);
-      for (var j = 0u; j < 4u; j++) {
-        let c4 = b * 16u + i * 4u + j;
-        if (c4 < h4) {
-          let hv = h[m * h4 + c4];
-          s += vec4(dot(bytesToF32(w0[j]), hv), dot(bytesToF32(w1[j]), hv), dot(bytesToF32(w2[j]), hv), dot(bytesToF32(w3[j]), hv));
-        }
+    for (var j = 0u; j < 4u; j++) {
+      let c4 = v * 4u + j;
+      if (c4 < h4) {
+        let hv = h[m * h4 + c4];
+        s += vec4(dot(bytesToF32(w0[j]), hv), dot(bytesToF32(w1[j]), hv), dot(bytesToF32(w2[j]), hv), dot(bytesToF32(w3[j]), hv));
       }
     }
-    acc += s * vec4(blockScale(row0, b), blockScale(row0 + 1u, b), blockScale(row0 + 2u, b), blockScale(row0 + 3u, b));
+    let b = v / 4u;
+    let scale = vec4(blockScale(row0, b), blockScale(row0 + 1u, b), blockScale(row0 + 2u, b), blockScale(row0 + 3u, b));
+    acc += select(vec4(0.0), s * scale, inside);
   }
   partial[lid] = acc;
   workgroupBarrier();

@@ -26,6 +26,8 @@ for (const [rows, cols, tokens] of [
   [300, 96, 1],
   [517, 200, 3],
   [64, 256, 2],
+  // rows of 72 vec4s: three steps of 32 lanes, the last partly past the row
+  [70, 1100, 2],
 ]) {
   test(`int8 lm_head and embedding lookup, ${rows} x ${cols}, ${tokens} tokens, match the CPU on the quantized values`, async () => {
     const { device, caps } = await testGpuContext();
@@ -50,7 +52,7 @@ for (const [rows, cols, tokens] of [
     for (const layout of ['lanes', 'rows'] as const) {
       await run(
         device,
-        new LmHeadKernel(device, layout, 'int8').prepare({
+        new LmHeadKernel(device, cols, layout, 'int8').prepare({
           weights,
           h: createStorageBuffer(device, 'h', h),
           y,

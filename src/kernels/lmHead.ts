@@ -5,6 +5,7 @@ import int8RowsSource from '../../shaders/lmHeadInt8Rows.wgsl?raw';
 import type { GemvLayout } from './ternaryMatmul.ts';
 import { ComputeKernel, workgroupGrid, type Dispatch } from '../gpu/computeKernel.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
+import { INT8_BLOCK } from '../weights/int8Weights.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import type { EmbeddingFormat, EmbeddingWeights } from '../weights/formats.ts';
 
@@ -12,6 +13,8 @@ const ROWS_PER_WORKGROUP: Record<EmbeddingFormat, Record<GemvLayout, number>> = 
   bf16: { lanes: 8, rows: 64 },
   int8: { lanes: 32, rows: 64 },
 };
+/** lmHeadInt8.wgsl's lanes per row (its LANES). */
+const INT8_LANES = 32;
 const SOURCES: Record<EmbeddingFormat, Record<GemvLayout, string>> = {
   bf16: { lanes: bf16Source, rows: bf16RowsSource },
   int8: { lanes: int8Source, rows: int8RowsSource },
@@ -36,18 +39,28 @@ export interface LmHeadCall {
 export class LmHeadKernel {
   private readonly kernel: ComputeKernel;
 
+  /** `cols`: the hidden size, the lm_head's columns (lmHeadInt8.wgsl is compiled for it). */
   constructor(
     private readonly device: GPUDevice,
+    readonly cols: number,
     readonly layout: GemvLayout = 'lanes',
     readonly format: EmbeddingFormat = 'bf16',
   ) {
-    this.kernel = new ComputeKernel(device, `lmHead.${format}.${layout}`, SOURCES[format][layout]);
+    const constants =
+      format === 'int8' && layout === 'lanes'
+        ? { VEC4S_PER_LANE: Math.ceil((4 * Math.ceil(cols / INT8_BLOCK)) / INT8_LANES) }
+        : undefined;
+    this.kernel = new ComputeKernel(device, `lmHead.${format}.${layout}`, SOURCES[format][layout], { constants });
   }
 
   prepare(c: LmHeadCall): Dispatch[] {
     const w = c.weights;
     if (w.format !== this.format)
       throw new InvalidArgumentError(`${w.label}: ${w.format} weights given to the ${this.format} lm_head kernel`);
+    if (w.cols !== this.cols)
+      throw new InvalidArgumentError(
+        `${w.label} has ${w.cols} columns, the lm_head kernel was compiled for ${this.cols}`,
+      );
     const maxDim = this.device.limits.maxComputeWorkgroupsPerDimension;
     if (c.tokens > maxDim)
       throw new InvalidArgumentError(`${w.label}: ${c.tokens} tokens exceed one dispatch (${maxDim})`);

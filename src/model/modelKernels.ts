@@ -138,7 +138,7 @@ export async function compileModelKernels(
       : { quantize: () => new NormQuantizeKernel(device, { gate: 'none', norm: false }, qDim) }),
     gated: () => new NormQuantizeKernel(device, { gate: c.mlpActivation, norm: outputsNormalized }, c.intermediateSize),
     rmsNorm: () => new RmsNormKernel(device),
-    lmHead: () => new LmHeadKernel(device, gemvLayout, choices.lmHeadFormat),
+    lmHead: () => new LmHeadKernel(device, c.hiddenSize, gemvLayout, choices.lmHeadFormat),
     argmax: () => new ArgmaxKernel(device),
     sample: () => new SampleKernel(device),
   };
