@@ -17,20 +17,11 @@ enable subgroups;
 // together are aligned inside one subgroup (subgroups of at least SLICES, and 4, invocations).
 // #include "lib/stepUniform.wgsl"
 // #include "lib/attentionSpan.wgsl"
+// #include "lib/attentionHeadParams.wgsl"
 // #include "lib/rotatedHead.wgsl"
-
-struct Params {
-  qHeads: u32,
-  kvHeads: u32,
-  qkvStride: u32,
-  splits: u32,
-  scale: f32,     // 1 / sqrt(HEAD_DIM)
-}
 
 // MAX_GROUP, a limit of attention.ts (ATTENTION_LIMITS), which checks it:
 // #slot attentionLimits
-override HEAD_DIM: u32 = 64u; // a multiple of 4, at most MAX_HEAD_DIM
-override GROUP: u32 = 1u;     // query heads per KV head, at most MAX_GROUP
 override SLICES: u32 = 8u;    // key slices of P.V: a power of two, SLICES * HEAD_DIM / 4 <= WG
 // KEY_VEC4S (vec4s of a key per quarter: ceil(HEAD_DIM / 16)) and KEYS_PER_SLICE (TILE / SLICES)
 // as constants: they size register arrays.

@@ -14,20 +14,11 @@
 // to local memory and this kernel was ~30x slower on an H100).
 // #include "lib/stepUniform.wgsl"
 // #include "lib/attentionSpan.wgsl"
+// #include "lib/attentionHeadParams.wgsl"
 // #include "lib/rotatedHead.wgsl"
-
-struct Params {
-  qHeads: u32,
-  kvHeads: u32,
-  qkvStride: u32,
-  splits: u32,
-  scale: f32,     // 1 / sqrt(HEAD_DIM)
-}
 
 // MAX_HEAD_DIM and MAX_GROUP, the limits of attention.ts (ATTENTION_LIMITS), which checks them:
 // #slot attentionLimits
-override HEAD_DIM: u32 = 64u; // a multiple of 4, at most MAX_HEAD_DIM
-override GROUP: u32 = 1u;     // query heads per KV head, at most MAX_GROUP
 override ROPE: bool = false;  // one token: RoPE and the KV-cache write happen here
 
 @group(0) @binding(0) var<uniform> p: Params;
