@@ -9,6 +9,7 @@ import { AttentionKernels, attentionDecodeSlices, attentionScratchBytes } from '
 import { check, checkClose, checkEqualArrays } from './check.ts';
 import type { NamedCheck } from './kernelChecks.ts';
 import { randomNormalish, seededRandom } from './random.ts';
+import { attendOneHead } from './reference/forward.ts';
 
 interface AttentionCase {
   headDim: number;
@@ -107,20 +108,9 @@ async function checkCase(ctx: GpuContext, c: AttentionCase, decodeSlices: number
   const want = new Float32Array(qHeads * D);
   for (let h = 0; h < qHeads; h++) {
     const kvh = Math.floor(h / c.group);
-    const q = rotate(qkv, h * D, D, cosAt, sinAt);
-    const scores = Array.from({ length: c.keys }, (_, t) => {
-      let s = 0;
-      for (let d = 0; d < D; d++) s += q[d] * wantK[t * rowFloats + kvh * D + d];
-      return s / Math.sqrt(D);
-    });
-    const max = Math.max(...scores);
-    const weights = scores.map((s) => Math.exp(s - max));
-    const sum = weights.reduce((a, b) => a + b, 0);
-    for (let d = 0; d < D; d++) {
-      let acc = 0;
-      for (let t = 0; t < c.keys; t++) acc += weights[t] * wantV[t * rowFloats + kvh * D + d];
-      want[h * D + d] = acc / sum;
-    }
+    const rows = (cache: Float32Array) =>
+      Array.from({ length: c.keys }, (_, t) => cache.subarray(t * rowFloats + kvh * D, t * rowFloats + (kvh + 1) * D));
+    want.set(attendOneHead(rotate(qkv, h * D, D, cosAt, sinAt), rows(wantK), rows(wantV)), h * D);
   }
   checkClose(out, want, `${what}: output`, 1e-4, 1e-5);
 }

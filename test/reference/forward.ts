@@ -81,6 +81,26 @@ export function gatedMlp(h: Float32Array, L: RefLayer, arch: RefArchitecture): F
   return bitLinear(subNorm(product, L.ffnSubNorm, arch), L.down, arch);
 }
 
+/** Softmax attention of one query head over the keys and values of its KV head, one row per position. */
+export function attendOneHead(q: Float32Array, keys: Float32Array[], values: Float32Array[]): Float32Array {
+  const D = q.length;
+  const scores = keys.map((k) => {
+    let s = 0;
+    for (let d = 0; d < D; d++) s += q[d] * k[d];
+    return s / Math.sqrt(D);
+  });
+  const max = Math.max(...scores);
+  const weights = scores.map((s) => Math.exp(s - max));
+  const sum = weights.reduce((p, c) => p + c, 0);
+  const out = new Float32Array(D);
+  for (let d = 0; d < D; d++) {
+    let acc = 0;
+    for (let t = 0; t < weights.length; t++) acc += weights[t] * values[t][d];
+    out[d] = acc / sum;
+  }
+  return out;
+}
+
 /** Feeds one token at a time through the model, keeping a plain KV cache; returns that token's logits. */
 export function referenceRunner(m: RefModel): (id: number) => Float32Array {
   const a = m.arch;
@@ -105,19 +125,8 @@ export function referenceRunner(m: RefModel): (id: number) => Float32Array {
       const attn = new Float32Array(a.numHeads * D);
       for (let hd = 0; hd < a.numHeads; hd++) {
         const kvh = Math.floor(hd / group);
-        const scores = kCache[li].map((kk) => {
-          let s = 0;
-          for (let d = 0; d < D; d++) s += q[hd * D + d] * kk[kvh * D + d];
-          return s / Math.sqrt(D);
-        });
-        const mx = Math.max(...scores);
-        const e = scores.map((s) => Math.exp(s - mx));
-        const sum = e.reduce((p, c) => p + c, 0);
-        for (let d = 0; d < D; d++) {
-          let acc = 0;
-          for (let t = 0; t < e.length; t++) acc += e[t] * vCache[li][t][kvh * D + d];
-          attn[hd * D + d] = f(acc / sum);
-        }
+        const head = (row: Float32Array) => row.subarray(kvh * D, (kvh + 1) * D);
+        attn.set(attendOneHead(q.subarray(hd * D, (hd + 1) * D), kCache[li].map(head), vCache[li].map(head)), hd * D);
       }
       const o = bitLinear(subNorm(attn, L.attnSubNorm, a), L.o, a);
       x = x.map((v0, i) => f(v0 + o[i]));
