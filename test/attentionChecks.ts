@@ -16,8 +16,10 @@ interface AttentionCase {
   /** Query heads per KV head. */
   group: number;
   kvHeads: number;
-  /** Keys attended: the cached ones and the new token's. */
+  /** Keys the last token attends to: the cached ones and the pass's. */
   keys: number;
+  /** Tokens in the pass (default 1: a decode step); a prompt's keys are one span. */
+  tokens?: number;
   splits: number;
   seed: number;
   /**
@@ -42,6 +44,16 @@ const CASES: AttentionCase[] = [
   { headDim: 32, group: 2, kvHeads: 2, keys: 130, splits: 64, seed: 66 },
 ];
 
+/** Prompts: every token attends to its own causal keys; workgroups take token blocks (attentionPartial). */
+const PROMPT_CASES: AttentionCase[] = [
+  // the 2B-4T head: blocks of 4 tokens, the last one short, keys over three tiles
+  { headDim: 128, group: 4, kvHeads: 2, keys: 150, tokens: 7, splits: 1, seed: 71 },
+  // a whole prompt from position 0: every block's tokens see different key counts
+  { headDim: 64, group: 1, kvHeads: 2, keys: 70, tokens: 70, splits: 1, seed: 72 },
+  // the limits: one token per workgroup (8 query rows of 256 dimensions fill its registers)
+  { headDim: 256, group: 8, kvHeads: 1, keys: 40, tokens: 5, splits: 1, seed: 73 },
+];
+
 const f = Math.fround;
 
 /** RoPE's rotate-half as the kernels compute it, for a head at v[base..] with this position's cos/sin. */
@@ -57,17 +69,29 @@ function rotate(v: Float32Array, base: number, headDim: number, cos: Float32Arra
   return out;
 }
 
+/**
+ * One pass of `c.tokens` tokens (default 1: a decode step) whose last attends to `c.keys` keys,
+ * through `decodeSlices`' one-token kernel or, for a prompt, ropeKvWrite and attentionPartial.
+ */
 async function checkCase(ctx: GpuContext, c: AttentionCase, decodeSlices: number | undefined): Promise<void> {
   const { device } = ctx;
   const D = c.headDim;
+  const tokens = c.tokens ?? 1;
   const qHeads = c.group * c.kvHeads;
   const shape = { qHeads, kvHeads: c.kvHeads, headDim: D };
-  const what = `${decodeSlices === undefined ? 'attentionPartial' : `attentionDecode (${decodeSlices} slices)`} head_dim ${D}, ${c.group} per KV head, ${c.keys} keys in ${c.splits} spans`;
+  const kernel =
+    tokens > 1
+      ? 'attentionPartial'
+      : decodeSlices === undefined
+        ? 'attentionPartial.rope'
+        : `attentionDecode (${decodeSlices} slices)`;
+  const what = `${kernel} head_dim ${D}, ${c.group} per KV head, ${tokens} tokens, ${c.keys} keys in ${c.splits} spans`;
   const rand = seededRandom(c.seed);
-  const pos = c.keys - 1;
+  const pos0 = c.keys - tokens;
   const rowFloats = c.kvHeads * D;
-  const qkv = randomNormalish(rand, (qHeads + 2 * c.kvHeads) * D, 2);
-  // two positions past the new token: they must stay as they were
+  const stride = (qHeads + 2 * c.kvHeads) * D;
+  const qkv = randomNormalish(rand, tokens * stride, 2);
+  // two positions past the last token: they must stay as they were
   const kCache = randomNormalish(rand, (c.keys + 2) * rowFloats, 2);
   const vCache = randomNormalish(rand, (c.keys + 2) * rowFloats, 2);
   const angles = Array.from({ length: (c.keys + 2) * (D / 2) }, () => rand() * 2 * Math.PI);
@@ -76,41 +100,50 @@ async function checkCase(ctx: GpuContext, c: AttentionCase, decodeSlices: number
   // the combine as models compile it (MAX_SPLITS slots): one pipeline for every case
   const kernels = new AttentionKernels(device, shape, { decodeSlices });
   const buffers = {
-    step: createUniformBuffer(device, 'step', new Uint32Array([pos, 0, 0, 0])),
+    step: createUniformBuffer(device, 'step', new Uint32Array([pos0, 0, 0, 0])),
     qkv: createStorageBuffer(device, 'qkv', qkv),
     kCache: createStorageBuffer(device, 'kCache', kCache),
     vCache: createStorageBuffer(device, 'vCache', vCache),
     ropeCos: createStorageBuffer(device, 'ropeCos', cos),
     ropeSin: createStorageBuffer(device, 'ropeSin', sin),
-    out: createStorageBuffer(device, 'out', qHeads * D * 4),
-    partial: createStorageBuffer(device, 'partial', attentionScratchBytes(shape, 1, c.splits)),
+    out: createStorageBuffer(device, 'out', tokens * qHeads * D * 4),
+    partial: createStorageBuffer(device, 'partial', attentionScratchBytes(shape, tokens, c.splits)),
   };
   await kernelsReady(device);
-  submitDispatches(device, kernels.prepare({ ...buffers, tokens: 1, splits: c.splits }));
+  submitDispatches(device, kernels.prepare({ ...buffers, tokens, splits: c.splits }));
   const out = new Float32Array(await readBuffer(device, buffers.out));
   const kGpu = new Float32Array(await readBuffer(device, buffers.kCache));
   const vGpu = new Float32Array(await readBuffer(device, buffers.vCache));
   for (const b of Object.values(buffers)) b.destroy();
 
-  const cosAt = cos.subarray(pos * (D / 2), (pos + 1) * (D / 2));
-  const sinAt = sin.subarray(pos * (D / 2), (pos + 1) * (D / 2));
-  const kvBase = (qHeads + c.kvHeads) * D;
+  const angleAt = (table: Float32Array, pos: number) => table.subarray(pos * (D / 2), (pos + 1) * (D / 2));
   const wantK = kCache.slice();
   const wantV = vCache.slice();
-  for (let h = 0; h < c.kvHeads; h++) {
-    wantK.set(rotate(qkv, (qHeads + h) * D, D, cosAt, sinAt), pos * rowFloats + h * D);
-    wantV.set(qkv.subarray(kvBase + h * D, kvBase + (h + 1) * D), pos * rowFloats + h * D);
+  for (let m = 0; m < tokens; m++) {
+    const pos = pos0 + m;
+    for (let h = 0; h < c.kvHeads; h++) {
+      const k = m * stride + (qHeads + h) * D;
+      const v = m * stride + (qHeads + c.kvHeads + h) * D;
+      wantK.set(rotate(qkv, k, D, angleAt(cos, pos), angleAt(sin, pos)), pos * rowFloats + h * D);
+      wantV.set(qkv.subarray(v, v + D), pos * rowFloats + h * D);
+    }
   }
   // a fused multiply-add may round the rotation differently from the two products here
   checkClose(kGpu, wantK, `${what}: key cache`, 1e-5, 1e-6);
   checkEqualArrays(vGpu, wantV, `${what}: value cache`);
 
-  const want = new Float32Array(qHeads * D);
-  for (let h = 0; h < qHeads; h++) {
-    const kvh = Math.floor(h / c.group);
-    const rows = (cache: Float32Array) =>
-      Array.from({ length: c.keys }, (_, t) => cache.subarray(t * rowFloats + kvh * D, t * rowFloats + (kvh + 1) * D));
-    want.set(attendOneHead(rotate(qkv, h * D, D, cosAt, sinAt), rows(wantK), rows(wantV)), h * D);
+  const want = new Float32Array(tokens * qHeads * D);
+  for (let m = 0; m < tokens; m++) {
+    const pos = pos0 + m;
+    for (let h = 0; h < qHeads; h++) {
+      const kvh = Math.floor(h / c.group);
+      const rows = (cache: Float32Array) =>
+        Array.from({ length: pos + 1 }, (_, t) =>
+          cache.subarray(t * rowFloats + kvh * D, t * rowFloats + (kvh + 1) * D),
+        );
+      const q = rotate(qkv, m * stride + h * D, D, angleAt(cos, pos), angleAt(sin, pos));
+      want.set(attendOneHead(q, rows(wantK), rows(wantV)), (m * qHeads + h) * D);
+    }
   }
   checkClose(out, want, `${what}: output`, 1e-4, 1e-5);
 }
@@ -124,6 +157,12 @@ export const attentionChecks: NamedCheck[] = [
         if (slices !== undefined) await checkCase(ctx, c, slices);
         if (c.partialToo || slices === undefined) await checkCase(ctx, c, undefined);
       }
+    },
+  },
+  {
+    name: "a prompt's attention (RoPE and cache writes, causal softmax per token over blocks of tokens) matches the CPU",
+    async run(ctx) {
+      for (const c of PROMPT_CASES) await checkCase(ctx, c, undefined);
     },
   },
   {
