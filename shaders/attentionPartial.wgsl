@@ -1,5 +1,5 @@
 // Causal attention over the KV cache, first half (split-KV / flash-decoding): one workgroup per
-// (KV head, token block, split). The keys 0..=pos are cut into `splits` spans (attentionSpan.wgsl); a
+// (KV head, token, split). The keys 0..=pos are cut into `splits` spans (attentionSpan.wgsl); a
 // workgroup streams its span in tiles of 64 keys (one per thread) with an online softmax and
 // writes, for each query head sharing this KV head (GQA), its running max, sum and unnormalized
 // output; attentionCombine.wgsl merges the splits. Each K/V read serves the whole group of query
@@ -9,8 +9,6 @@
 // before reading the span (a storage barrier orders the writes before the workgroup's reads).
 // Prompts keep the separate kernel: their tokens' keys are read by other tokens' workgroups.
 // On adapters with subgroups, decode steps take attentionDecode.wgsl instead.
-// A prompt's workgroup takes TOKENS consecutive tokens (their query rows side by side, each masked
-// to its own causal keys), so K and V are read once for all of them.
 // HEAD_DIM and GROUP are pipeline constants so every loop below has a fixed trip count: the
 // driver unrolls them and keeps the small arrays in registers (with runtime bounds they spilled
 // to local memory and this kernel was ~30x slower on an H100).
@@ -19,13 +17,9 @@
 // #include "lib/attentionHeadParams.wgsl"
 // #include "lib/rotatedHead.wgsl"
 
+// MAX_HEAD_DIM and MAX_GROUP, the limits of attention.ts (ATTENTION_LIMITS), which checks them:
+// #slot attentionLimits
 override ROPE: bool = false;  // one token: RoPE and the KV-cache write happen here
-// Consecutive tokens of a prompt per workgroup: each key and value read, and each reduction's
-// barriers, serve them all (1 with ROPE).
-override TOKENS: u32 = 1u;
-// ROWS (TOKENS * GROUP: the query rows of a workgroup) and DIMS_PER_THREAD (ceil(HEAD_DIM /
-// TILE)) as constants: they size register arrays, which must hold no more than is used.
-// #slot registerArrays
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<uniform> step: StepUniform;
@@ -39,39 +33,37 @@ override TOKENS: u32 = 1u;
 
 const V_BATCH = 16u;
 const K_BATCH = 8u;
+// Function-scope arrays need constant sizes: they are sized for MAX_GROUP heads and MAX_HEAD_DIM
+// dimensions (DIMS_PER_THREAD per thread); loops use GROUP and HEAD_DIM.
+const DIMS_PER_THREAD = MAX_HEAD_DIM / TILE;
 const NEG_BIG = -3.0e38; // stands for -inf, which WGSL implementations need not support
-// query row r = token j * GROUP + head g
-var<workgroup> qs: array<vec4<f32>, TOKENS * GROUP * HEAD_DIM / 4u>;
-var<workgroup> prob: array<f32, TOKENS * GROUP * TILE>;
-var<workgroup> red: array<f32, TOKENS * GROUP * TILE>;
+var<workgroup> qs: array<vec4<f32>, GROUP * HEAD_DIM / 4u>;
+var<workgroup> prob: array<f32, GROUP * TILE>;
+var<workgroup> red: array<f32, GROUP * TILE>;
 
 @compute @workgroup_size(TILE)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32) {
   let kvh = wid.x;
-  let m0 = wid.y * TOKENS;
+  let m = wid.y;
   let split = wid.z;
   let D4 = HEAD_DIM / 4u;
-  // the block's last token; a block past the prompt's end repeats it (and writes nothing for it)
-  let last = min(m0 + TOKENS, p.tokens) - 1u;
-  let keys = step.pos0 + last + 1u;
+  let keys = step.pos0 + m + 1u;
   let span = spanLength(keys, p.splits);
   let start = split * span;
   let end = min(keys, start + span);
   // attentionCombine.wgsl never reads a span past the last key: nothing to do or write
   if (start >= end) { return; }
+  let qBase = m * p.qkvStride + kvh * GROUP * HEAD_DIM;
   let pos = keys - 1u;
-  for (var i = lid; i < ROWS * D4; i += TILE) {
-    let r = i / D4;
-    let qBase = min(m0 + r / GROUP, last) * p.qkvStride + (kvh * GROUP + r % GROUP) * HEAD_DIM;
+  for (var i = lid; i < GROUP * D4; i += TILE) {
     if (ROPE) {
-      qs[i] = rotated4(qBase, 4u * (i % D4), pos);
+      qs[i] = rotated4(qBase + (i / D4) * HEAD_DIM, 4u * (i % D4), pos);
     } else {
-      let q = qBase + 4u * (i % D4);
-      qs[i] = vec4(qkv[q], qkv[q + 1u], qkv[q + 2u], qkv[q + 3u]);
+      qs[i] = vec4(qkv[qBase + 4u * i], qkv[qBase + 4u * i + 1u], qkv[qBase + 4u * i + 2u], qkv[qBase + 4u * i + 3u]);
     }
   }
   if (ROPE && end == keys && lid < D4) {
-    let kSrc = last * p.qkvStride + (p.qHeads + kvh) * HEAD_DIM;
+    let kSrc = m * p.qkvStride + (p.qHeads + kvh) * HEAD_DIM;
     let vSrc = kSrc + p.kvHeads * HEAD_DIM;
     let dst = (pos * p.kvHeads + kvh) * HEAD_DIM;
     kCache[dst / 4u + lid] = rotated4(kSrc, 4u * lid, pos);
@@ -79,16 +71,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   storageBarrier();
   workgroupBarrier();
-  var runMax: array<f32, ROWS>;
-  var runSum: array<f32, ROWS>;
-  var acc: array<f32, ROWS * DIMS_PER_THREAD>; // [row][dims lid + 64 j]
-  for (var r = 0u; r < ROWS; r++) { runMax[r] = NEG_BIG; }
+  var runMax: array<f32, MAX_GROUP>;
+  var runSum: array<f32, MAX_GROUP>;
+  var acc: array<f32, MAX_GROUP * DIMS_PER_THREAD>; // [group head][dims lid + 64 j]
+  for (var g = 0u; g < GROUP; g++) { runMax[g] = NEG_BIG; }
   for (var t0 = start; t0 < end; t0 += TILE) {
     let t = t0 + lid;
     let valid = t < end;
-    var score: array<f32, ROWS>;
+    var score: array<f32, MAX_GROUP>;
     // Reset explicitly: SwiftShader and lavapipe were seen to keep the previous tile's values.
-    for (var r = 0u; r < ROWS; r++) { score[r] = 0.0; }
+    for (var g = 0u; g < GROUP; g++) { score[g] = 0.0; }
     if (valid) {
       // the key in batches of K_BATCH vec4s whose loads are issued together, as V's below
       let kb = (t * p.kvHeads + kvh) * D4;
@@ -97,44 +89,41 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
         for (var e = 0u; e < K_BATCH; e++) { kk[e] = kCache[kb + min(d0 + e, D4 - 1u)]; }
         for (var e = 0u; e < K_BATCH; e++) {
           if (d0 + e < D4) {
-            for (var r = 0u; r < ROWS; r++) { score[r] += dot(qs[r * D4 + d0 + e], kk[e]); }
+            for (var g = 0u; g < GROUP; g++) { score[g] += dot(qs[g * D4 + d0 + e], kk[e]); }
           }
         }
       }
     }
-    // each row sees its own token's causal keys: 0 ..= pos0 + its token
-    var sees: array<bool, ROWS>;
-    for (var r = 0u; r < ROWS; r++) {
-      sees[r] = valid && t <= step.pos0 + min(m0 + r / GROUP, last);
-      score[r] = select(NEG_BIG, score[r] * p.scale, sees[r]);
-      red[r * TILE + lid] = score[r];
+    for (var g = 0u; g < GROUP; g++) {
+      score[g] = select(NEG_BIG, score[g] * p.scale, valid);
+      red[g * TILE + lid] = score[g];
     }
     workgroupBarrier();
     for (var s = TILE / 2u; s > 0u; s >>= 1u) {
       if (lid < s) {
-        for (var r = 0u; r < ROWS; r++) { red[r * TILE + lid] = max(red[r * TILE + lid], red[r * TILE + lid + s]); }
+        for (var g = 0u; g < GROUP; g++) { red[g * TILE + lid] = max(red[g * TILE + lid], red[g * TILE + lid + s]); }
       }
       workgroupBarrier();
     }
-    var newMax: array<f32, ROWS>;
-    for (var r = 0u; r < ROWS; r++) {
-      newMax[r] = max(runMax[r], red[r * TILE]);
-      prob[r * TILE + lid] = select(0.0, exp(score[r] - newMax[r]), sees[r]);
+    var newMax: array<f32, MAX_GROUP>;
+    for (var g = 0u; g < GROUP; g++) {
+      newMax[g] = max(runMax[g], red[g * TILE]);
+      prob[g * TILE + lid] = select(0.0, exp(score[g] - newMax[g]), valid);
     }
     workgroupBarrier();
-    for (var r = 0u; r < ROWS; r++) { red[r * TILE + lid] = prob[r * TILE + lid]; }
+    for (var g = 0u; g < GROUP; g++) { red[g * TILE + lid] = prob[g * TILE + lid]; }
     workgroupBarrier();
     for (var s = TILE / 2u; s > 0u; s >>= 1u) {
       if (lid < s) {
-        for (var r = 0u; r < ROWS; r++) { red[r * TILE + lid] += red[r * TILE + lid + s]; }
+        for (var g = 0u; g < GROUP; g++) { red[g * TILE + lid] += red[g * TILE + lid + s]; }
       }
       workgroupBarrier();
     }
-    for (var r = 0u; r < ROWS; r++) {
-      let correction = exp(runMax[r] - newMax[r]);
-      runSum[r] = runSum[r] * correction + red[r * TILE];
-      runMax[r] = newMax[r];
-      for (var j = 0u; j < DIMS_PER_THREAD; j++) { acc[r * DIMS_PER_THREAD + j] *= correction; }
+    for (var g = 0u; g < GROUP; g++) {
+      let correction = exp(runMax[g] - newMax[g]);
+      runSum[g] = runSum[g] * correction + red[g * TILE];
+      runMax[g] = newMax[g];
+      for (var j = 0u; j < DIMS_PER_THREAD; j++) { acc[g * DIMS_PER_THREAD + j] *= correction; }
     }
     // V in batches of V_BATCH keys whose loads are issued together (one key at a time, each load
     // waited for the previous: 24 -> 14 us per decode call on an H100). Keys past `end` weigh 0 and
@@ -150,23 +139,22 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       }
       for (var e = 0u; e < V_BATCH; e++) {
         for (var j = 0u; j < DIMS_PER_THREAD; j++) {
-          for (var r = 0u; r < ROWS; r++) { acc[r * DIMS_PER_THREAD + j] += prob[r * TILE + u0 + e] * vv[e * DIMS_PER_THREAD + j]; }
+          for (var g = 0u; g < GROUP; g++) { acc[g * DIMS_PER_THREAD + j] += prob[g * TILE + u0 + e] * vv[e * DIMS_PER_THREAD + j]; }
         }
       }
     }
     workgroupBarrier();
   }
-  for (var r = 0u; r < ROWS; r++) {
-    let m = m0 + r / GROUP;
-    if (m > last) { continue; }
-    let o = (((m * p.kvHeads + kvh) * p.splits + split) * GROUP + r % GROUP) * (HEAD_DIM + 2u);
+  let base = ((m * p.kvHeads + kvh) * p.splits + split) * GROUP * (HEAD_DIM + 2u);
+  for (var g = 0u; g < GROUP; g++) {
+    let o = base + g * (HEAD_DIM + 2u);
     if (lid == 0u) {
-      partial[o] = runMax[r];
-      partial[o + 1u] = runSum[r];
+      partial[o] = runMax[g];
+      partial[o + 1u] = runSum[g];
     }
     for (var j = 0u; j < DIMS_PER_THREAD; j++) {
       let d = lid + TILE * j;
-      if (d < HEAD_DIM) { partial[o + 2u + d] = acc[r * DIMS_PER_THREAD + j]; }
+      if (d < HEAD_DIM) { partial[o + 2u + d] = acc[g * DIMS_PER_THREAD + j]; }
     }
   }
 }

@@ -44,13 +44,13 @@ const CASES: AttentionCase[] = [
   { headDim: 32, group: 2, kvHeads: 2, keys: 130, splits: 64, seed: 66 },
 ];
 
-/** Prompts: every token attends to its own causal keys; workgroups take token blocks (attentionPartial). */
+/** Prompts: every token attends to its own causal keys (ropeKvWrite, then attentionPartial). */
 const PROMPT_CASES: AttentionCase[] = [
-  // the 2B-4T head: blocks of 4 tokens, the last one short, keys over three tiles
+  // the 2B-4T head, keys over three tiles
   { headDim: 128, group: 4, kvHeads: 2, keys: 150, tokens: 7, splits: 1, seed: 71 },
-  // a whole prompt from position 0: every block's tokens see different key counts
+  // a whole prompt from position 0
   { headDim: 64, group: 1, kvHeads: 2, keys: 70, tokens: 70, splits: 1, seed: 72 },
-  // the limits: one token per workgroup (8 query rows of 256 dimensions fill its registers)
+  // the limits: 8 query heads per KV head of head_dim 256
   { headDim: 256, group: 8, kvHeads: 1, keys: 40, tokens: 5, splits: 1, seed: 73 },
 ];
 
@@ -160,7 +160,7 @@ export const attentionChecks: NamedCheck[] = [
     },
   },
   {
-    name: "a prompt's attention (RoPE and cache writes, causal softmax per token over blocks of tokens) matches the CPU",
+    name: "a prompt's attention (RoPE and cache writes, causal softmax per token) matches the CPU",
     async run(ctx) {
       for (const c of PROMPT_CASES) await checkCase(ctx, c, undefined);
     },

@@ -7,7 +7,6 @@ struct Params {
   qkvStride: u32,
   splits: u32,
   scale: f32,     // 1 / sqrt(HEAD_DIM)
-  tokens: u32,    // in the pass
 }
 
 override HEAD_DIM: u32 = 64u; // a multiple of 4, at most MAX_HEAD_DIM (attention.ts checks it)

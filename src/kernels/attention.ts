@@ -82,22 +82,6 @@ export function decodeSplitsFor(contextLength: number, decodeSlices: number | un
   return Math.min(most, Math.max(1, Math.ceil(contextLength / 64)));
 }
 
-/** attentionPartial's register budget: query rows x dimensions per invocation. */
-const MAX_ROW_DIMS = 32;
-
-/**
- * Consecutive prompt tokens an attentionPartial workgroup takes (its TOKENS): 4 where the query
- * rows fit its registers (MAX_ROW_DIMS) and workgroup memory, fewer otherwise.
- */
-function promptTokensPerWorkgroup(device: GPUDevice, group: number, headDim: number): number {
-  const fits = (tokens: number) => {
-    const rows = tokens * group;
-    const storage = rows * headDim * 4 + 2 * rows * 64 * 4; // qs, prob, red
-    return rows * Math.ceil(headDim / 64) <= MAX_ROW_DIMS && storage <= device.limits.maxComputeWorkgroupStorageSize;
-  };
-  return [4, 2].find(fits) ?? 1;
-}
-
 /** How AttentionKernels is compiled beyond the model's shape. */
 export interface AttentionOptions {
   /** The most key spans a pass will use (the combine sums over that many slots); default MAX_SPLITS. */
@@ -126,8 +110,6 @@ export class AttentionKernels {
 
   /** The most key spans a pass may use. */
   readonly maxSplits: number;
-  /** Consecutive prompt tokens per attentionPartial workgroup (promptTokensPerWorkgroup). */
-  private readonly promptTokens: number;
 
   constructor(
     private readonly device: GPUDevice,
@@ -149,16 +131,11 @@ export class AttentionKernels {
       );
     const slots = { attentionLimits: LIMITS_WGSL };
     this.rope = new ComputeKernel(device, 'ropeKvWrite', ropeSource);
-    const group = qHeads / kvHeads;
-    this.promptTokens = promptTokensPerWorkgroup(device, group, headDim);
-    const partial = (rope: boolean) => {
-      const tokens = rope ? 1 : this.promptTokens;
-      const registerArrays = `const ROWS = ${tokens * group}u;\nconst DIMS_PER_THREAD = ${Math.ceil(headDim / 64)}u;`;
-      return new ComputeKernel(device, rope ? 'attentionPartial.rope' : 'attentionPartial', partialSource, {
-        constants: { HEAD_DIM: headDim, GROUP: group, ROPE: rope, TOKENS: tokens },
-        slots: { registerArrays },
+    const partial = (rope: boolean) =>
+      new ComputeKernel(device, rope ? 'attentionPartial.rope' : 'attentionPartial', partialSource, {
+        constants: { HEAD_DIM: headDim, GROUP: qHeads / kvHeads, ROPE: rope },
+        slots,
       });
-    };
     this.partial = partial(false);
     this.partialOneToken =
       options.decodeSlices === undefined ? partial(true) : this.decodeKernel(options.decodeSlices, slots);
@@ -177,9 +154,7 @@ export class AttentionKernels {
     if (!(Number.isInteger(c.splits) && c.splits >= 1 && c.splits <= this.maxSplits))
       throw new InvalidArgumentError(`attention splits must be an integer in 1..${this.maxSplits}, got ${c.splits}`);
     const qkvStride = (qHeads + 2 * kvHeads) * headDim;
-    if (c.tokens > 1 && c.splits !== 1)
-      throw new InvalidArgumentError(`attention splits a prompt's keys into one span, got ${c.splits}`);
-    const partialValues = new Uint32Array([qHeads, kvHeads, qkvStride, c.splits, 0, c.tokens, 0, 0]);
+    const partialValues = new Uint32Array([qHeads, kvHeads, qkvStride, c.splits, 0, 0, 0, 0]);
     new Float32Array(partialValues.buffer)[4] = 1 / Math.sqrt(headDim);
     const partialParams = createUniformBuffer(this.device, 'attentionPartial.params', partialValues);
     const combine = c.splits === 1 ? this.combineOneSplit : this.combine;
@@ -204,7 +179,7 @@ export class AttentionKernels {
           ropeCos: c.ropeCos,
           ropeSin: c.ropeSin,
         }),
-        workgroups: [kvHeads, oneToken ? 1 : Math.ceil(c.tokens / this.promptTokens), c.splits],
+        workgroups: [kvHeads, c.tokens, c.splits],
       },
       {
         kernel: combine,
