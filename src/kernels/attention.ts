@@ -47,8 +47,10 @@ export function attentionScratchBytes(shape: AttentionShape, tokens: number, spl
   return tokens * splits * shape.qHeads * (shape.headDim + 2) * 4;
 }
 
-/** attentionDecode.wgsl's invocations: four per key of a 64-key tile. */
-const DECODE_WORKGROUP = 256;
+/** Keys per tile of the attention kernels (TILE, lib/attentionSpan.wgsl): spans are whole tiles. */
+const TILE_KEYS = 64;
+/** attentionDecode.wgsl's invocations: four per key of a tile. */
+const DECODE_WORKGROUP = 4 * TILE_KEYS;
 /** ...and the most key slices its P.V sums over in one subgroup. */
 const DECODE_MAX_SLICES = 8;
 
@@ -79,7 +81,7 @@ const MAX_DECODE_SPANS = { partial: MAX_SPLITS, decode: MAX_SPLITS / 2 };
  */
 export function decodeSplitsFor(contextLength: number, decodeSlices: number | undefined): number {
   const most = MAX_DECODE_SPANS[decodeSlices === undefined ? 'partial' : 'decode'];
-  return Math.min(most, Math.max(1, Math.ceil(contextLength / 64)));
+  return Math.min(most, Math.max(1, Math.ceil(contextLength / TILE_KEYS)));
 }
 
 /** How AttentionKernels is compiled beyond the model's shape. */
@@ -108,7 +110,7 @@ export class AttentionKernels {
   /** Prompts take one split: a combine without the empty slots. */
   private readonly combineOneSplit: ComputeKernel;
 
-  /** The most key spans a pass may use. */
+  /** The most key spans a pass may use: a decode step's split count (decodeSplitsFor). */
   readonly maxSplits: number;
 
   constructor(
@@ -196,7 +198,7 @@ export class AttentionKernels {
       throw new InvalidArgumentError(
         `attention decodeSlices must be a power of two whose product with head_dim / 4 (${d4}) is at most ${DECODE_WORKGROUP}, got ${slices}`,
       );
-    const registerArrays = `const KEY_VEC4S = ${Math.ceil(d4 / 4)}u;\nconst KEYS_PER_SLICE = ${64 / slices}u;`;
+    const registerArrays = `const KEY_VEC4S = ${Math.ceil(d4 / 4)}u;\nconst KEYS_PER_SLICE = ${TILE_KEYS / slices}u;`;
     return new ComputeKernel(this.device, 'attentionDecode', decodeSource, {
       constants: { HEAD_DIM: headDim, GROUP: qHeads / kvHeads, SLICES: slices },
       slots: { ...slots, registerArrays },

@@ -116,18 +116,14 @@ export class BitNetModel {
     this.prefillChunk = Math.min(options.prefillChunk ?? 256, this.contextLength);
     this.variant = kernels.matmul.variant;
     this.fusedDecode = kernels.decodeLinears !== undefined;
-    const decodeSplits = kernels.attention.maxSplits;
     const plan = planBuffers(description, {
       contextLength: this.contextLength,
       prefillChunk: this.prefillChunk,
-      decodeSplits,
+      decodeSplits: kernels.attention.maxSplits,
     });
     const buffers = (this.buffers = new ModelBuffers(device, plan));
-    this.runner = new PassRunner(
-      device,
-      this.prefillChunk,
-      { description, weights, kernels, buffers, decodeSplits },
-      () => this.checkUsable(),
+    this.runner = new PassRunner(device, this.prefillChunk, { description, weights, kernels, buffers }, () =>
+      this.checkUsable(),
     );
     this.decodeLoop = new DecodeLoop(
       device,

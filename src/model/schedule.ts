@@ -20,8 +20,6 @@ export interface PassInputs {
   weights: ModelWeights;
   kernels: ModelKernels;
   buffers: ModelBuffers;
-  /** Key spans per head in a decode step's attention (kernels.attention.maxSplits). */
-  decodeSplits: number;
 }
 
 /**
@@ -100,7 +98,7 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
       out: b.attn,
       partial: b.attnScratch,
       tokens: m,
-      splits: m === 1 ? p.decodeSplits : 1,
+      splits: m === 1 ? k.attention.maxSplits : 1,
     });
 
   const d: Dispatch[] = [...k.embed.prepare({ weights: w.embedding, ids: b.ids, x: b.x, tokens: m })];
