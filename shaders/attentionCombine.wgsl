@@ -44,7 +44,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let mySum = partial[first + min(lid, last) * stride + 1u];
   maxes[lid] = mine;
   workgroupBarrier();
-  for (var s = MAX_SPLITS / 2u; s > 0u; s >>= 1u) {
+  // loops count up by one to a fixed bound (normQuantizeGemv.wgsl says why)
+  for (var level = 0u; level < countTrailingZeros(MAX_SPLITS); level++) {
+    let s = (MAX_SPLITS / 2u) >> level;
     if (lid < s) { maxes[lid] = max(maxes[lid], maxes[lid + s]); }
     workgroupBarrier();
   }
@@ -54,7 +56,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   workgroupBarrier();
   var total = 0.0;
   for (var s = 0u; s < SLOTS; s++) { total += sums[s] * weights[s]; }
-  for (var d = lid; d < D; d += MAX_SPLITS) {
+  let rounds = (D + MAX_SPLITS - 1u) / MAX_SPLITS;
+  for (var r = 0u; r < rounds; r++) {
+    let d = lid + r * MAX_SPLITS;
+    if (d >= D) { break; }
     var v = 0.0;
     for (var s = 0u; s < SLOTS; s++) { v += partial[first + min(s, last) * stride + 2u + d] * weights[s]; }
     out[m * p.qHeads * D + h * D + d] = v / total;

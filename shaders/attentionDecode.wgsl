@@ -89,7 +89,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var vv = loadValues(start, end, kvh, slice, d4);
 
   let qBase = kvh * GROUP * HEAD_DIM;
-  for (var i = lid; i < GROUP * D4; i += WG) { qs[i] = rotated4(qBase + (i / D4) * HEAD_DIM, 4u * (i % D4), pos); }
+  // loops count up by one to a fixed bound (normQuantizeGemv.wgsl says why)
+  for (var k = 0u; k < (GROUP * D4 + WG - 1u) / WG; k++) {
+    let i = lid + k * WG;
+    if (i < GROUP * D4) { qs[i] = rotated4(qBase + (i / D4) * HEAD_DIM, 4u * (i % D4), pos); }
+  }
   if (end == keys && lid < D4) {
     let kSrc = (p.qHeads + kvh) * HEAD_DIM;
     let v = kSrc + p.kvHeads * HEAD_DIM + 4u * lid;
@@ -105,7 +109,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var sumPart: array<f32, MAX_GROUP>;    // this invocation's keys' share of the softmax sum
   var acc: array<vec4<f32>, MAX_GROUP>;  // this invocation's keys' share of P.V, dimensions 4 d4 ..
   for (var g = 0u; g < GROUP; g++) { runMax[g] = NEG_BIG; }
-  for (var t0 = start; t0 < end; t0 += TILE) {
+  let tiles = (end - start + TILE - 1u) / TILE;
+  for (var tile = 0u; tile < tiles; tile++) {
+    let t0 = start + tile * TILE;
     if (t0 + key == pos) {
       for (var j = 0u; j < KEY_VEC4S; j++) { kk[j] = newKey[min(quarter + 4u * j, D4 - 1u)]; }
     }
@@ -127,7 +133,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     workgroupBarrier();
     for (var g = 0u; g < GROUP; g++) {
       var tileMax = NEG_BIG;
-      for (var i = inSubgroup; i < TILE; i += subgroupSize) { tileMax = max(tileMax, scores[g * TILE + i]); }
+      for (var r = 0u; r < (TILE + subgroupSize - 1u) / subgroupSize; r++) {
+        let i = inSubgroup + r * subgroupSize;
+        if (i < TILE) { tileMax = max(tileMax, scores[g * TILE + i]); }
+      }
       let newMax = max(runMax[g], subgroupMax(tileMax));
       let correction = exp(runMax[g] - newMax);
       runMax[g] = newMax;
@@ -148,9 +157,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
 
   let base = (kvh * p.splits + split) * GROUP * (HEAD_DIM + 2u);
   for (var g = 0u; g < GROUP; g++) {
-    for (var offset = SLICES / 2u; offset > 0u; offset >>= 1u) {
-      acc[g] += subgroupShuffleXor(acc[g], offset);
-      sumPart[g] += subgroupShuffleXor(sumPart[g], offset);
+    for (var bit = 0u; bit < countTrailingZeros(SLICES); bit++) {
+      acc[g] += subgroupShuffleXor(acc[g], (SLICES / 2u) >> bit);
+      sumPart[g] += subgroupShuffleXor(sumPart[g], (SLICES / 2u) >> bit);
     }
     let o = base + g * (HEAD_DIM + 2u);
     if (slice == 0u && d4 < D4) {

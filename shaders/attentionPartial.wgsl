@@ -55,7 +55,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   if (start >= end) { return; }
   let qBase = m * p.qkvStride + kvh * GROUP * HEAD_DIM;
   let pos = keys - 1u;
-  for (var i = lid; i < GROUP * D4; i += TILE) {
+  // loops count up by one to a fixed bound (normQuantizeGemv.wgsl says why)
+  for (var r = 0u; r < (GROUP * D4 + TILE - 1u) / TILE; r++) {
+    let i = lid + r * TILE;
+    if (i >= GROUP * D4) { break; }
     if (ROPE) {
       qs[i] = rotated4(qBase + (i / D4) * HEAD_DIM, 4u * (i % D4), pos);
     } else {
@@ -75,7 +78,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var runSum: array<f32, MAX_GROUP>;
   var acc: array<f32, MAX_GROUP * DIMS_PER_THREAD>; // [group head][dims lid + 64 j]
   for (var g = 0u; g < GROUP; g++) { runMax[g] = NEG_BIG; }
-  for (var t0 = start; t0 < end; t0 += TILE) {
+  let tiles = (end - start + TILE - 1u) / TILE;
+  for (var tile = 0u; tile < tiles; tile++) {
+    let t0 = start + tile * TILE;
     let t = t0 + lid;
     let valid = t < end;
     var score: array<f32, MAX_GROUP>;
@@ -84,7 +89,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     if (valid) {
       // the key in batches of K_BATCH vec4s whose loads are issued together, as V's below
       let kb = (t * p.kvHeads + kvh) * D4;
-      for (var d0 = 0u; d0 < D4; d0 += K_BATCH) {
+      for (var batch = 0u; batch < (D4 + K_BATCH - 1u) / K_BATCH; batch++) {
+        let d0 = batch * K_BATCH;
         var kk: array<vec4<f32>, K_BATCH>;
         for (var e = 0u; e < K_BATCH; e++) { kk[e] = kCache[kb + min(d0 + e, D4 - 1u)]; }
         for (var e = 0u; e < K_BATCH; e++) {
@@ -99,7 +105,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       red[g * TILE + lid] = score[g];
     }
     workgroupBarrier();
-    for (var s = TILE / 2u; s > 0u; s >>= 1u) {
+    for (var level = 0u; level < countTrailingZeros(TILE); level++) {
+      let s = (TILE / 2u) >> level;
       if (lid < s) {
         for (var g = 0u; g < GROUP; g++) { red[g * TILE + lid] = max(red[g * TILE + lid], red[g * TILE + lid + s]); }
       }
@@ -113,7 +120,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     workgroupBarrier();
     for (var g = 0u; g < GROUP; g++) { red[g * TILE + lid] = prob[g * TILE + lid]; }
     workgroupBarrier();
-    for (var s = TILE / 2u; s > 0u; s >>= 1u) {
+    for (var level = 0u; level < countTrailingZeros(TILE); level++) {
+      let s = (TILE / 2u) >> level;
       if (lid < s) {
         for (var g = 0u; g < GROUP; g++) { red[g * TILE + lid] += red[g * TILE + lid + s]; }
       }
@@ -128,7 +136,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     // V in batches of V_BATCH keys whose loads are issued together (one key at a time, each load
     // waited for the previous: 24 -> 14 us per decode call on an H100). Keys past `end` weigh 0 and
     // re-read the last key, which is finite, so the sums are exactly those over the valid keys.
-    for (var u0 = 0u; u0 < TILE; u0 += V_BATCH) {
+    for (var batch = 0u; batch < TILE / V_BATCH; batch++) {
+      let u0 = batch * V_BATCH;
       var vv: array<f32, V_BATCH * DIMS_PER_THREAD>;
       for (var e = 0u; e < V_BATCH; e++) {
         let vb = (min(t0 + u0 + e, end - 1u) * p.kvHeads + kvh) * HEAD_DIM;

@@ -11,7 +11,7 @@ enable subgroups;
 // per row group of a tall matrix: every workgroup pays for the prologue, so there must be few
 // (with thousands, a fused GEMV lost to two dispatches on an H100).
 // Weight codes are 0, 1, 2 (weight + 1) and meet the activations unconverted in dot4I8Packed:
-// sum q * (code - 1) = sum q * code - sum q, with sum q computed once in the prologue.
+// sum q * (code - 1) = sum q * code - sum q, each lane taking the sum of q over its own blocks.
 // #include "lib/ternaryLayout.wgsl"
 // #include "lib/gatedActivation.wgsl"
 
@@ -45,39 +45,27 @@ var<workgroup> xs: array<vec4<u32>, 4u * K_BLOCKS>;
 // one slot per subgroup (there are at most WG)
 var<workgroup> partSum: array<f32, WG>;
 var<workgroup> partMax: array<f32, WG>;
-var<workgroup> partI: array<i32, WG>;
 
 fn value(c: u32) -> f32 {
   if (GATE == GATE_NONE) { return x[c]; }
   return gatedActivation(x[c], x[COLS + c]);
 }
 
-// The prologue's three reductions (RMS sum, absmax, sum of q) each have their own slots, so none
-// needs a second barrier before its slots are written again.
-fn workgroupSum(v: f32, subgroup: u32, first: bool, subgroups: u32) -> f32 {
-  let s = subgroupAdd(v);
-  if (first) { partSum[subgroup] = s; }
+// The prologue's two reductions (the norm's sum of squares, the absmax) share one barrier: the
+// absmax is taken before the norm, of |v * weight|, and scaled by the norm after (max |h| =
+// inv * max |v * weight|, up to an ulp against normQuantize.wgsl's max of the normalized row).
+fn workgroupSumAndMax(sumSq: f32, absMax: f32, subgroup: u32, first: bool, subgroups: u32) -> vec2<f32> {
+  let s = subgroupAdd(sumSq);
+  let m = subgroupMax(absMax);
+  if (first) {
+    partSum[subgroup] = s;
+    partMax[subgroup] = m;
+  }
   workgroupBarrier();
-  var total = 0.0;
-  for (var i = 0u; i < subgroups; i++) { total += partSum[i]; }
-  return total;
-}
-
-fn workgroupMax(v: f32, subgroup: u32, first: bool, subgroups: u32) -> f32 {
-  let s = subgroupMax(v);
-  if (first) { partMax[subgroup] = s; }
-  workgroupBarrier();
-  var total = 0.0;
-  for (var i = 0u; i < subgroups; i++) { total = max(total, partMax[i]); }
-  return total;
-}
-
-fn workgroupSumI(v: i32, subgroup: u32, first: bool, subgroups: u32) -> i32 {
-  let s = subgroupAdd(v);
-  if (first) { partI[subgroup] = s; }
-  workgroupBarrier();
-  var total = 0;
-  for (var i = 0u; i < subgroups; i++) { total += partI[i]; }
+  var total = vec2(0.0, 0.0);
+  for (var i = 0u; i < subgroups; i++) {
+    total = vec2(total.x + partSum[i], max(total.y, partMax[i]));
+  }
   return total;
 }
 
@@ -116,6 +104,22 @@ fn rowDot(wv: array<vec4<u32>, BLOCKS_PER_LANE>, lane: u32) -> i32 {
   return acc;
 }
 
+/** The sum of q over this lane's blocks: what code - 1 takes off its share of every row's sum. */
+fn laneQSum(lane: u32) -> i32 {
+  let ones = 0x01010101u;
+  var sum = 0;
+  for (var j = 0u; j < BLOCKS_PER_LANE; j++) {
+    let b = lane + j * LANES;
+    if (b < K_BLOCKS) {
+      for (var i = 0u; i < 4u; i++) {
+        let xv = xs[i * K_BLOCKS + b];
+        sum += dot4I8Packed(ones, xv.x) + dot4I8Packed(ones, xv.y) + dot4I8Packed(ones, xv.z) + dot4I8Packed(ones, xv.w);
+      }
+    }
+  }
+  return sum;
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32, @builtin(subgroup_id) subgroup: u32,
@@ -129,7 +133,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var wv = loadWeights(group + t / LANES, lane);
   var ends = loadRowEnds(group + t / LANES, lane);
 
-  // Prologue: the row, normalized and quantized as normQuantize.wgsl does, into xs.
+  // Prologue: the row, normalized and quantized as normQuantize.wgsl does (the absmax up to an ulp:
+  // workgroupSumAndMax), into xs.
   var v: array<vec4<f32>, WORDS_PER_THREAD>;
   var wt: array<vec4<f32>, WORDS_PER_THREAD>;
   var ss = 0.0;
@@ -144,15 +149,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     ss += dot(v[j], v[j]);
   }
-  var inv = 1.0;
-  if (NORM) { inv = inverseSqrt(workgroupSum(ss, subgroup, first, subgroups) / f32(COLS) + p.eps); }
   var m = 0.0;
   for (var j = 0u; j < WORDS_PER_THREAD; j++) {
-    m = max(m, max(max(abs(v[j].x * inv * wt[j].x), abs(v[j].y * inv * wt[j].y)),
-                   max(abs(v[j].z * inv * wt[j].z), abs(v[j].w * inv * wt[j].w))));
+    let h = abs(v[j] * wt[j]);
+    m = max(m, max(max(h.x, h.y), max(h.z, h.w)));
   }
-  let scale = 127.0 / max(workgroupMax(m, subgroup, first, subgroups), 1e-5);
-  var qSum = 0;
+  let stats = workgroupSumAndMax(ss, m, subgroup, first, subgroups);
+  var inv = 1.0;
+  if (NORM) { inv = inverseSqrt(stats.x / f32(COLS) + p.eps); }
+  let scale = 127.0 / max(stats.y * inv, 1e-5);
   for (var j = 0u; j < WORDS_PER_THREAD; j++) {
     let word = lid + j * WG;
     if (word < 16u * K_BLOCKS) {
@@ -160,29 +165,35 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       for (var e = 0u; e < 4u; e++) {
         let q = i32(clamp(round(v[j][e] * inv * wt[j][e] * scale), -128.0, 127.0));
         packed |= (u32(q) & 0xffu) << (8u * e);
-        qSum += q;
       }
       xs[(word % 16u) / 4u * K_BLOCKS + word / 16u][word % 4u] = packed;
     }
   }
-  // its barrier also publishes xs
-  let rowOffset = workgroupSumI(qSum, subgroup, first, subgroups);
+  workgroupBarrier(); // publishes xs
+  let rowOffset = laneQSum(lane);
 
   // The GEMV: row groups of WG / LANES rows, the grid striding over them. The first group's
   // weights were loaded before the prologue (their latency overlaps it), each next one's before
   // the current one's sums.
-  for (; group < p.rows; group += nwg.x * rowsPerGroup) {
+  // Loops here count up by one to a bound fixed before them: Dawn guards every other loop with
+  // an iteration counter of its own (its robustness), which cost 2-3% of a decode step on an H200.
+  let stride = nwg.x * rowsPerGroup;
+  let passes = select(0u, (p.rows - group + stride - 1u) / stride, group < p.rows);
+  let laneBits = countTrailingZeros(LANES);
+  for (var k = 0u; k < passes; k++) {
     let row = group + t / LANES;
     var acc = rowDot(wv, lane);
     let rowEnds = ends;
-    wv = loadWeights(group + nwg.x * rowsPerGroup + t / LANES, lane);
-    ends = loadRowEnds(group + nwg.x * rowsPerGroup + t / LANES, lane);
+    wv = loadWeights(group + stride + t / LANES, lane);
+    ends = loadRowEnds(group + stride + t / LANES, lane);
+    acc -= rowOffset;
     // the row's lanes are an aligned run of LANES inside the subgroup: xor stays within it
-    for (var offset = LANES / 2u; offset > 0u; offset >>= 1u) {
-      acc += subgroupShuffleXor(acc, offset);
+    for (var bit = 0u; bit < laneBits; bit++) {
+      acc += subgroupShuffleXor(acc, (LANES / 2u) >> bit);
     }
     if (lane == 0u && row < p.rows) {
-      y[p.outOffset + row] = rowEnds.y + f32(acc - rowOffset) / (scale * rowEnds.x);
+      y[p.outOffset + row] = rowEnds.y + f32(acc) / (scale * rowEnds.x);
     }
+    group += stride;
   }
 }

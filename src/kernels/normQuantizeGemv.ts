@@ -51,7 +51,7 @@ export function normQuantizeGemvPlan(device: GPUDevice, cols: number, maxLanes: 
   const WG = Math.max(256, 2 ** Math.ceil(Math.log2(words / MAX_WORDS_PER_THREAD)));
   if (WG > largestWorkgroupSize(device))
     return `rows of ${cols} columns need workgroups of ${WG} invocations, the device allows ${largestWorkgroupSize(device)}`;
-  const storage = words * 4 + 3 * WG * 4; // xs, partSum, partMax, partI
+  const storage = words * 4 + 2 * WG * 4; // xs, partSum, partMax
   if (storage > device.limits.maxComputeWorkgroupStorageSize)
     return `rows of ${cols} columns need ${storage} bytes of workgroup memory, the device allows ${device.limits.maxComputeWorkgroupStorageSize}`;
   // Lanes per row: the largest power of two whose last pass over the row's blocks wastes about as
