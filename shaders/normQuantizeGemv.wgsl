@@ -104,20 +104,11 @@ fn rowDot(wv: array<vec4<u32>, BLOCKS_PER_LANE>, lane: u32) -> i32 {
   return acc;
 }
 
-/** The sum of q over this lane's blocks: what code - 1 takes off its share of every row's sum. */
-fn laneQSum(lane: u32) -> i32 {
-  let ones = 0x01010101u;
-  var sum = 0;
-  for (var j = 0u; j < BLOCKS_PER_LANE; j++) {
-    let b = lane + j * LANES;
-    if (b < K_BLOCKS) {
-      for (var i = 0u; i < 4u; i++) {
-        let xv = xs[i * K_BLOCKS + b];
-        sum += dot4I8Packed(ones, xv.x) + dot4I8Packed(ones, xv.y) + dot4I8Packed(ones, xv.z) + dot4I8Packed(ones, xv.w);
-      }
-    }
-  }
-  return sum;
+/** Blocks of code 1 (weight 0) in every column: rowDot of them is the sum of q over a lane's blocks. */
+fn codesOfOne() -> array<vec4<u32>, BLOCKS_PER_LANE> {
+  var ones: array<vec4<u32>, BLOCKS_PER_LANE>;
+  for (var j = 0u; j < BLOCKS_PER_LANE; j++) { ones[j] = vec4(0x55555555u); }
+  return ones;
 }
 
 @compute @workgroup_size(WG)
@@ -170,7 +161,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
   }
   workgroupBarrier(); // publishes xs
-  let rowOffset = laneQSum(lane);
+  let rowOffset = rowDot(codesOfOne(), lane); // what code - 1 takes off this lane's share of each row
 
   // The GEMV: row groups of WG / LANES rows, the grid striding over them. The first group's
   // weights were loaded before the prologue (their latency overlaps it), each next one's before
