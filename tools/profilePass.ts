@@ -6,7 +6,12 @@
 // computes garbage; only its time counts). Then the step's anatomy (tools/bench/stepAnatomy.ts;
 // the browser benchmark measures the same with --anatomy).
 //   node --import ./tools/register.js tools/profilePass.ts [--model 2B-4T] [--m 1] [--reps 100] [--embedding bf16]
-import { createNodeGpuContext } from '../src/node/nodeGpu.ts';
+//     [--context 1024] [--in-context-only] [--dawn-flags "enable-dawn-features=disable_robustness"]
+// --in-context-only: the whole pass and each kernel in context, without the replays and the anatomy.
+// --dawn-flags: Dawn's switches for this run (space-separated), to see what one of its safety
+// measures costs (docs/benchmarks.md); the model is loaded and checked as always.
+import { getNodeGpu } from '../src/node/nodeGpu.ts';
+import { createGpuContext } from '../src/gpu/context.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
 import { recordDispatch } from '../src/gpu/computeKernel.ts';
 import { measureStepAnatomy, passAtHalfContext, queuedPassCost, stepAnatomyLines } from './bench/stepAnatomy.ts';
@@ -22,8 +27,10 @@ const [shape] = selectShapes([option('model', '2B-4T')]); // the first shape it 
 const m = Number(option('m', '1'));
 const reps = Number(option('reps', '100'));
 const context = Number(option('context', '1024'));
+const inContextOnly = process.argv.includes('--in-context-only');
+const dawnFlags = option('dawn-flags', '').split(' ').filter(Boolean);
 
-const ctx = await createNodeGpuContext();
+const ctx = await createGpuContext(await getNodeGpu(dawnFlags));
 const { device } = ctx;
 const model = await BitNetModel.load(ctx, syntheticSource(shape), {
   contextLength: context,
@@ -43,30 +50,40 @@ async function time(run: (pass: GPUComputePassEncoder) => void): Promise<number>
   return performance.now() - t0;
 }
 
+/** Each dispatch replayed `reps` times on its own, its GPU time summed per kernel into byKernel. */
+async function replayEachDispatch(): Promise<void> {
+  let total = 0;
+  for (const d of dispatches) {
+    await time((p) => recordDispatch(p, d));
+    const one = await time((p) => recordDispatch(p, d));
+    const many = await time((p) => {
+      for (let r = 0; r < reps; r++) recordDispatch(p, d);
+    });
+    const us = (Math.max(many - one, 0) / (reps - 1)) * 1000;
+    byKernel.get(d.kernel.label)!.us += us;
+    total += us;
+  }
+  const whole = await time((p) => dispatches.forEach((d) => recordDispatch(p, d)));
+  console.log(
+    `sum of per-dispatch times: ${(total / 1000).toFixed(3)} ms; one whole pass (submit + wait): ${whole.toFixed(3)} ms`,
+  );
+  console.log('| kernel | dispatches | total us | us each |\n|---|---|---|---|');
+  for (const [k, v] of [...byKernel].sort((a, b) => b[1].us - a[1].us)) {
+    console.log(`| ${k} | ${v.count} | ${v.us.toFixed(1)} | ${(v.us / v.count).toFixed(2)} |`);
+  }
+}
+
 const byKernel = new Map<string, { us: number; count: number }>();
-let total = 0;
 for (const d of dispatches) {
-  await time((p) => recordDispatch(p, d));
-  const one = await time((p) => recordDispatch(p, d));
-  const many = await time((p) => {
-    for (let r = 0; r < reps; r++) recordDispatch(p, d);
-  });
-  const us = (Math.max(many - one, 0) / (reps - 1)) * 1000;
   const e = byKernel.get(d.kernel.label) ?? { us: 0, count: 0 };
-  e.us += us;
   e.count++;
   byKernel.set(d.kernel.label, e);
-  total += us;
 }
-const whole = await time((p) => dispatches.forEach((d) => recordDispatch(p, d)));
-console.log(`${shape.name}, m=${m}, ${dispatches.length} dispatches on ${ctx.caps.adapterName}`);
 console.log(
-  `sum of per-dispatch times: ${(total / 1000).toFixed(3)} ms; one whole pass (submit + wait): ${whole.toFixed(3)} ms`,
+  `${shape.name}, m=${m}, context ${context} (half full), ${dispatches.length} dispatches on ${ctx.caps.adapterName}` +
+    (dawnFlags.length > 0 ? `, Dawn flags: ${dawnFlags.join(' ')}` : ''),
 );
-console.log('| kernel | dispatches | total us | us each |\n|---|---|---|---|');
-for (const [k, v] of [...byKernel].sort((a, b) => b[1].us - a[1].us)) {
-  console.log(`| ${k} | ${v.count} | ${v.us.toFixed(1)} | ${(v.us / v.count).toFixed(2)} |`);
-}
+if (!inContextOnly) await replayEachDispatch();
 
 const all = (await queuedPassCost(device, dispatches)).gpu;
 console.log(
@@ -75,7 +92,7 @@ console.log(
 console.log(
   '| kernel left out | dispatches | GPU ms per pass without it | its cost, us | us each |\n|---|---|---|---|---|',
 );
-for (const [label, { count }] of [...byKernel].sort((a, b) => b[1].us - a[1].us)) {
+for (const [label, { count }] of [...byKernel].sort((a, b) => b[1].us - a[1].us || b[1].count - a[1].count)) {
   const without = (
     await queuedPassCost(
       device,
@@ -86,5 +103,7 @@ for (const [label, { count }] of [...byKernel].sort((a, b) => b[1].us - a[1].us)
   console.log(`| ${label} | ${count} | ${without.toFixed(3)} | ${cost.toFixed(1)} | ${(cost / count).toFixed(2)} |`);
 }
 
-for (const line of stepAnatomyLines(await measureStepAnatomy(ctx, model, dispatches, m, context))) console.log(line);
+if (!inContextOnly) {
+  for (const line of stepAnatomyLines(await measureStepAnatomy(ctx, model, dispatches, m, context))) console.log(line);
+}
 process.exit(0);
