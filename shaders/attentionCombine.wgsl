@@ -44,7 +44,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let mySum = partial[first + min(lid, last) * stride + 1u];
   maxes[lid] = mine;
   workgroupBarrier();
-  // loops count up by one to a fixed bound (normQuantizeGemv.wgsl says why)
+  // loops count up by one to a bound fixed before them (normQuantizeGemv.wgsl says why)
   for (var level = 0u; level < countTrailingZeros(MAX_SPLITS); level++) {
     let s = (MAX_SPLITS / 2u) >> level;
     if (lid < s) { maxes[lid] = max(maxes[lid], maxes[lid + s]); }

@@ -89,8 +89,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var vv = loadValues(start, end, kvh, slice, d4);
 
   let qBase = kvh * GROUP * HEAD_DIM;
-  // loops count up by one to a fixed bound (normQuantizeGemv.wgsl says why)
-  for (var k = 0u; k < (GROUP * D4 + WG - 1u) / WG; k++) {
+  // loops count up by one to a bound fixed before them (normQuantizeGemv.wgsl says why)
+  let qRounds = (GROUP * D4 + WG - 1u) / WG;
+  for (var k = 0u; k < qRounds; k++) {
     let i = lid + k * WG;
     if (i < GROUP * D4) { qs[i] = rotated4(qBase + (i / D4) * HEAD_DIM, 4u * (i % D4), pos); }
   }
@@ -110,6 +111,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var acc: array<vec4<f32>, MAX_GROUP>;  // this invocation's keys' share of P.V, dimensions 4 d4 ..
   for (var g = 0u; g < GROUP; g++) { runMax[g] = NEG_BIG; }
   let tiles = (end - start + TILE - 1u) / TILE;
+  let maxRounds = (TILE + subgroupSize - 1u) / subgroupSize; // a subgroup's passes over a tile's scores
   for (var tile = 0u; tile < tiles; tile++) {
     let t0 = start + tile * TILE;
     if (t0 + key == pos) {
@@ -133,7 +135,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     workgroupBarrier();
     for (var g = 0u; g < GROUP; g++) {
       var tileMax = NEG_BIG;
-      for (var r = 0u; r < (TILE + subgroupSize - 1u) / subgroupSize; r++) {
+      for (var r = 0u; r < maxRounds; r++) {
         let i = inSubgroup + r * subgroupSize;
         if (i < TILE) { tileMax = max(tileMax, scores[g * TILE + i]); }
       }

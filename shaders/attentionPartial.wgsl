@@ -55,8 +55,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   if (start >= end) { return; }
   let qBase = m * p.qkvStride + kvh * GROUP * HEAD_DIM;
   let pos = keys - 1u;
-  // loops count up by one to a fixed bound (normQuantizeGemv.wgsl says why)
-  for (var r = 0u; r < (GROUP * D4 + TILE - 1u) / TILE; r++) {
+  // loops count up by one to a bound fixed before them (normQuantizeGemv.wgsl says why)
+  let qRounds = (GROUP * D4 + TILE - 1u) / TILE;
+  for (var r = 0u; r < qRounds; r++) {
     let i = lid + r * TILE;
     if (i >= GROUP * D4) { break; }
     if (ROPE) {
@@ -79,6 +80,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var acc: array<f32, MAX_GROUP * DIMS_PER_THREAD>; // [group head][dims lid + 64 j]
   for (var g = 0u; g < GROUP; g++) { runMax[g] = NEG_BIG; }
   let tiles = (end - start + TILE - 1u) / TILE;
+  let keyBatches = (D4 + K_BATCH - 1u) / K_BATCH;
   for (var tile = 0u; tile < tiles; tile++) {
     let t0 = start + tile * TILE;
     let t = t0 + lid;
@@ -89,7 +91,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     if (valid) {
       // the key in batches of K_BATCH vec4s whose loads are issued together, as V's below
       let kb = (t * p.kvHeads + kvh) * D4;
-      for (var batch = 0u; batch < (D4 + K_BATCH - 1u) / K_BATCH; batch++) {
+      for (var batch = 0u; batch < keyBatches; batch++) {
         let d0 = batch * K_BATCH;
         var kk: array<vec4<f32>, K_BATCH>;
         for (var e = 0u; e < K_BATCH; e++) { kk[e] = kCache[kb + min(d0 + e, D4 - 1u)]; }
