@@ -49,9 +49,14 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
       ? k.denseLinear!.prepare({ ...call, weights })
       : k.matmul.prepare({ ...call, weights });
   };
+  // The fused decode kernel (its input's norm and quantization in the same dispatch) of a linear
+  // reading `input`, where the adapter has it and m is one token.
+  const fusedFor = (input: DecodeLinearInput, weights: LinearWeights) =>
+    m === 1 && weights.format === 'ternary' ? k.decodeLinears?.[input] : undefined;
   // A linear reading `x` (the hidden state, the attention output or the MLP's [gate | up]) through
-  // its input's norm and quantization: one fused dispatch in a decode step where the adapter has
-  // the kernel, else the quantization and then the product.
+  // its input's norm and quantization: one fused dispatch where fusedFor has it, else the
+  // quantization and then the product. The fused o_proj reads attention's per-span states instead
+  // of `x` and merges them itself (attention then skips its combine).
   const quantizedLinear = (
     input: DecodeLinearInput,
     x: GPUBuffer,
@@ -60,9 +65,11 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
     y: GPUBuffer,
     out: Output = {},
   ) => {
-    const fused = m === 1 ? k.decodeLinears?.[input] : undefined;
-    if (fused && weights.format === 'ternary')
-      return fused.prepare({ x, norm, weights, y, outOffset: out.outOffset, accumulate: out.accumulate });
+    const fused = fusedFor(input, weights);
+    if (fused && weights.format === 'ternary') {
+      const source = input === 'attention' ? { x: b.attnScratch, step: b.step } : { x };
+      return fused.prepare({ ...source, norm, weights, y, outOffset: out.outOffset, accumulate: out.accumulate });
+    }
     const quantizeCall = { x, norm, xq: b.xq, xScale: b.xScale, rows: m };
     const quantize =
       input === 'mlp'
@@ -87,7 +94,8 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
     }
     return ops;
   };
-  const attention = (layer: number) =>
+  // `out` undefined: the per-span states are the result (a fused o_proj merges them).
+  const attention = (layer: number, out: GPUBuffer | undefined) =>
     k.attention.prepare({
       step: b.step,
       qkv: b.qkv,
@@ -95,7 +103,7 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
       vCache: p.buffers.kv[layer].v,
       ropeCos: b.ropeCos,
       ropeSin: b.ropeSin,
-      out: b.attn,
+      out,
       partial: b.attnScratch,
       tokens: m,
       splits: m === 1 ? k.attention.maxSplits : 1,
@@ -104,7 +112,7 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
   const d: Dispatch[] = [...k.embed.prepare({ weights: w.embedding, ids: b.ids, x: b.x, tokens: m })];
   w.layers.forEach((layer, i) => {
     d.push(...normedLinears(b.x, layer.inputNorm, layer.qkv, b.qkv));
-    d.push(...attention(i));
+    d.push(...attention(i, fusedFor('attention', layer.o.weights) ? undefined : b.attn));
     const attnNorm = normBefore(layer.attnSubNorm, layer.o);
     d.push(...quantizedLinear('attention', b.attn, attnNorm, layer.o.weights, b.x, { accumulate: true }));
     d.push(...normedLinears(b.x, layer.postAttentionNorm, layer.gateUp, b.gateUp));
