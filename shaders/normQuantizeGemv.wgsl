@@ -1,9 +1,7 @@
 enable subgroups;
 // A decode step's BitLinear with its input's quantization folded in: normQuantize.wgsl, then the
 // ternary GEMV, as one dispatch (one token):
-//   v = x, or act(gate) * up (GATE; x = [gate | up]), or attention's output merged from the
-//       per-span states in x (SPANS: lib/attentionSpanMerge.wgsl, o_proj of a decode step);
-//   h = NORM ? RMSNorm(v) * weight : v
+//   v = x, or act(gate) * up (GATE; x = [gate | up]);  h = NORM ? RMSNorm(v) * weight : v
 //   s = 127 / max(max|h|, 1e-5);  q = clamp(round(h * s), -128, 127)
 //   y[row] (+)= (sum_c q[c] * w[row, c]) / (s * rowScale[row])
 // Each workgroup first quantizes the whole row into workgroup memory (COLS floats, or twice that
@@ -16,8 +14,6 @@ enable subgroups;
 // sum q * (code - 1) = sum q * code - sum q, each lane taking the sum of q over its own blocks.
 // #include "lib/ternaryLayout.wgsl"
 // #include "lib/gatedActivation.wgsl"
-// #include "lib/stepUniform.wgsl"
-// #include "lib/attentionSpanMerge.wgsl"
 
 struct Params {
   rows: u32,       // rows in this weight part
@@ -42,7 +38,6 @@ override LANES: u32 = 8u;            // lanes per row: a power of two, at most t
 @group(0) @binding(3) var<storage, read> w: array<vec4<u32>>;
 @group(0) @binding(4) var<storage, read> rowScale: array<f32>;
 @group(0) @binding(5) var<storage, read_write> y: array<f32>;
-@group(0) @binding(6) var<uniform> step: StepUniform; // read only with SPANS
 
 // The quantized row: vec4 i of block b (activation words 16b + 4i .. 16b + 4i + 3) at
 // xs[i * K_BLOCKS + b], so the lanes of a row, on consecutive blocks, read consecutive vec4s.
@@ -51,9 +46,7 @@ var<workgroup> xs: array<vec4<u32>, 4u * K_BLOCKS>;
 var<workgroup> partSum: array<f32, WG>;
 var<workgroup> partMax: array<f32, WG>;
 
-/** Column c of v; `last`: with SPANS, the last span holding keys. */
-fn value(c: u32, last: u32) -> f32 {
-  if (SPANS) { return mergedColumn(c, last); }
+fn value(c: u32) -> f32 {
   if (GATE == GATE_NONE) { return x[c]; }
   return gatedActivation(x[c], x[COLS + c]);
 }
@@ -130,12 +123,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
   var group = wid.x * rowsPerGroup;
   var wv = loadWeights(group + t / LANES, lane);
   var ends = loadRowEnds(group + t / LANES, lane);
-  var last = 0u;
-  if (SPANS) {
-    last = lastSpan();
-    weighSpans(lid, last);
-    workgroupBarrier();
-  }
 
   // Prologue: the row, normalized and quantized as normQuantize.wgsl does (the absmax up to an ulp:
   // workgroupSumAndMax), into xs.
@@ -148,7 +135,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       let col = activationColumn(lid + j * WG, e);
       let inside = col < COLS;
       let c = select(0u, col, inside);
-      v[j][e] = select(0.0, value(c, last), inside);
+      v[j][e] = select(0.0, value(c), inside);
       if (NORM) { wt[j][e] = select(0.0, weight[c], inside); } else { wt[j][e] = 1.0; }
     }
     ss += dot(v[j], v[j]);

@@ -176,17 +176,6 @@ const CASES: Case[] = [
   { m: 150, n: 70, k: 130, seed: 14 }, // several GEMM token tiles
 ];
 
-/** A decode step's attention whose per-span states a fused GEMV merges (o_proj); k is qHeads * headDim. */
-interface SpansCase {
-  headDim: number;
-  /** Query heads per KV head. */
-  group: number;
-  kvHeads: number;
-  splits: number;
-  /** Keys the token attends to: they decide which spans hold keys. */
-  keys: number;
-}
-
 /** A case of the fused decode GEMV: its form, shape, and how it writes y. */
 interface FusedCase {
   form: QuantizeForm;
@@ -196,8 +185,6 @@ interface FusedCase {
   outOffset?: number;
   accumulate?: boolean;
   maxBindingBytes?: number;
-  /** The input is attention's per-span states, merged by the kernel. */
-  spans?: SpansCase;
 }
 
 const FUSED_CASES: FusedCase[] = [
@@ -208,65 +195,7 @@ const FUSED_CASES: FusedCase[] = [
   { form: { gate: 'silu', norm: true }, n: 100, k: 300, seed: 55, maxBindingBytes: 7 * 5 * 16 },
   // more row groups than workgroups: the grid strides over rows
   { form: { gate: 'none', norm: true }, n: 20000, k: 64, seed: 56 },
-  // o_proj merging attention's spans. The 2B-4T shape at 512 keys: 8 of 32 spans hold keys
-  {
-    form: { gate: 'none', norm: true },
-    n: 300,
-    k: 2560,
-    seed: 57,
-    accumulate: true,
-    spans: { headDim: 128, group: 4, kvHeads: 5, splits: 32, keys: 512 },
-  },
-  // head_dim 100: activation words straddle heads; the new key alone, in the first of 3 spans
-  {
-    form: { gate: 'none', norm: false },
-    n: 64,
-    k: 300,
-    seed: 58,
-    outOffset: 3,
-    spans: { headDim: 100, group: 1, kvHeads: 3, splits: 3, keys: 1 },
-  },
-  // 8 query heads per KV head, every one of 32 spans holding keys
-  {
-    form: { gate: 'none', norm: true },
-    n: 40,
-    k: 4096,
-    seed: 59,
-    accumulate: true,
-    spans: { headDim: 128, group: 8, kvHeads: 4, splits: 32, keys: 4096 },
-  },
 ];
-
-/**
- * Random per-span softmax states of a decode step's attention, laid out as attentionDecode.wgsl
- * writes them ([kvHead, span, group head, (max, sum, acc[headDim])]), and the output they merge
- * to (attentionCombine.wgsl's sum). Spans past the last holding keys are NaN: never to be read.
- */
-function randomSpanStates(rand: () => number, s: SpansCase): { states: Float32Array; merged: Float32Array } {
-  const D = s.headDim;
-  const spanKeys = Math.ceil(Math.ceil(s.keys / s.splits) / 64) * 64;
-  const live = Math.ceil(s.keys / spanKeys);
-  const states = new Float32Array(s.kvHeads * s.splits * s.group * (D + 2)).fill(NaN);
-  const merged = new Float32Array(s.kvHeads * s.group * D);
-  for (let h = 0; h < s.kvHeads * s.group; h++) {
-    const at = (span: number) => ((Math.floor(h / s.group) * s.splits + span) * s.group + (h % s.group)) * (D + 2);
-    for (let span = 0; span < live; span++) {
-      const sum = 1 + rand() * spanKeys;
-      states[at(span)] = rand() * 16 - 8;
-      states[at(span) + 1] = sum;
-      states.set(randomNormalish(rand, D, sum), at(span) + 2);
-    }
-    let best = -Infinity;
-    for (let span = 0; span < live; span++) best = Math.max(best, states[at(span)]);
-    const weights = Array.from({ length: live }, (_, span) => Math.exp(states[at(span)] - best));
-    const total = weights.reduce((t, w, span) => t + w * states[at(span) + 1], 0);
-    for (let d = 0; d < D; d++) {
-      const v = weights.reduce((t, w, span) => t + w * states[at(span) + 2 + d], 0);
-      merged[h * D + d] = v / total;
-    }
-  }
-  return { states, merged };
-}
 
 /**
  * The CPU reference of one token through a fused decode GEMV: act(gate) * up, RMSNorm, int8
@@ -291,30 +220,26 @@ function fusedReference(c: FusedCase, x: Float32Array, normWeight: Float32Array,
 
 async function checkFusedCase(ctx: GpuContext, c: FusedCase): Promise<void> {
   const { device } = ctx;
-  const input = c.spans ? ` merging ${c.spans.splits} spans of ${c.spans.keys} keys` : '';
-  const what = `${c.form.gate}/${c.form.norm ? 'norm' : 'no norm'}${input} n=${c.n} k=${c.k}`;
+  const what = `${c.form.gate}/${c.form.norm ? 'norm' : 'no norm'} n=${c.n} k=${c.k}`;
   const rand = seededRandom(c.seed);
   const w = randomTernary(rand, c.n * c.k);
-  const spans = c.spans && randomSpanStates(rand, c.spans);
-  const x = spans ? spans.merged : randomNormalish(rand, (c.form.gate === 'none' ? 1 : 2) * c.k, 3);
+  const x = randomNormalish(rand, (c.form.gate === 'none' ? 1 : 2) * c.k, 3);
   const normWeight = Float32Array.from({ length: c.k }, () => 0.25 + rand() * 2);
   const rowScale = Float32Array.from({ length: c.n }, () => 0.5 + rand() * 3);
   const outOffset = c.outOffset ?? 0;
   const before = Float32Array.from({ length: outOffset + c.n }, () => rand() * 4 - 2);
   const weights = uploadTernaryWeights(device, 'w', packTernary(w, c.n, c.k), rowScale, c.n, c.k, c.maxBindingBytes);
-  const xBuf = createStorageBuffer(device, 'x', spans ? spans.states : x);
+  const xBuf = createStorageBuffer(device, 'x', x);
   const normBuf = createStorageBuffer(device, 'normWeight', normWeight);
   const y = createStorageBuffer(device, 'y', before);
-  const step = c.spans && createUniformBuffer(device, 'step', new Uint32Array([c.spans.keys - 1, 0, 0, 0]));
-  const shape = c.spans && { ...c.spans, qHeads: c.spans.group * c.spans.kvHeads };
-  const kernel = new NormQuantizeGemvKernel(device, c.form, c.k, gemvSubgroupLanes(ctx.caps)!, shape);
+  const kernel = new NormQuantizeGemvKernel(device, c.form, c.k, gemvSubgroupLanes(ctx.caps)!);
   await kernelsReady(device);
   const norm = c.form.norm ? { weight: normBuf, eps: 1e-5 } : undefined;
-  const dispatches = kernel.prepare({ x: xBuf, step, norm, weights, y, outOffset, accumulate: c.accumulate });
+  const dispatches = kernel.prepare({ x: xBuf, norm, weights, y, outOffset, accumulate: c.accumulate });
   check(dispatches.length === weights.parts.length, `${what}: one dispatch per weight part`);
   submitDispatches(device, dispatches);
   const out = new Float32Array(await readBuffer(device, y));
-  for (const b of [xBuf, normBuf, y, step]) b?.destroy();
+  for (const b of [xBuf, normBuf, y]) b.destroy();
   const expected = fusedReference(c, x, normWeight, w, rowScale);
   checkEqualArrays(out.subarray(0, outOffset), before.subarray(0, outOffset), `${what}: y before outOffset`);
   for (let r = 0; r < c.n; r++) {
@@ -344,7 +269,7 @@ export const kernelChecks: NamedCheck[] = [
     },
   },
   {
-    name: "the fused decode GEMV (act or attention's span merge, RMSNorm and quantization in its prologue) matches the CPU reference",
+    name: 'the fused decode GEMV (act, RMSNorm and quantization in its prologue) matches the CPU reference',
     async run(ctx) {
       if (gemvSubgroupLanes(ctx.caps) === undefined || !ctx.caps.dot4I8Packed) return;
       for (const c of FUSED_CASES) await checkFusedCase(ctx, c);
@@ -382,29 +307,6 @@ export const kernelChecks: NamedCheck[] = [
           }),
         'InvalidArgumentError',
         /buffer x \(small\) holds 8 bytes, 512 are needed/,
-      );
-      const spans = { qHeads: 2, kvHeads: 1, headDim: 32, splits: 4 };
-      await checkRejects(
-        () => new NormQuantizeGemvKernel(device, normed, 64, lanes, spans).prepare({ x: ok, norm, weights, y: ok }),
-        'InvalidArgumentError',
-        /mergeNormQuantizeGemv\.64: the step uniform must be given exactly when the kernel merges attention's spans \(it does\)/,
-      );
-      await checkRejects(
-        () =>
-          new NormQuantizeGemvKernel(device, normed, 64, lanes, { ...spans, splits: 16 }).prepare({
-            x: small,
-            step: ok,
-            norm,
-            weights,
-            y: ok,
-          }),
-        'InvalidArgumentError',
-        /buffer x \(small\) holds 8 bytes, 4352 are needed/,
-      );
-      await checkRejects(
-        () => new NormQuantizeGemvKernel(device, normed, 128, lanes, spans),
-        'InvalidArgumentError',
-        /2 heads of 32 are 64 columns, compiled for 128/,
       );
       await kernelsReady(device);
       for (const b of [ok, small]) b.destroy();

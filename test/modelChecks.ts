@@ -354,14 +354,6 @@ export async function checkDecodeMatchesPrefill(
     fusedDecode,
   });
   try {
-    // a fused decode step's layer: q|k|v, attention, o_proj (merging attention's spans), gate|up,
-    // down_proj; around the layers the embedding, the final norm, the lm_head and the argmax
-    const perLayer = fusedDecode ? 5 : 10;
-    const steps = model.profiling.dispatchCount(1, 'argmax');
-    check(
-      steps === o.layers * perLayer + 4,
-      `a decode step has ${steps} dispatches, expected ${o.layers * perLayer + 4}`,
-    );
     const rand = seededRandom(9);
     const ids = Array.from({ length: 300 }, () => Math.floor(rand() * o.vocab));
     const all = await model.logits(ids, 'all');

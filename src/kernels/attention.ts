@@ -33,12 +33,8 @@ export interface AttentionCall {
   vCache: GPUBuffer;
   ropeCos: GPUBuffer;
   ropeSin: GPUBuffer;
-  /**
-   * [tokens, qHeads * headDim]; absent, the pass ends before the combine and its per-span states
-   * in `partial` are the result, for a consumer that merges them itself (a decode step's fused
-   * o_proj: NormQuantizeGemvKernel with spans).
-   */
-  out?: GPUBuffer;
+  /** [tokens, qHeads * headDim] */
+  out: GPUBuffer;
   /** Per-split softmax states: scratch of attentionScratchBytes(shape, tokens, splits) bytes. */
   partial: GPUBuffer;
   tokens: number;
@@ -159,17 +155,19 @@ export class AttentionKernels {
     const { qHeads, kvHeads, headDim } = this.shape;
     if (!(Number.isInteger(c.splits) && c.splits >= 1 && c.splits <= this.maxSplits))
       throw new InvalidArgumentError(`attention splits must be an integer in 1..${this.maxSplits}, got ${c.splits}`);
-    if (c.out === undefined && c.tokens !== 1)
-      throw new InvalidArgumentError(
-        `attention: only one token's spans may be left unmerged (no out), got ${c.tokens} tokens`,
-      );
     const qkvStride = (qHeads + 2 * kvHeads) * headDim;
     const partialValues = new Uint32Array([qHeads, kvHeads, qkvStride, c.splits, 0, 0, 0, 0]);
     new Float32Array(partialValues.buffer)[4] = 1 / Math.sqrt(headDim);
     const partialParams = createUniformBuffer(this.device, 'attentionPartial.params', partialValues);
+    const combine = c.splits === 1 ? this.combineOneSplit : this.combine;
+    const combineParams = createUniformBuffer(
+      this.device,
+      'attentionCombine.params',
+      new Uint32Array([qHeads, kvHeads, headDim, c.splits]),
+    );
     const oneToken = c.tokens === 1;
     const partial = oneToken ? this.partialOneToken : this.partial;
-    const dispatches: Dispatch[] = [
+    return [
       ...(oneToken ? [] : [this.ropeDispatch(c, qkvStride)]),
       {
         kernel: partial,
@@ -185,20 +183,12 @@ export class AttentionKernels {
         }),
         workgroups: [kvHeads, c.tokens, c.splits],
       },
+      {
+        kernel: combine,
+        bindGroup: combine.bind({ p: combineParams, step: c.step, partial: c.partial, out: c.out }),
+        workgroups: [qHeads, c.tokens, 1],
+      },
     ];
-    if (c.out === undefined) return dispatches;
-    const combine = c.splits === 1 ? this.combineOneSplit : this.combine;
-    const combineParams = createUniformBuffer(
-      this.device,
-      'attentionCombine.params',
-      new Uint32Array([qHeads, kvHeads, headDim, c.splits]),
-    );
-    dispatches.push({
-      kernel: combine,
-      bindGroup: combine.bind({ p: combineParams, step: c.step, partial: c.partial, out: c.out }),
-      workgroups: [qHeads, c.tokens, 1],
-    });
-    return dispatches;
   }
 
   private decodeKernel(slices: number, slots: Record<string, string>): ComputeKernel {

@@ -1,27 +1,15 @@
 import source from '../../shaders/normQuantizeGemv.wgsl?raw';
 import { ComputeKernel, largestWorkgroupSize, type Dispatch } from '../gpu/computeKernel.ts';
-import { createUniformBuffer, requireSize } from '../gpu/buffers.ts';
+import { createStorageBuffer, createUniformBuffer, requireSize } from '../gpu/buffers.ts';
 import { InvalidArgumentError } from '../errors.ts';
 import { activationWordsFor, blocksFor } from '../weights/ternaryLayout.ts';
 import type { TernaryWeights } from '../weights/ternaryWeights.ts';
 import { GATE_CONSTANT, type QuantizeForm } from './normQuantize.ts';
-import { attentionScratchBytes, type AttentionShape } from './attention.ts';
-
-/**
- * What a fused GEMV merges in its prologue when its input is attention's per-span softmax states
- * (the o_proj of a decode step, in place of attentionCombine.wgsl): the attention's shape and the
- * pass's split count.
- */
-export interface AttentionSpans extends AttentionShape {
-  splits: number;
-}
 
 /** One token's product y (+)= W quantize(norm(x)); buffers by their names in normQuantizeGemv.wgsl. */
 export interface NormQuantizeGemvCall {
-  /** The f32 input row; for a gated form [gate | up], 2 * cols wide; with spans, attention's per-span states. */
+  /** The f32 input row; for a gated form [gate | up], 2 * cols wide. */
   x: GPUBuffer;
-  /** The step uniform (lib/stepUniform.wgsl): given exactly when the kernel merges attention's spans. */
-  step?: GPUBuffer;
   /** The RMSNorm's weight and eps: given exactly when the kernel's form has `norm`. */
   norm?: { weight: GPUBuffer; eps: number };
   weights: TernaryWeights;
@@ -57,19 +45,13 @@ const LANE_WASTE_SLACK = 0.05;
  * row lives in workgroup memory, and each thread holds at most MAX_WORDS_PER_THREAD words.
  * `maxLanes`: the adapter's smallest subgroup size (lanes of a row sum in one subgroup).
  */
-export function normQuantizeGemvPlan(
-  device: GPUDevice,
-  cols: number,
-  maxLanes: number,
-  spans?: AttentionSpans,
-): GemvPlan | string {
+export function normQuantizeGemvPlan(device: GPUDevice, cols: number, maxLanes: number): GemvPlan | string {
   const kBlocks = blocksFor(cols);
   const words = activationWordsFor(cols);
   const WG = Math.max(256, 2 ** Math.ceil(Math.log2(words / MAX_WORDS_PER_THREAD)));
   if (WG > largestWorkgroupSize(device))
     return `rows of ${cols} columns need workgroups of ${WG} invocations, the device allows ${largestWorkgroupSize(device)}`;
-  // xs, partSum, partMax; with spans spanWeight and spanTotal
-  const storage = words * 4 + 2 * WG * 4 + (spans ? spans.qHeads * (spans.splits + 1) * 4 : 0);
+  const storage = words * 4 + 2 * WG * 4; // xs, partSum, partMax
   if (storage > device.limits.maxComputeWorkgroupStorageSize)
     return `rows of ${cols} columns need ${storage} bytes of workgroup memory, the device allows ${device.limits.maxComputeWorkgroupStorageSize}`;
   // Lanes per row: the largest power of two whose last pass over the row's blocks wastes about as
@@ -88,36 +70,24 @@ export function normQuantizeGemvPlan(
 /**
  * A decode step's BitLinear with its input's quantization (and the norm and gated activation of
  * its form) in the same dispatch: what NormQuantizeKernel and the ternary GEMV compute in two.
- * With `spans`, its input is attention's per-span states, merged first: attentionCombine.wgsl's
- * dispatch folded in too. Compiled for one input width; needs subgroups and dot4I8Packed.
+ * Compiled for one input width; needs subgroups and dot4I8Packed.
  */
 export class NormQuantizeGemvKernel {
   private readonly kernel: ComputeKernel;
   private readonly rowsPerGroup: number;
-  /**
-   * Bound as `weight` by forms without a norm and as `step` by forms without spans: the shader
-   * declares both, and never reads them then.
-   */
-  private readonly unused: GPUBuffer;
+  /** Bound as `weight` by forms without a norm: the shader declares it, and never reads it then. */
+  private readonly unusedWeight?: GPUBuffer;
 
-  /** Throws InvalidArgumentError where normQuantizeGemvPlan finds no plan or `spans` do not fit. */
+  /** Throws InvalidArgumentError where normQuantizeGemvPlan finds no plan. */
   constructor(
     private readonly device: GPUDevice,
     readonly form: QuantizeForm,
     readonly cols: number,
     maxLanes: number,
-    readonly spans?: AttentionSpans,
   ) {
     const step = form.norm ? 'NormQuantizeGemv' : 'QuantizeGemv';
-    const gated = form.gate === 'none' ? step[0].toLowerCase() + step.slice(1) : `${form.gate}${step}`;
-    const name = spans ? `merge${step}` : gated;
-    if (spans && form.gate !== 'none')
-      throw new InvalidArgumentError(`${name}: attention's spans are not a gated input (gate ${form.gate})`);
-    if (spans && spans.qHeads * spans.headDim !== cols)
-      throw new InvalidArgumentError(
-        `${name}: ${spans.qHeads} heads of ${spans.headDim} are ${spans.qHeads * spans.headDim} columns, compiled for ${cols}`,
-      );
-    const plan = normQuantizeGemvPlan(device, cols, maxLanes, spans);
+    const name = form.gate === 'none' ? step[0].toLowerCase() + step.slice(1) : `${form.gate}${step}`;
+    const plan = normQuantizeGemvPlan(device, cols, maxLanes);
     if (typeof plan === 'string') throw new InvalidArgumentError(`${name}: ${plan}`);
     const { BLOCKS_PER_LANE, WORDS_PER_THREAD, ...constants } = plan;
     this.rowsPerGroup = plan.WG / plan.LANES;
@@ -129,21 +99,10 @@ export class NormQuantizeGemvKernel {
         K_BLOCKS: blocksFor(cols),
         GATE: GATE_CONSTANT[form.gate],
         NORM: form.norm,
-        ...(spans && {
-          SPANS: true,
-          Q_HEADS: spans.qHeads,
-          GROUP: spans.qHeads / spans.kvHeads,
-          HEAD_DIM: spans.headDim,
-          SPLITS: spans.splits,
-        }),
       },
       slots: { registerArrays },
     });
-    this.unused = device.createBuffer({
-      label: `${name}.unused`,
-      size: 16,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.UNIFORM,
-    });
+    if (!form.norm) this.unusedWeight = createStorageBuffer(device, `${name}.unusedWeight`, 4);
   }
 
   /** The dispatches, one per weight part. */
@@ -157,19 +116,10 @@ export class NormQuantizeGemvKernel {
         `${label}: a norm's weight must be given exactly when the kernel normalizes (it ${this.form.norm ? 'does' : 'does not'})`,
       );
     }
-    if ((c.step !== undefined) !== (this.spans !== undefined)) {
-      throw new InvalidArgumentError(
-        `${label}: the step uniform must be given exactly when the kernel merges attention's spans (it ${this.spans ? 'does' : 'does not'})`,
-      );
-    }
     const outOffset = c.outOffset ?? 0;
-    const inputBytes = this.spans
-      ? attentionScratchBytes(this.spans, 1, this.spans.splits)
-      : (this.form.gate === 'none' ? 1 : 2) * this.cols * 4;
-    requireSize('x', c.x, inputBytes);
+    requireSize('x', c.x, (this.form.gate === 'none' ? 1 : 2) * this.cols * 4);
     requireSize('y', c.y, (outOffset + w.rows) * 4);
-    const weight = c.norm?.weight ?? this.unused;
-    const step = c.step ?? this.unused;
+    const weight = c.norm?.weight ?? this.unusedWeight!;
     return w.parts.map(({ rowStart, rows, buffers: [packed, rowScale] }) => {
       const params = new Uint32Array([rows, outOffset + rowStart, c.accumulate ? 1 : 0, 0]);
       new Float32Array(params.buffer)[3] = c.norm?.eps ?? 0;
@@ -177,7 +127,7 @@ export class NormQuantizeGemvKernel {
       const groups = Math.min(MAX_WORKGROUPS, Math.ceil(rows / this.rowsPerGroup));
       return {
         kernel: this.kernel,
-        bindGroup: this.kernel.bind({ p: uniform, x: c.x, weight, w: packed, rowScale, y: c.y, step }),
+        bindGroup: this.kernel.bind({ p: uniform, x: c.x, weight, w: packed, rowScale, y: c.y }),
         workgroups: [groups, 1, 1] as const,
       };
     });

@@ -13,7 +13,7 @@ import {
 } from '../kernels/ternaryMatmul.ts';
 import { DenseLinearKernels } from '../kernels/denseLinear.ts';
 import { NormQuantizeKernel, type QuantizeForm } from '../kernels/normQuantize.ts';
-import { NormQuantizeGemvKernel, normQuantizeGemvPlan, type AttentionSpans } from '../kernels/normQuantizeGemv.ts';
+import { NormQuantizeGemvKernel, normQuantizeGemvPlan } from '../kernels/normQuantizeGemv.ts';
 import { RmsNormKernel } from '../kernels/rmsNorm.ts';
 import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
 import { AttentionKernels, attentionDecodeSlices, decodeSplitsFor } from '../kernels/attention.ts';
@@ -26,10 +26,7 @@ import type { ModelDescription } from './description.ts';
 import type { GpuCapabilities } from '../gpu/context.ts';
 import { InvalidArgumentError } from '../errors.ts';
 
-/**
- * What a decode step's linear reads: the hidden state (q|k|v, gate|up), attention's per-span
- * states (o_proj, merging them itself), the MLP's [gate | up] (down_proj).
- */
+/** What a decode step's linear reads: the hidden state (q|k|v, gate|up), the attention output (o_proj), the MLP's [gate | up] (down_proj). */
 export type DecodeLinearInput = 'hidden' | 'attention' | 'mlp';
 
 export interface ModelKernels {
@@ -80,22 +77,19 @@ export function fusedDecodeMissing(caps: GpuCapabilities): string | undefined {
   return undefined;
 }
 
-/**
- * The fused decode linears for each input whose rows fit the kernel on this device; o_proj's
- * merges the `splits` key spans of the step's attention.
- */
-function decodeLinearKernels(ctx: GpuContext, c: ModelDescription, outputsNormalized: boolean, splits: number) {
+/** The fused decode linears for each input whose rows fit the kernel on this device. */
+function decodeLinearKernels(ctx: GpuContext, c: ModelDescription, outputsNormalized: boolean) {
   const lanes = gemvSubgroupLanes(ctx.caps)!;
-  const fused = (form: QuantizeForm, cols: number, spans?: AttentionSpans) =>
-    typeof normQuantizeGemvPlan(ctx.device, cols, lanes, spans) === 'string'
+  const fused = (form: QuantizeForm, cols: number) =>
+    typeof normQuantizeGemvPlan(ctx.device, cols, lanes) === 'string'
       ? undefined
-      : new NormQuantizeGemvKernel(ctx.device, form, cols, lanes, spans);
-  const spans = { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim, splits };
-  return {
-    hidden: fused({ gate: 'none', norm: true }, c.hiddenSize),
-    attention: fused({ gate: 'none', norm: outputsNormalized }, c.numHeads * c.headDim, spans),
-    mlp: fused({ gate: c.mlpActivation, norm: outputsNormalized }, c.intermediateSize),
-  };
+      : new NormQuantizeGemvKernel(ctx.device, form, cols, lanes);
+  const hidden = fused({ gate: 'none', norm: true }, c.hiddenSize);
+  const qDim = c.numHeads * c.headDim;
+  // o_proj reads a normalized row as wide as the hidden state in most families: the same kernel
+  const attention =
+    outputsNormalized && qDim === c.hiddenSize ? hidden : fused({ gate: 'none', norm: outputsNormalized }, qDim);
+  return { hidden, attention, mlp: fused({ gate: c.mlpActivation, norm: outputsNormalized }, c.intermediateSize) };
 }
 
 /**
@@ -118,8 +112,6 @@ export async function compileModelKernels(
   if (choices.fusedDecode && missing)
     throw new InvalidArgumentError(`fusedDecode: this adapter (${caps.adapterName}) lacks ${missing}`);
   const fusedDecode = (choices.fusedDecode ?? !caps.cpuAdapter) && !missing;
-  const decodeSlices = fusedDecode ? attentionDecodeSlices(caps, c.headDim) : undefined;
-  const decodeSplits = decodeSplitsFor(choices.contextLength, decodeSlices);
   // In the order a pass first uses them; the f32 baseline's linear kernels only where asked for.
   const builders: { [K in keyof ModelKernels]: () => ModelKernels[K] } = {
     embed: () => new EmbedLookupKernel(device, choices.embeddingFormat),
@@ -132,13 +124,15 @@ export async function compileModelKernels(
         subgroupLanes: gemvSubgroupLanes(caps),
       }),
     ...(choices.linearFormat === 'f32' ? { denseLinear: () => new DenseLinearKernels(device) } : {}),
-    attention: () =>
-      new AttentionKernels(
+    attention: () => {
+      const decodeSlices = fusedDecode ? attentionDecodeSlices(caps, c.headDim) : undefined;
+      return new AttentionKernels(
         device,
         { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim },
-        { maxSplits: decodeSplits, decodeSlices },
-      ),
-    ...(fusedDecode ? { decodeLinears: () => decodeLinearKernels(ctx, c, outputsNormalized, decodeSplits) } : {}),
+        { maxSplits: decodeSplitsFor(choices.contextLength, decodeSlices), decodeSlices },
+      );
+    },
+    ...(fusedDecode ? { decodeLinears: () => decodeLinearKernels(ctx, c, outputsNormalized) } : {}),
     ...(outputsNormalized
       ? {}
       : { quantize: () => new NormQuantizeKernel(device, { gate: 'none', norm: false }, qDim) }),

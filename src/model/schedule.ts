@@ -49,14 +49,9 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
       ? k.denseLinear!.prepare({ ...call, weights })
       : k.matmul.prepare({ ...call, weights });
   };
-  // The fused decode kernel (its input's norm and quantization in the same dispatch) of a linear
-  // reading `input`, where the adapter has it and m is one token.
-  const fusedFor = (input: DecodeLinearInput, weights: LinearWeights) =>
-    m === 1 && weights.format === 'ternary' ? k.decodeLinears?.[input] : undefined;
   // A linear reading `x` (the hidden state, the attention output or the MLP's [gate | up]) through
-  // its input's norm and quantization: one fused dispatch where fusedFor has it, else the
-  // quantization and then the product. The fused o_proj reads attention's per-span states instead
-  // of `x` and merges them itself (attention then skips its combine).
+  // its input's norm and quantization: one fused dispatch in a decode step where the adapter has
+  // the kernel, else the quantization and then the product.
   const quantizedLinear = (
     input: DecodeLinearInput,
     x: GPUBuffer,
@@ -65,11 +60,9 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
     y: GPUBuffer,
     out: Output = {},
   ) => {
-    const fused = fusedFor(input, weights);
-    if (fused && weights.format === 'ternary') {
-      const source = input === 'attention' ? { x: b.attnScratch, step: b.step } : { x };
-      return fused.prepare({ ...source, norm, weights, y, outOffset: out.outOffset, accumulate: out.accumulate });
-    }
+    const fused = m === 1 ? k.decodeLinears?.[input] : undefined;
+    if (fused && weights.format === 'ternary')
+      return fused.prepare({ x, norm, weights, y, outOffset: out.outOffset, accumulate: out.accumulate });
     const quantizeCall = { x, norm, xq: b.xq, xScale: b.xScale, rows: m };
     const quantize =
       input === 'mlp'
@@ -94,8 +87,7 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
     }
     return ops;
   };
-  // `out` undefined: the per-span states are the result (a fused o_proj merges them).
-  const attention = (layer: number, out: GPUBuffer | undefined) =>
+  const attention = (layer: number) =>
     k.attention.prepare({
       step: b.step,
       qkv: b.qkv,
@@ -103,7 +95,7 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
       vCache: p.buffers.kv[layer].v,
       ropeCos: b.ropeCos,
       ropeSin: b.ropeSin,
-      out,
+      out: b.attn,
       partial: b.attnScratch,
       tokens: m,
       splits: m === 1 ? k.attention.maxSplits : 1,
@@ -112,7 +104,7 @@ export function buildPass(p: PassInputs, m: number, output: PassOutput): Dispatc
   const d: Dispatch[] = [...k.embed.prepare({ weights: w.embedding, ids: b.ids, x: b.x, tokens: m })];
   w.layers.forEach((layer, i) => {
     d.push(...normedLinears(b.x, layer.inputNorm, layer.qkv, b.qkv));
-    d.push(...attention(i, fusedFor('attention', layer.o.weights) ? undefined : b.attn));
+    d.push(...attention(i));
     const attnNorm = normBefore(layer.attnSubNorm, layer.o);
     d.push(...quantizedLinear('attention', b.attn, attnNorm, layer.o.weights, b.x, { accumulate: true }));
     d.push(...normedLinears(b.x, layer.postAttentionNorm, layer.gateUp, b.gateUp));
