@@ -7,8 +7,10 @@ enable subgroups;
 //  - 256 invocations: four per key for the scores, each a quarter of the head, summed by
 //    shuffles; for P.V, one per (vec4 d4 of the head, key slice), the SLICES slices of a d4
 //    consecutive in a subgroup and summed by shuffles once, at the end;
-//  - a tile's keys and values are loaded together before q is even read (V does not depend on the
-//    scores), and the next tile's as soon as these are used;
+//  - the first tile's keys are loaded before q is even read, its values once the scores are
+//    written, the next tile's keys once P.V has used these: at most one tile's keys or values
+//    per invocation in registers, so that more workgroups fit on a multiprocessor (loading keys
+//    and values together was 0.1 ms a step slower at 4,000 cached keys on an H200);
 //  - the new token's key and value are rotated into workgroup memory and taken from there, not
 //    from the cache this workgroup writes, so no storage barrier has to order write and reads;
 //  - each subgroup takes the tile's max from the scores in workgroup memory itself, and the
@@ -20,11 +22,9 @@ enable subgroups;
 // #include "lib/attentionHeadParams.wgsl"
 // #include "lib/rotatedHead.wgsl"
 
-// MAX_GROUP, a limit of attention.ts (ATTENTION_LIMITS), which checks it:
-// #slot attentionLimits
 override SLICES: u32 = 8u;    // key slices of P.V: a power of two, SLICES * HEAD_DIM / 4 <= WG
-// KEY_VEC4S (vec4s of a key per quarter: ceil(HEAD_DIM / 16)) and KEYS_PER_SLICE (TILE / SLICES)
-// as constants: they size register arrays.
+// KEY_VEC4S (vec4s of a key per quarter: ceil(HEAD_DIM / 16)), KEYS_PER_SLICE (TILE / SLICES) and
+// GROUP_SLOTS (GROUP) as constants: they size register arrays.
 // #slot registerArrays
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -86,7 +86,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   // the new token's key and value are patched in from workgroup memory below (cache entry `pos`
   // may not be written yet: its value here is not used)
   var kk = loadKey(min(start + key, end - 1u), kvh, quarter);
-  var vv = loadValues(start, end, kvh, slice, d4);
+  var vv: array<vec4<f32>, KEYS_PER_SLICE>;
 
   let qBase = kvh * GROUP * HEAD_DIM;
   // loops count up by one to a bound fixed before them (normQuantizeGemv.wgsl says why)
@@ -106,9 +106,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   }
   workgroupBarrier();
 
-  var runMax: array<f32, MAX_GROUP>;
-  var sumPart: array<f32, MAX_GROUP>;    // this invocation's keys' share of the softmax sum
-  var acc: array<vec4<f32>, MAX_GROUP>;  // this invocation's keys' share of P.V, dimensions 4 d4 ..
+  var runMax: array<f32, GROUP_SLOTS>;
+  var sumPart: array<f32, GROUP_SLOTS>;    // this invocation's keys' share of the softmax sum
+  var acc: array<vec4<f32>, GROUP_SLOTS>;  // this invocation's keys' share of P.V, dimensions 4 d4 ..
   for (var g = 0u; g < GROUP; g++) { runMax[g] = NEG_BIG; }
   let tiles = (end - start + TILE - 1u) / TILE;
   let maxRounds = (TILE + subgroupSize - 1u) / subgroupSize; // a subgroup's passes over a tile's scores
@@ -116,9 +116,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     let t0 = start + tile * TILE;
     if (t0 + key == pos) {
       for (var j = 0u; j < KEY_VEC4S; j++) { kk[j] = newKey[min(quarter + 4u * j, D4 - 1u)]; }
-    }
-    for (var j = 0u; j < KEYS_PER_SLICE; j++) {
-      if (t0 + slice + SLICES * j == pos) { vv[j] = newValue[min(d4, D4 - 1u)]; }
     }
     for (var g = 0u; g < GROUP; g++) {
       var score = 0.0;
@@ -131,7 +128,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       if (quarter == 0u) { scores[g * TILE + key] = select(NEG_BIG, score * p.scale, t0 + key < end); }
     }
     let next = t0 + TILE;
-    if (next < end) { kk = loadKey(min(next + key, end - 1u), kvh, quarter); }
+    vv = loadValues(t0, end, kvh, slice, d4);
+    for (var j = 0u; j < KEYS_PER_SLICE; j++) {
+      if (t0 + slice + SLICES * j == pos) { vv[j] = newValue[min(d4, D4 - 1u)]; }
+    }
     workgroupBarrier();
     for (var g = 0u; g < GROUP; g++) {
       var tileMax = NEG_BIG;
@@ -153,7 +153,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
       acc[g] = a;
       sumPart[g] = sum;
     }
-    if (next < end) { vv = loadValues(next, end, kvh, slice, d4); }
+    if (next < end) { kk = loadKey(min(next + key, end - 1u), kvh, quarter); }
     workgroupBarrier();
   }
 

@@ -139,8 +139,7 @@ export class AttentionKernels {
         slots,
       });
     this.partial = partial(false);
-    this.partialOneToken =
-      options.decodeSlices === undefined ? partial(true) : this.decodeKernel(options.decodeSlices, slots);
+    this.partialOneToken = options.decodeSlices === undefined ? partial(true) : this.decodeKernel(options.decodeSlices);
     this.combine = new ComputeKernel(device, 'attentionCombine', combineSource, {
       constants: { SLOTS: maxSplits },
       slots,
@@ -191,17 +190,21 @@ export class AttentionKernels {
     ];
   }
 
-  private decodeKernel(slices: number, slots: Record<string, string>): ComputeKernel {
+  private decodeKernel(slices: number): ComputeKernel {
     const { qHeads, kvHeads, headDim } = this.shape;
     const d4 = headDim / 4;
     if (!(Number.isInteger(Math.log2(slices)) && slices >= 1 && slices * d4 <= DECODE_WORKGROUP))
       throw new InvalidArgumentError(
         `attention decodeSlices must be a power of two whose product with head_dim / 4 (${d4}) is at most ${DECODE_WORKGROUP}, got ${slices}`,
       );
-    const registerArrays = `const KEY_VEC4S = ${Math.ceil(d4 / 4)}u;\nconst KEYS_PER_SLICE = ${TILE_KEYS / slices}u;`;
+    const registerArrays = [
+      `const KEY_VEC4S = ${Math.ceil(d4 / 4)}u;`,
+      `const KEYS_PER_SLICE = ${TILE_KEYS / slices}u;`,
+      `const GROUP_SLOTS = ${qHeads / kvHeads}u;`,
+    ].join('\n');
     return new ComputeKernel(this.device, 'attentionDecode', decodeSource, {
       constants: { HEAD_DIM: headDim, GROUP: qHeads / kvHeads, SLICES: slices },
-      slots: { ...slots, registerArrays },
+      slots: { registerArrays },
     });
   }
 
