@@ -8,8 +8,10 @@ for (const o of CONFIG_VARIANTS) {
   const { seed, ...shape } = o;
   test(`configuration ${JSON.stringify(shape)} matches the CPU reference`, async () => {
     const r = await checkConfigVariant(await testGpuContext(), o);
+    const tie = r.roundedOtherWay;
     console.log(
-      `# seed ${seed}: max ${r.maxDiff.toFixed(4)} mean ${r.meanDiff.toFixed(5)} top1 ${(r.top1Agreement * 100).toFixed(1)}% greedy ${r.greedyCompared}`,
+      `# seed ${seed}: max ${r.maxDiff.toFixed(4)} mean ${r.meanDiff.toFixed(5)} top1 ${(r.top1Agreement * 100).toFixed(1)}% greedy ${r.greedyCompared}` +
+        (tie ? ` (against the reference with ${tie.value} rounded the other way)` : ''),
     );
   });
 }

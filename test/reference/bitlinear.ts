@@ -1,4 +1,6 @@
 // The slow, obvious CPU reference for BitLinear: float32 arithmetic as torch does it.
+import type { RoundingTies } from './roundingTies.ts';
+
 const f = Math.fround;
 
 /** round half to even, as torch.round and WGSL round() do. */
@@ -12,8 +14,12 @@ export interface QuantizedRows {
   scale: Float32Array; // [rows]
 }
 
-/** s = 127 / max(max|x|, 1e-5); q = clamp(round(x * s), -128, 127), per row, in float32. */
-export function quantizeRows(x: Float32Array, rows: number, cols: number): QuantizedRows {
+/**
+ * s = 127 / max(max|x|, 1e-5); q = clamp(round(x * s), -128, 127), per row, in float32. `ties`
+ * records the values that sit on a rounding tie (and may round one the other way).
+ */
+export function quantizeRows(x: Float32Array, rows: number, cols: number, ties?: RoundingTies): QuantizedRows {
+  const at = ties?.site(x);
   const q = new Int8Array(rows * cols);
   const scale = new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
@@ -22,7 +28,10 @@ export function quantizeRows(x: Float32Array, rows: number, cols: number): Quant
     const s = f(127 / Math.max(m, f(1e-5)));
     scale[r] = s;
     for (let c = 0; c < cols; c++) {
-      q[r * cols + c] = Math.min(127, Math.max(-128, roundHalfEven(f(x[r * cols + c] * s))));
+      const v = f(x[r * cols + c] * s);
+      const rounded = roundHalfEven(v);
+      const code = ties && at ? ties.code(at.site, r * cols + c, v, rounded, at.seen) : rounded;
+      q[r * cols + c] = Math.min(127, Math.max(-128, code));
     }
   }
   return { q, scale };

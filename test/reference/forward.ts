@@ -4,6 +4,7 @@
 import { quantizeRows, roundHalfEven } from './bitlinear.ts';
 import type { RefArchitecture } from './architecture.ts';
 import { applyRope, ropeInverseFrequencies } from './rope.ts';
+import type { RoundingTies } from './roundingTies.ts';
 
 const f = Math.fround;
 
@@ -49,12 +50,15 @@ export function rmsNorm(x: Float32Array, weight: Float32Array, eps: number): Flo
   return x.map((v, i) => f(f(v * inv) * weight[i]));
 }
 
-/** One token through a BitLinear: the optional input RMSNorm, int8 absmax activations, ternary product. */
-export function bitLinear(x: Float32Array, l: RefLinear, arch: RefArchitecture): Float32Array {
+/**
+ * One token through a BitLinear: the optional input RMSNorm, int8 absmax activations, ternary
+ * product. `ties`: as quantizeRows takes it.
+ */
+export function bitLinear(x: Float32Array, l: RefLinear, arch: RefArchitecture, ties?: RoundingTies): Float32Array {
   if ((arch.linearNormEps === null) !== (l.inputNorm === undefined))
     throw new Error('reference: a BitLinear input norm must be given exactly when linearNormEps is set');
   const input = l.inputNorm ? rmsNorm(x, l.inputNorm, arch.linearNormEps!) : x;
-  const { q, scale } = quantizeRows(input, 1, l.cols);
+  const { q, scale } = quantizeRows(input, 1, l.cols, ties);
   const y = new Float32Array(l.rows);
   for (let r = 0; r < l.rows; r++) {
     let acc = 0;
@@ -71,14 +75,14 @@ function subNorm(x: Float32Array, weight: Float32Array | undefined, arch: RefArc
 }
 
 /** The gated MLP of one token: down(subNorm(act(gate(h)) * up(h))). */
-export function gatedMlp(h: Float32Array, L: RefLayer, arch: RefArchitecture): Float32Array {
-  const g = bitLinear(h, L.gate, arch);
-  const u = bitLinear(h, L.up, arch);
+export function gatedMlp(h: Float32Array, L: RefLayer, arch: RefArchitecture, ties?: RoundingTies): Float32Array {
+  const g = bitLinear(h, L.gate, arch, ties);
+  const u = bitLinear(h, L.up, arch, ties);
   const product = g.map((gv, i) => {
     const a = arch.activation === 'relu2' ? f(Math.max(gv, 0) * Math.max(gv, 0)) : f(gv / f(1 + Math.exp(-gv)));
     return f(a * u[i]);
   });
-  return bitLinear(subNorm(product, L.ffnSubNorm, arch), L.down, arch);
+  return bitLinear(subNorm(product, L.ffnSubNorm, arch), L.down, arch, ties);
 }
 
 /** Softmax attention of one query head over the keys and values of its KV head, one row per position. */
@@ -101,8 +105,11 @@ export function attendOneHead(q: Float32Array, keys: Float32Array[], values: Flo
   return out;
 }
 
-/** Feeds one token at a time through the model, keeping a plain KV cache; returns that token's logits. */
-export function referenceRunner(m: RefModel): (id: number) => Float32Array {
+/**
+ * Feeds one token at a time through the model, keeping a plain KV cache; returns that token's
+ * logits. `ties`: as quantizeRows takes it, for the whole run.
+ */
+export function referenceRunner(m: RefModel, ties?: RoundingTies): (id: number) => Float32Array {
   const a = m.arch;
   const H = a.hiddenSize;
   const D = a.headDim;
@@ -115,9 +122,9 @@ export function referenceRunner(m: RefModel): (id: number) => Float32Array {
     let x = m.embed.slice(id * H, (id + 1) * H);
     m.layers.forEach((L, li) => {
       const h = rmsNorm(x, L.inputNorm, a.rmsNormEps);
-      const q = bitLinear(h, L.q, a);
-      const k = bitLinear(h, L.k, a);
-      const v = bitLinear(h, L.v, a);
+      const q = bitLinear(h, L.q, a, ties);
+      const k = bitLinear(h, L.k, a, ties);
+      const v = bitLinear(h, L.v, a, ties);
       for (let hd = 0; hd < a.numHeads; hd++) applyRope(q.subarray(hd * D, (hd + 1) * D), pos, invFreq);
       for (let hd = 0; hd < a.numKvHeads; hd++) applyRope(k.subarray(hd * D, (hd + 1) * D), pos, invFreq);
       kCache[li].push(k);
@@ -128,9 +135,9 @@ export function referenceRunner(m: RefModel): (id: number) => Float32Array {
         const head = (row: Float32Array) => row.subarray(kvh * D, (kvh + 1) * D);
         attn.set(attendOneHead(q.subarray(hd * D, (hd + 1) * D), kCache[li].map(head), vCache[li].map(head)), hd * D);
       }
-      const o = bitLinear(subNorm(attn, L.attnSubNorm, a), L.o, a);
+      const o = bitLinear(subNorm(attn, L.attnSubNorm, a), L.o, a, ties);
       x = x.map((v0, i) => f(v0 + o[i]));
-      const dn = gatedMlp(rmsNorm(x, L.postNorm, a.rmsNormEps), L, a);
+      const dn = gatedMlp(rmsNorm(x, L.postNorm, a.rmsNormEps), L, a, ties);
       x = x.map((v0, i) => f(v0 + dn[i]));
     });
     pos++;
@@ -155,9 +162,12 @@ function top2(logits: Float32Array): [number, number] {
   return [a, b];
 }
 
-/** What transformers' fixtures hold, computed by the reference: logits, top-1 per position, greedy ids and margins. */
-export function referenceExpectations(m: RefModel, ids: readonly number[], newTokens: number) {
-  const step = referenceRunner(m);
+/**
+ * What transformers' fixtures hold, computed by the reference: logits, top-1 per position, greedy
+ * ids and margins. `ties`: as quantizeRows takes it.
+ */
+export function referenceExpectations(m: RefModel, ids: readonly number[], newTokens: number, ties?: RoundingTies) {
+  const step = referenceRunner(m, ties);
   const top1: number[] = [];
   let logits: Float32Array = new Float32Array(0);
   for (const id of ids) {
