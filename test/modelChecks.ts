@@ -392,9 +392,15 @@ export async function checkDecodeMatchesPrefill(
     maxPositions: 1024,
     seed: 77,
   };
+  // The bf16 table: the int8 one makes the first layer's input int8 codes times one scale, whose
+  // quantization lands on exact rounding ties (k + 0.5) often, and the fused linears' absmax (an
+  // ulp apart from normQuantize.wgsl's) rounds those the other way. With the int8 table the fused
+  // linears differ at 104 of 300 positions on lavapipe and at most of them on an H200; with bf16,
+  // at 1 or 2 on lavapipe and SwiftShader (max 0.07-0.11).
   const model = await BitNetModel.load(ctx, await openHuggingFaceCheckpoint(syntheticCheckpoint(o).files), {
     prefillChunk: 64,
     fusedDecode,
+    embeddingFormat: 'bf16',
   });
   try {
     const rand = seededRandom(9);
@@ -410,36 +416,19 @@ export async function checkDecodeMatchesPrefill(
     model.reset();
     let max = 0;
     let sum = 0;
-    let positionsOff = 0;
     for (const [p, id] of ids.entries()) {
       const one = await model.logits([id]);
-      let positionMax = 0;
       for (let i = 0; i < o.vocab; i++) {
         const d = Math.abs(one[i] - all[p * o.vocab + i]);
-        positionMax = Math.max(positionMax, d);
+        max = Math.max(max, d);
         sum += d;
       }
-      max = Math.max(max, positionMax);
-      if (positionMax > REFERENCE_TOLERANCE.maxDiff) positionsOff++;
     }
     const meanDiff = sum / (ids.length * o.vocab);
-    const what = `decode vs prefill logits${fusedDecode ? ' (fused decode linears)' : ''}`;
-    if (!fusedDecode) {
-      check(
-        max <= REFERENCE_TOLERANCE.maxDiff && meanDiff <= REFERENCE_TOLERANCE.meanDiff,
-        `${what}: max |diff| ${max}, mean ${meanDiff}`,
-      );
-    } else {
-      // The fused linears sum the norm in another order than normQuantize.wgsl (which prefill
-      // shares with unfused decode) and take the absmax before the norm, so an int8 value on a
-      // rounding boundary can flip; this random model turns one flip into up to ~4 in that
-      // position's logits (SwiftShader: 43 of 300 positions, mean 0.077; lavapipe: 16, mean 0.030).
-      // A wrong buffer, norm or offset moves every position.
-      check(
-        meanDiff <= REFERENCE_TOLERANCE.meanDiff && positionsOff <= ids.length / 4,
-        `${what}: mean |diff| ${meanDiff}, ${positionsOff} of ${ids.length} positions off by more than ${REFERENCE_TOLERANCE.maxDiff} (max ${max})`,
-      );
-    }
+    check(
+      max <= REFERENCE_TOLERANCE.maxDiff && meanDiff <= REFERENCE_TOLERANCE.meanDiff,
+      `decode vs prefill logits${fusedDecode ? ' (fused decode linears)' : ''}: max |diff| ${max}, mean ${meanDiff}`,
+    );
     return { maxDiff: max, meanDiff };
   } finally {
     model.dispose();
