@@ -6,7 +6,9 @@
 // computes garbage; only its time counts). Then the step's anatomy (tools/bench/stepAnatomy.ts;
 // the browser benchmark measures the same with --anatomy).
 //   node --import ./tools/register.js tools/profilePass.ts [--model 2B-4T] [--m 1] [--reps 100] [--embedding bf16]
-//     [--context 1024] [--in-context-only] [--dawn-flags "enable-dawn-features=disable_robustness"]
+//     [--context 1024] [--keys 4000] [--in-context-only] [--dawn-flags "enable-dawn-features=disable_robustness"]
+// --keys: the pass at that many cached keys (the cache left as it is: only the time counts) instead
+// of at half the context, filled first; how decode attention grows with the context.
 // --in-context-only: the whole pass and each kernel in context, without the replays and the anatomy.
 // --dawn-flags: Dawn's switches for this run (space-separated), to see what one of its safety
 // measures costs (docs/benchmarks.md); the model is loaded and checked as always.
@@ -27,6 +29,13 @@ const [shape] = selectShapes([option('model', '2B-4T')]); // the first shape it 
 const m = Number(option('m', '1'));
 const reps = Number(option('reps', '100'));
 const context = Number(option('context', '1024'));
+const keys = process.argv.includes('--keys') ? Number(option('keys', '')) : undefined;
+if (keys !== undefined && !(Number.isInteger(keys) && keys >= 0 && keys + m <= context)) {
+  console.error(
+    `--keys must be a whole number from 0 to the context less the pass (${context - m}), got ${option('keys', '')}`,
+  );
+  process.exit(2);
+}
 const inContextOnly = process.argv.includes('--in-context-only');
 const dawnFlags = option('dawn-flags', '').split(' ').filter(Boolean);
 
@@ -37,7 +46,10 @@ const model = await BitNetModel.load(ctx, syntheticSource(shape), {
   prefillChunk: Math.max(m, 1),
   embeddingFormat: option('embedding', 'int8') as EmbeddingFormat, // checked by BitNetModel.load
 });
-const dispatches = await passAtHalfContext(model, m, context);
+const dispatches =
+  keys === undefined
+    ? await passAtHalfContext(model, m, context)
+    : model.profiling.passAt(m, m === 1 ? 'argmax' : 'last', keys);
 
 async function time(run: (pass: GPUComputePassEncoder) => void): Promise<number> {
   const encoder = device.createCommandEncoder();
@@ -80,7 +92,7 @@ for (const d of dispatches) {
   byKernel.set(d.kernel.label, e);
 }
 console.log(
-  `${shape.name}, m=${m}, context ${context} (half full), ${dispatches.length} dispatches on ${ctx.caps.adapterName}` +
+  `${shape.name}, m=${m}, context ${context} (${keys === undefined ? 'half full' : `at ${keys} keys`}), ${dispatches.length} dispatches on ${ctx.caps.adapterName}` +
     (dawnFlags.length > 0 ? `, Dawn flags: ${dawnFlags.join(' ')}` : ''),
 );
 if (!inContextOnly) await replayEachDispatch();
