@@ -393,7 +393,7 @@ export async function checkDecodeMatchesPrefill(
     seed: 77,
   };
   // The bf16 table: the int8 one makes the first layer's input int8 codes times one scale, whose
-  // quantization lands on exact rounding ties (k + 0.5) often, and the fused linears' absmax (an
+  // quantization lands on rounding ties (k + 0.5) far more often than float noise would, and the fused linears' absmax (an
   // ulp apart from normQuantize.wgsl's) rounds those the other way. With the int8 table the fused
   // linears differ at 104 of 300 positions on lavapipe and at most of them on an H200; with bf16,
   // at 1 or 2 on lavapipe and SwiftShader (max 0.07-0.11).
