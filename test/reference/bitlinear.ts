@@ -19,7 +19,7 @@ export interface QuantizedRows {
  * records the values that sit on a rounding tie (and may round one the other way).
  */
 export function quantizeRows(x: Float32Array, rows: number, cols: number, ties?: RoundingTies): QuantizedRows {
-  const at = ties?.site(x);
+  const round = ties?.rounding(x);
   const q = new Int8Array(rows * cols);
   const scale = new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
@@ -30,7 +30,7 @@ export function quantizeRows(x: Float32Array, rows: number, cols: number, ties?:
     for (let c = 0; c < cols; c++) {
       const v = f(x[r * cols + c] * s);
       const rounded = roundHalfEven(v);
-      const code = ties && at ? ties.code(at.site, r * cols + c, v, rounded, at.seen) : rounded;
+      const code = round ? round(r * cols + c, v, rounded) : rounded;
       q[r * cols + c] = Math.min(127, Math.max(-128, code));
     }
   }

@@ -25,24 +25,22 @@ export class RoundingTies {
   constructor(private readonly flip?: Tie) {}
 
   /**
-   * The site number of quantized row `row`: one per distinct array, so that q, k and v quantizing the
-   * same normalized row share it (as the GPU quantizes it once). Runs over the same tokens number
-   * their sites alike.
+   * How quantized row `row` rounds: from (column, x * s, its code by round half to even) to the code
+   * to use. One site per distinct array, so that q, k and v quantizing the same normalized row share
+   * it (as the GPU quantizes it once) and its ties are recorded once; runs over the same tokens
+   * number their sites alike.
    */
-  site(row: Float32Array): { site: number; seen: boolean } {
+  rounding(row: Float32Array): (col: number, value: number, rounded: number) => number {
     const known = this.sites.get(row);
-    if (known !== undefined) return { site: known, seen: true };
-    this.sites.set(row, this.siteCount);
-    return { site: this.siteCount++, seen: false };
-  }
-
-  /** The int8 code of `value`, which `rounded` (round half to even) gives unless this is the flipped tie. */
-  code(site: number, col: number, value: number, rounded: number, seen: boolean): number {
-    const margin = Math.abs(Math.abs(value - Math.floor(value)) - 0.5);
-    if (!seen && margin <= TIE_MARGIN * Math.max(1, Math.abs(value))) this.found.push({ site, col, value, margin });
-    if (this.flip && this.flip.site === site && this.flip.col === col)
-      return rounded > value ? rounded - 1 : rounded + 1;
-    return rounded;
+    const site = known ?? this.siteCount++;
+    this.sites.set(row, site);
+    return (col, value, rounded) => {
+      const margin = Math.abs(Math.abs(value - Math.floor(value)) - 0.5);
+      if (known === undefined && margin <= TIE_MARGIN * Math.max(1, Math.abs(value)))
+        this.found.push({ site, col, value, margin });
+      if (this.flip?.site === site && this.flip.col === col) return rounded > value ? rounded - 1 : rounded + 1;
+      return rounded;
+    };
   }
 
   /** Up to `count` of the ties met, the closest to k + 0.5 first. */
