@@ -22,6 +22,7 @@ import {
 import { uploadTernaryWeights } from '../src/weights/ternaryWeights.ts';
 import { bitLinearOutput, quantizeRows, roundHalfEven, ternaryAccumulators } from './reference/bitlinear.ts';
 import { rmsNorm } from './reference/forward.ts';
+import { RoundingTies, type Tie } from './reference/roundingTies.ts';
 import { check, checkClose, checkEqualArrays, checkRejects } from './check.ts';
 import { randomNormalish, randomTernary, seededRandom } from './random.ts';
 
@@ -199,8 +200,8 @@ const FUSED_CASES: FusedCase[] = [
 
 /**
  * The CPU reference of one token through a fused decode GEMV: act(gate) * up, RMSNorm, int8
- * quantization, the ternary product; plus how far apart two correct results may be (a column
- * whose scaled value lies within float error of a rounding boundary may quantize either way).
+ * quantization, the ternary product; plus the values that sit on a rounding tie (RoundingTies),
+ * which a correct kernel may quantize either way.
  */
 function fusedReference(c: FusedCase, x: Float32Array, normWeight: Float32Array, w: Int8Array, rowScale: Float32Array) {
   const f = Math.fround;
@@ -212,10 +213,30 @@ function fusedReference(c: FusedCase, x: Float32Array, normWeight: Float32Array,
     });
   }
   const h = c.form.norm ? rmsNorm(v, normWeight, 1e-5) : v;
-  const { q, scale } = quantizeRows(h, 1, c.k);
+  const ties = new RoundingTies();
+  const { q, scale } = quantizeRows(h, 1, c.k, ties);
   const y = bitLinearOutput(ternaryAccumulators(q, w, 1, c.n, c.k), scale, rowScale, 1, c.n);
-  const margin = Float32Array.from(rowScale, (d) => 4 / (scale[0] * d));
-  return { y, margin };
+  return { y, scale: scale[0], ties: ties.nearest(MAX_TIES) };
+}
+
+/** The most rounding ties of one row whose flips checkFusedCase tries (random rows have none or one). */
+const MAX_TIES = 6;
+
+/**
+ * Whether accumulator differences `steps` (GPU minus CPU, one per output row) are what rounding
+ * some of `ties` the other way gives: each flipped column moves row r by its weight there.
+ */
+function explainedByTieFlips(steps: readonly number[], ties: readonly Tie[], w: Int8Array, k: number): boolean {
+  for (let flips = 0; flips < 2 ** ties.length; flips++) {
+    const chosen = ties.filter((_, i) => (flips >> i) & 1);
+    const explains = steps.every((step, r) => {
+      let moved = 0;
+      for (const t of chosen) moved += (roundHalfEven(t.value) > t.value ? -1 : 1) * w[r * k + t.col];
+      return step === moved;
+    });
+    if (explains) return true;
+  }
+  return false;
 }
 
 async function checkFusedCase(ctx: GpuContext, c: FusedCase): Promise<void> {
@@ -242,14 +263,23 @@ async function checkFusedCase(ctx: GpuContext, c: FusedCase): Promise<void> {
   for (const b of [xBuf, normBuf, y]) b.destroy();
   const expected = fusedReference(c, x, normWeight, w, rowScale);
   checkEqualArrays(out.subarray(0, outOffset), before.subarray(0, outOffset), `${what}: y before outOffset`);
-  for (let r = 0; r < c.n; r++) {
-    const want = (c.accumulate ? before[outOffset + r] : 0) + expected.y[r];
-    const got = out[outOffset + r];
+  // The difference in accumulator units (y = acc / (scale * rowScale)): a whole number, up to the
+  // float error of y, and zero but where a value on a rounding tie was quantized the other way.
+  const steps = Array.from({ length: c.n }, (_, r) => {
+    const got = out[outOffset + r] - (c.accumulate ? before[outOffset + r] : 0);
+    const units = expected.scale * rowScale[r];
+    const step = (got - expected.y[r]) * units;
+    const floatError = 0.05 + 2e-6 * Math.abs(expected.y[r] * units);
     check(
-      Math.abs(got - want) <= expected.margin[r] + 1e-5 * Math.abs(want),
-      `${what}: y[${r}] is ${got}, expected ${want} (within ${expected.margin[r]})`,
+      Math.abs(step - Math.round(step)) <= floatError,
+      `${what}: y[${r}] is ${out[outOffset + r]}, expected ${expected.y[r]}${c.accumulate ? ` + ${before[outOffset + r]}` : ''}: ${step.toFixed(3)} accumulator steps apart, not a whole number`,
     );
-  }
+    return Math.round(step);
+  });
+  check(
+    explainedByTieFlips(steps, expected.ties, w, c.k),
+    `${what}: the accumulators differ from the CPU's (rows ${steps.flatMap((s, r) => (s ? [r] : [])).slice(0, 5)}: ${steps.filter(Boolean).slice(0, 5)} steps) where no rounding tie explains it (${expected.ties.length} ties)`,
+  );
 }
 
 function variantsOf(ctx: GpuContext): TernaryDotVariant[] {
