@@ -16,7 +16,13 @@ import { getNodeGpu } from '../src/node/nodeGpu.ts';
 import { createGpuContext } from '../src/gpu/context.ts';
 import { BitNetModel } from '../src/model/bitnetModel.ts';
 import { recordDispatch } from '../src/gpu/computeKernel.ts';
-import { measureStepAnatomy, passAtHalfContext, queuedPassCost, stepAnatomyLines } from './bench/stepAnatomy.ts';
+import {
+  measureStepAnatomy,
+  passAtHalfContext,
+  passAtKeys,
+  queuedPassCost,
+  stepAnatomyLines,
+} from './bench/stepAnatomy.ts';
 import { syntheticSource } from './bench/syntheticSource.ts';
 import { selectShapes } from './bench/modelShapes.ts';
 import type { EmbeddingFormat } from '../src/weights/formats.ts';
@@ -46,10 +52,7 @@ const model = await BitNetModel.load(ctx, syntheticSource(shape), {
   prefillChunk: Math.max(m, 1),
   embeddingFormat: option('embedding', 'int8') as EmbeddingFormat, // checked by BitNetModel.load
 });
-const dispatches =
-  keys === undefined
-    ? await passAtHalfContext(model, m, context)
-    : model.profiling.passAt(m, m === 1 ? 'argmax' : 'last', keys);
+const dispatches = keys === undefined ? await passAtHalfContext(model, m, context) : passAtKeys(model, m, keys);
 
 async function time(run: (pass: GPUComputePassEncoder) => void): Promise<number> {
   const encoder = device.createCommandEncoder();

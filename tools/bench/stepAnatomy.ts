@@ -27,12 +27,20 @@ export interface StepAnatomy {
 }
 
 /**
+ * The dispatches of a pass of `m` tokens at cache position `keys` (a decode step ends in argmax,
+ * a prompt pass in the last logits), ready to be replayed; the cache is left as it is.
+ */
+export function passAtKeys(model: BitNetModel, m: number, keys: number): readonly Dispatch[] {
+  return model.profiling.passAt(m, m === 1 ? 'argmax' : 'last', keys);
+}
+
+/**
  * Fills half of the model's `context` (so attention does realistic work) and returns the
  * dispatches of a pass of `m` tokens at that position, ready to be replayed.
  */
 export async function passAtHalfContext(model: BitNetModel, m: number, context: number): Promise<readonly Dispatch[]> {
   await model.logits(Array.from({ length: context / 2 }, (_, i) => i % model.config.vocabSize));
-  return model.profiling.passAt(m, m === 1 ? 'argmax' : 'last', context / 2);
+  return passAtKeys(model, m, context / 2);
 }
 
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
