@@ -22,7 +22,7 @@ import {
 import { uploadTernaryWeights } from '../src/weights/ternaryWeights.ts';
 import { bitLinearOutput, quantizeRows, roundHalfEven, ternaryAccumulators } from './reference/bitlinear.ts';
 import { rmsNorm } from './reference/forward.ts';
-import { RoundingTies, type Tie } from './reference/roundingTies.ts';
+import { RoundingTies, otherRounding, type Tie } from './reference/roundingTies.ts';
 import { check, checkClose, checkEqualArrays, checkRejects } from './check.ts';
 import { randomNormalish, randomTernary, seededRandom } from './random.ts';
 
@@ -231,7 +231,7 @@ function explainedByTieFlips(steps: readonly number[], ties: readonly Tie[], w: 
     const chosen = ties.filter((_, i) => (flips >> i) & 1);
     const explains = steps.every((step, r) => {
       let moved = 0;
-      for (const t of chosen) moved += (roundHalfEven(t.value) > t.value ? -1 : 1) * w[r * k + t.col];
+      for (const t of chosen) moved += otherRounding(t.value) * w[r * k + t.col];
       return step === moved;
     });
     if (explains) return true;

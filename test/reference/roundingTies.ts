@@ -6,6 +6,8 @@
 // GPU rounds it the other way. RoundingTies records such values during a reference run, and replays
 // a run with one of them rounded the other way.
 
+import { roundHalfEven } from './bitlinear.ts';
+
 /** Distance from a tie, relative to the value, within which either rounding is float32 noise (~16 ulps). */
 const TIE_MARGIN = 2e-6;
 
@@ -14,6 +16,11 @@ export interface Tie {
   site: number;
   col: number;
   value: number;
+}
+
+/** How far the other rounding of `value` lies from its round-half-to-even code: -1 or +1. */
+export function otherRounding(value: number): -1 | 1 {
+  return roundHalfEven(value) > value ? -1 : 1;
 }
 
 export class RoundingTies {
@@ -38,7 +45,7 @@ export class RoundingTies {
       const margin = Math.abs(Math.abs(value - Math.floor(value)) - 0.5);
       if (known === undefined && margin <= TIE_MARGIN * Math.max(1, Math.abs(value)))
         this.found.push({ site, col, value, margin });
-      if (this.flip?.site === site && this.flip.col === col) return rounded > value ? rounded - 1 : rounded + 1;
+      if (this.flip?.site === site && this.flip.col === col) return rounded + otherRounding(value);
       return rounded;
     };
   }
