@@ -13,7 +13,7 @@ import { openGguf, ggufTypeCounts } from '../src/loader/gguf/ggufSource.ts';
 import { tensorPlan } from '../src/model/tensorPlan.ts';
 import { toBf16Words } from '../src/loader/dtypes.ts';
 import { ModelTokenizer } from '../src/tokenizer/modelTokenizer.ts';
-import { roundToF16 } from './ggufWriter.ts';
+import { roundToF16 } from './float16.ts';
 import { GGUF_FIXTURES, storedScale } from './ggufModels.ts';
 
 const FIXTURES = new URL('fixtures/', import.meta.url).pathname;

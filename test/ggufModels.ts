@@ -12,10 +12,10 @@ import {
   f32Bytes,
   gv,
   permuteRopeRows,
-  roundToF16,
   writeGguf,
   type WriterTensor,
 } from './ggufWriter.ts';
+import { roundToF16 } from './float16.ts';
 
 export type LinearType = 'TQ1_0' | 'TQ2_0' | 'I2_S' | 'F16' | 'BF16' | 'F32';
 export type FloatType = 'F16' | 'BF16' | 'F32';

@@ -10,7 +10,8 @@ import { toBf16Words } from '../src/loader/dtypes.ts';
 import type { RefLinear, RefModel } from './reference/forward.ts';
 import { syntheticCheckpoint, type SyntheticOptions } from './syntheticCheckpoint.ts';
 import { refModelGguf, storedScale, type GgufModelOptions, type LinearType } from './ggufModels.ts';
-import { GGML, f32Bytes, gv, roundToF16 } from './ggufWriter.ts';
+import { GGML, f32Bytes, gv } from './ggufWriter.ts';
+import { roundToF16 } from './float16.ts';
 
 const NAME = 'synthetic.gguf';
 

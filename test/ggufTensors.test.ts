@@ -12,8 +12,8 @@ import {
   f16Bytes,
   f32Bytes,
   permuteRopeRows,
-  roundToF16,
 } from './ggufWriter.ts';
+import { roundToF16 } from './float16.ts';
 
 const FILE = 'model.gguf';
 

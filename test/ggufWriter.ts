@@ -3,6 +3,7 @@
 // description in docs/gguf.md (independent of src/loader/gguf's decoders).
 import type { GgufValue } from '../src/loader/gguf/ggufMetadata.ts';
 import { GGUF_VALUE_TYPES } from '../src/loader/gguf/ggufMetadata.ts';
+import { f32ToF16Bits } from './float16.ts';
 
 const ENCODER = new TextEncoder();
 
@@ -157,49 +158,6 @@ export function writeGguf(spec: GgufSpec): Uint8Array {
   b.pad(alignment);
   for (const t of spec.tensors) b.raw(t.data).pad(alignment);
   return b.finish();
-}
-
-/** float32 -> IEEE half bits, rounding to nearest even (as numpy's astype(float16)). */
-const scratch = new Float32Array(1);
-const scratchBits = new Uint32Array(scratch.buffer);
-
-export function f32ToF16Bits(x: number): number {
-  scratch[0] = x;
-  const bits = scratchBits[0];
-  const sign = (bits >>> 16) & 0x8000;
-  const exp = (bits >>> 23) & 0xff;
-  const mant = bits & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    const m = mant | 0x800000;
-    const shift = 14 - e;
-    const half = 1 << (shift - 1);
-    const rest = m & ((1 << shift) - 1);
-    let r = m >>> shift;
-    if (rest > half || (rest === half && r & 1)) r++;
-    return sign | r;
-  }
-  let r = (e << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && r & 1)) r++;
-  return sign | r;
-}
-
-export function f16BitsToF32(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
-}
-
-/** A float32 rounded to half precision, as a number. */
-export function roundToF16(x: number): number {
-  return f16BitsToF32(f32ToF16Bits(x));
 }
 
 export function f16Bytes(values: ArrayLike<number>): Uint8Array {

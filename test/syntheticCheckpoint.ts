@@ -10,6 +10,7 @@ import type { Manifest } from '../src/loader/manifest.ts';
 import { quantizeMaster, type RefLayer, type RefLinear, type RefModel } from './reference/forward.ts';
 import { referenceConfig } from './reference/referenceConfig.ts';
 import { seededRandom } from './random.ts';
+import { f32ToF16Bits } from './float16.ts';
 
 export interface SyntheticOptions {
   /**
@@ -81,27 +82,8 @@ export function bf16Bytes(values: Float32Array): { bytes: Uint8Array; rounded: F
   return { bytes: new Uint8Array(out.buffer), rounded };
 }
 
-/** float32 -> IEEE half bits, round to nearest even (as torch's .to(torch.float16)). */
-function f16Bits(v: number): number {
-  const bits = new Uint32Array(new Float32Array([v]).buffer)[0];
-  const sign = (bits >>> 16) & 0x8000;
-  const exp = (bits >>> 23) & 0xff;
-  const mantissa = bits & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  // below the normal range: shift the mantissa (with its implicit 1) into a subnormal
-  const [m, shift] = e <= 0 ? [mantissa | 0x800000, 14 - e] : [mantissa, 13];
-  if (shift > 24) return sign;
-  const half = 2 ** (shift - 1);
-  const rest = m % (2 * half);
-  let h = (e <= 0 ? 0 : e << 10) + Math.floor(m / (2 * half));
-  if (rest > half || (rest === half && h & 1)) h++; // a carry into the exponent is right
-  return sign | h;
-}
-
 export function f16Bytes(values: Float32Array): { bytes: Uint8Array; rounded: Float32Array } {
-  const out = Uint16Array.from(values, f16Bits);
+  const out = Uint16Array.from(values, f32ToF16Bits);
   return { bytes: new Uint8Array(out.buffer), rounded: Float32Array.from(out, f16ToF32) };
 }
 
