@@ -372,38 +372,21 @@ export async function checkConfigVariant(
   }
 }
 
-/** Positions where decode may differ from prefill by more than REFERENCE_TOLERANCE.maxDiff, if a tie explains each. */
-const MAX_TIE_POSITIONS = 3;
-
-/** Throws unless `row` is within REFERENCE_TOLERANCE of `expected` (a position's logits). */
-function checkLogitsRow(row: Float32Array, expected: readonly number[], what: string): void {
-  let max = 0;
-  let sum = 0;
-  for (const [i, e] of expected.entries()) {
-    const d = Math.abs(row[i] - e);
-    max = Math.max(max, d);
-    sum += d;
-  }
-  const tol = REFERENCE_TOLERANCE;
-  check(
-    max <= tol.maxDiff && sum / expected.length <= tol.meanDiff,
-    `${what}: max |diff| ${max.toFixed(3)}, mean ${(sum / expected.length).toFixed(3)} from the CPU reference`,
-  );
-}
-
 /**
  * The decode path (GEMV, attention split over key spans) against the prefill path (GEMM, one span):
- * the same tokens fed one at a time must give the same logits as one pass over all of them, within
- * REFERENCE_TOLERANCE at every position. The two paths reduce in different orders, so a value
- * within float noise of an int8 rounding tie may round one way in one and the other way in the
- * other, which random weights amplify past that bound: at up to MAX_TIE_POSITIONS positions, each
- * path must then match the CPU reference up to a rounding tie there (compareUpToTies), as the
- * configuration checks do. A decode bug moves logits far from the reference, so no tie explains it.
+ * a decode step over the cache that one prefill pass wrote must give that pass's logits for the
+ * same token, at every position. Each step starts from prefill's cache (the latest position
+ * first, so the entry a step writes is never read again): fed one after another instead, a value
+ * within float noise of an int8 rounding tie that the two paths round differently at one position
+ * changes that position's keys and values, and random weights carry it on to later ones (on an
+ * H200, the fused linears then differed from prefill by up to 0.51 at 6 of 300 positions; from
+ * prefill's cache, by at most 0.07). The decode path's own cache writes are checked by the
+ * attention checks (test/attentionChecks.ts), its runs of steps by every greedy continuation.
  */
 export async function checkDecodeMatchesPrefill(
   ctx: GpuContext,
   fusedDecode = false,
-): Promise<{ maxDiff: number; meanDiff: number; positionsByTies: number[] }> {
+): Promise<{ maxDiff: number; meanDiff: number }> {
   const o: SyntheticOptions = {
     hidden: 128,
     intermediate: 160,
@@ -416,13 +399,11 @@ export async function checkDecodeMatchesPrefill(
     maxPositions: 1024,
     seed: 77,
   };
-  const { files, ref } = syntheticCheckpoint(o);
   // The bf16 table: the int8 one makes the first layer's input int8 codes times one scale, whose
-  // quantization lands on rounding ties (k + 0.5) far more often than float noise would, and the fused linears' absmax (an
-  // ulp apart from normQuantize.wgsl's) rounds those the other way. With the int8 table the fused
-  // linears differ at 104 of 300 positions on lavapipe and at most of them on an H200; with bf16,
-  // at 1 or 2 on lavapipe and SwiftShader (max 0.07-0.11).
-  const model = await BitNetModel.load(ctx, await openHuggingFaceCheckpoint(files), {
+  // quantization lands on rounding ties (k + 0.5) far more often than float noise would, and the
+  // fused linears' absmax (an ulp apart from normQuantize.wgsl's) rounds those the other way: with
+  // the int8 table they differ from prefill by up to 1.7 at 12 of 300 positions on an H200.
+  const model = await BitNetModel.load(ctx, await openHuggingFaceCheckpoint(syntheticCheckpoint(o).files), {
     prefillChunk: 64,
     fusedDecode,
     embeddingFormat: 'bf16',
@@ -430,49 +411,32 @@ export async function checkDecodeMatchesPrefill(
   try {
     const rand = seededRandom(9);
     const ids = Array.from({ length: 300 }, () => Math.floor(rand() * o.vocab));
-    const all = await model.logits(ids, 'all');
-    // 'last' runs the earlier chunks without an lm_head: same numbers as the last row of 'all'
     model.reset();
     const last = await model.logits(ids, 'last');
+    // 'last' runs the earlier chunks without an lm_head: same numbers as the last row of 'all'
+    model.reset();
+    const all = await model.logits(ids, 'all');
     check(
       last.every((v, i) => v === all[(ids.length - 1) * o.vocab + i]),
       "logits 'last' over 5 chunks differ from the last row of 'all'",
     );
-    model.reset();
     let max = 0;
     let sum = 0;
-    const outliers: { position: number; decode: Float32Array; maxDiff: number }[] = [];
-    for (const [p, id] of ids.entries()) {
-      const one = await model.logits([id]);
-      let rowMax = 0;
+    for (let p = ids.length - 1; p >= 0; p--) {
+      model.truncate(p);
+      const one = await model.logits([ids[p]]);
       for (let i = 0; i < o.vocab; i++) {
         const d = Math.abs(one[i] - all[p * o.vocab + i]);
-        rowMax = Math.max(rowMax, d);
+        max = Math.max(max, d);
         sum += d;
       }
-      max = Math.max(max, rowMax);
-      if (rowMax > REFERENCE_TOLERANCE.maxDiff) outliers.push({ position: p, decode: one.slice(), maxDiff: rowMax });
     }
     const meanDiff = sum / (ids.length * o.vocab);
-    const what = `decode vs prefill logits${fusedDecode ? ' (fused decode linears)' : ''}`;
-    const where = outliers.map((x) => `${x.position} (${x.maxDiff.toFixed(3)})`).join(', ');
     check(
-      meanDiff <= REFERENCE_TOLERANCE.meanDiff && outliers.length <= MAX_TIE_POSITIONS,
-      `${what}: max |diff| ${max}, mean ${meanDiff}; beyond ${REFERENCE_TOLERANCE.maxDiff} at positions ${where || 'none'}`,
+      max <= REFERENCE_TOLERANCE.maxDiff && meanDiff <= REFERENCE_TOLERANCE.meanDiff,
+      `decode steps vs prefill logits${fusedDecode ? ' (fused decode linears)' : ''}: max |diff| ${max}, mean ${meanDiff}`,
     );
-    for (const x of outliers) {
-      const prefix = ids.slice(0, x.position + 1);
-      const prefill = all.subarray(x.position * o.vocab, (x.position + 1) * o.vocab);
-      for (const [path, row] of [
-        ['decode', x.decode],
-        ['prefill', prefill],
-      ] as const) {
-        await compareUpToTies(ref, prefix, 0, async (expected) =>
-          checkLogitsRow(row, expected.last_logits, `${what}, ${path} at position ${x.position}`),
-        );
-      }
-    }
-    return { maxDiff: max, meanDiff, positionsByTies: outliers.map((x) => x.position) };
+    return { maxDiff: max, meanDiff };
   } finally {
     model.dispose();
   }
