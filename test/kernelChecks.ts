@@ -5,7 +5,7 @@ import { createStorageBuffer, createUniformBuffer, readBuffer } from '../src/gpu
 import { ComputeKernel, kernelsReady, submitDispatches, type Dispatch } from '../src/gpu/computeKernel.ts';
 import { QuantizeActivationsKernel } from '../src/kernels/quantizeActivations.ts';
 import { NormQuantizeKernel, type QuantizeForm } from '../src/kernels/normQuantize.ts';
-import { NormQuantizeGemvKernel } from '../src/kernels/normQuantizeGemv.ts';
+import { NormQuantizeGemvKernel, normQuantizeGemvPlan } from '../src/kernels/normQuantizeGemv.ts';
 import { ArgmaxKernel } from '../src/kernels/argmax.ts';
 import {
   TernaryMatmulKernels,
@@ -186,6 +186,8 @@ interface FusedCase {
   outOffset?: number;
   accumulate?: boolean;
   maxBindingBytes?: number;
+  /** Rows enough that the workgroups loop over them (checked, so the case keeps testing the loop). */
+  strides?: boolean;
 }
 
 const FUSED_CASES: FusedCase[] = [
@@ -194,8 +196,8 @@ const FUSED_CASES: FusedCase[] = [
   { form: { gate: 'relu2', norm: true }, n: 40, k: 6912, seed: 53, accumulate: true },
   { form: { gate: 'silu', norm: false }, n: 31, k: 1000, seed: 54, accumulate: true },
   { form: { gate: 'silu', norm: true }, n: 100, k: 300, seed: 55, maxBindingBytes: 7 * 5 * 16 },
-  // more row groups than workgroups: the grid strides over rows
-  { form: { gate: 'none', norm: true }, n: 20000, k: 64, seed: 56 },
+  // more row groups than workgroups (256 rows a group at k = 64): the grid strides over rows
+  { form: { gate: 'none', norm: true }, n: 70000, k: 64, seed: 56, strides: true },
 ];
 
 /**
@@ -258,6 +260,14 @@ async function checkFusedCase(ctx: GpuContext, c: FusedCase): Promise<void> {
   const norm = c.form.norm ? { weight: normBuf, eps: 1e-5 } : undefined;
   const dispatches = kernel.prepare({ x: xBuf, norm, weights, y, outOffset, accumulate: c.accumulate });
   check(dispatches.length === weights.parts.length, `${what}: one dispatch per weight part`);
+  if (c.strides) {
+    const plan = normQuantizeGemvPlan(device, c.k, gemvSubgroupLanes(ctx.caps)!);
+    const rowsPerSweep = dispatches[0].workgroups[0] * (typeof plan === 'string' ? 0 : plan.WG / plan.LANES);
+    check(
+      rowsPerSweep < c.n,
+      `${what}: ${dispatches[0].workgroups[0]} workgroups cover every row at once: nothing strides`,
+    );
+  }
   submitDispatches(device, dispatches);
   const out = new Float32Array(await readBuffer(device, y));
   for (const b of [xBuf, normBuf, y]) b.destroy();
