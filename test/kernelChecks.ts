@@ -198,6 +198,8 @@ const FUSED_CASES: FusedCase[] = [
   { form: { gate: 'silu', norm: true }, n: 100, k: 300, seed: 55, maxBindingBytes: 7 * 5 * 16 },
   // more row groups than workgroups (256 rows a group at k = 64): the grid strides over rows
   { form: { gate: 'none', norm: true }, n: 70000, k: 64, seed: 56, strides: true },
+  // a wide input (normQuantizeGemv.ts's WIDE_COLS) gets its own, smaller grid: it strides too
+  { form: { gate: 'relu2', norm: true }, n: 8500, k: 6144, seed: 57, strides: true },
 ];
 
 /**

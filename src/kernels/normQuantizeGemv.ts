@@ -26,6 +26,8 @@ interface GemvPlan {
   LANES: number;
   BLOCKS_PER_LANE: number;
   WORDS_PER_THREAD: number;
+  /** The most workgroups a dispatch launches; more rows are looped over. */
+  maxWorkgroups: number;
 }
 
 /** The kernel keeps at most this many activation words (4 columns each) per thread in registers. */
@@ -33,10 +35,18 @@ const MAX_WORDS_PER_THREAD = 16;
 /** ...and at most this many weight blocks (64 columns each) per lane of a row. */
 const MAX_BLOCKS_PER_LANE = 32;
 /**
- * The most workgroups a dispatch launches; more rows are looped over. Each workgroup quantizes the
- * whole input again (from L2), so a few per multiprocessor, not one per row group of a tall matrix.
+ * The grid: every workgroup reads and quantizes the whole input again (from L2), so a few hundred
+ * workgroups striding over the rows, not one per row group of a tall matrix. Inputs of WIDE_COLS
+ * columns or more cost each workgroup more than streaming its share of weights hides (a 27,648-wide
+ * input is 330 KB with its gate and norm weight), so they get half as many workgroups, twice as
+ * large: one per multiprocessor of an H100 or H200 (132), the same threads per multiprocessor with
+ * half the prologues. On an H200 that took a 10,240 x 27,648 down projection from 60 to 45 us and
+ * the ~100B shape's four linears from 155 to 134 us (docs/benchmarks.md); below 6,144 columns it
+ * lost.
  */
-const MAX_WORKGROUPS = 256;
+const GRID = { threads: 256, maxWorkgroups: 256 };
+const WIDE_GRID = { threads: 512, maxWorkgroups: 132 };
+const WIDE_COLS = 6144;
 /** Lanes of a row may leave this much more of their last pass idle than the best choice, for more lanes. */
 const LANE_WASTE_SLACK = 0.05;
 
@@ -48,7 +58,9 @@ const LANE_WASTE_SLACK = 0.05;
 export function normQuantizeGemvPlan(device: GPUDevice, cols: number, maxLanes: number): GemvPlan | string {
   const kBlocks = blocksFor(cols);
   const words = activationWordsFor(cols);
-  const WG = Math.max(256, 2 ** Math.ceil(Math.log2(words / MAX_WORDS_PER_THREAD)));
+  const grid = cols >= WIDE_COLS ? WIDE_GRID : GRID;
+  const threads = Math.max(GRID.threads, Math.min(grid.threads, largestWorkgroupSize(device)));
+  const WG = Math.max(threads, 2 ** Math.ceil(Math.log2(words / MAX_WORDS_PER_THREAD)));
   if (WG > largestWorkgroupSize(device))
     return `rows of ${cols} columns need workgroups of ${WG} invocations, the device allows ${largestWorkgroupSize(device)}`;
   const storage = words * 4 + 2 * WG * 4; // xs, partSum, partMax
@@ -64,7 +76,13 @@ export function normQuantizeGemvPlan(device: GPUDevice, cols: number, maxLanes: 
   const waste = (l: number) => (Math.ceil(kBlocks / l) * l) / kBlocks - 1;
   const least = Math.min(...lanes.map(waste));
   const LANES = lanes.find((l) => waste(l) <= least + LANE_WASTE_SLACK)!;
-  return { WG, LANES, BLOCKS_PER_LANE: Math.ceil(kBlocks / LANES), WORDS_PER_THREAD: Math.ceil(words / WG) };
+  return {
+    WG,
+    LANES,
+    BLOCKS_PER_LANE: Math.ceil(kBlocks / LANES),
+    WORDS_PER_THREAD: Math.ceil(words / WG),
+    maxWorkgroups: grid.maxWorkgroups,
+  };
 }
 
 /**
@@ -75,6 +93,7 @@ export function normQuantizeGemvPlan(device: GPUDevice, cols: number, maxLanes: 
 export class NormQuantizeGemvKernel {
   private readonly kernel: ComputeKernel;
   private readonly rowsPerGroup: number;
+  private readonly maxWorkgroups: number;
   /** Bound as `weight` by forms without a norm: the shader declares it, and never reads it then. */
   private readonly unusedWeight?: GPUBuffer;
 
@@ -89,8 +108,9 @@ export class NormQuantizeGemvKernel {
     const name = form.gate === 'none' ? step[0].toLowerCase() + step.slice(1) : `${form.gate}${step}`;
     const plan = normQuantizeGemvPlan(device, cols, maxLanes);
     if (typeof plan === 'string') throw new InvalidArgumentError(`${name}: ${plan}`);
-    const { BLOCKS_PER_LANE, WORDS_PER_THREAD, ...constants } = plan;
+    const { BLOCKS_PER_LANE, WORDS_PER_THREAD, maxWorkgroups, ...constants } = plan;
     this.rowsPerGroup = plan.WG / plan.LANES;
+    this.maxWorkgroups = maxWorkgroups;
     const registerArrays = `const BLOCKS_PER_LANE = ${BLOCKS_PER_LANE}u;\nconst WORDS_PER_THREAD = ${WORDS_PER_THREAD}u;`;
     this.kernel = new ComputeKernel(device, `${name}.${cols}`, source, {
       constants: {
@@ -124,7 +144,7 @@ export class NormQuantizeGemvKernel {
       const params = new Uint32Array([rows, outOffset + rowStart, c.accumulate ? 1 : 0, 0]);
       new Float32Array(params.buffer)[3] = c.norm?.eps ?? 0;
       const uniform = createUniformBuffer(this.device, `${label}.${w.label}`, params);
-      const groups = Math.min(MAX_WORKGROUPS, Math.ceil(rows / this.rowsPerGroup));
+      const groups = Math.min(this.maxWorkgroups, Math.ceil(rows / this.rowsPerGroup));
       return {
         kernel: this.kernel,
         bindGroup: this.kernel.bind({ p: uniform, x: c.x, weight, w: packed, rowScale, y: c.y }),
