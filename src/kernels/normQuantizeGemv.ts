@@ -41,8 +41,8 @@ const MAX_BLOCKS_PER_LANE = 32;
  * input is 330 KB with its gate and norm weight), so they get half as many workgroups, twice as
  * large: one per multiprocessor of an H100 or H200 (132), the same threads per multiprocessor with
  * half the prologues. On an H200 that took a 10,240 x 27,648 down projection from 60 to 45 us and
- * the ~100B shape's four linears from 155 to 134 us (docs/benchmarks.md); below 6,144 columns it
- * lost.
+ * the ~100B shape's four linears from 157 to 134 us (docs/benchmarks.md); below 6,144 columns it
+ * was within noise either way.
  */
 const GRID = { threads: 256, maxWorkgroups: 256 };
 const WIDE_GRID = { threads: 512, maxWorkgroups: 132 };
