@@ -198,8 +198,8 @@ const FUSED_CASES: FusedCase[] = [
   { form: { gate: 'silu', norm: true }, n: 100, k: 300, seed: 55, maxBindingBytes: 7 * 5 * 16 },
   // more row groups than workgroups (256 rows a group at k = 64): the grid strides over rows
   { form: { gate: 'none', norm: true }, n: 70000, k: 64, seed: 56, strides: true },
-  // a wide input (normQuantizeGemv.ts's WIDE_COLS) gets its own, smaller grid: it strides too
-  { form: { gate: 'relu2', norm: true }, n: 8500, k: 6144, seed: 57, strides: true },
+  // a wide input (normQuantizeGemv.ts's WIDE_COLS), on either grid the device allows, strides too
+  { form: { gate: 'relu2', norm: true }, n: 17000, k: 6144, seed: 57, strides: true },
 ];
 
 /**
@@ -352,6 +352,35 @@ export const kernelChecks: NamedCheck[] = [
       );
       await kernelsReady(device);
       for (const b of [ok, small]) b.destroy();
+    },
+  },
+  {
+    name: "the fused decode GEMV's grid: wide inputs get 132 workgroups of 512 threads where the device allows them, others 256 of 256",
+    async run() {
+      const device = (invocations: number, storage: number) =>
+        ({
+          limits: {
+            maxComputeInvocationsPerWorkgroup: invocations,
+            maxComputeWorkgroupSizeX: invocations,
+            maxComputeWorkgroupStorageSize: storage,
+          },
+        }) as GPUDevice;
+      const grid = (d: GPUDevice, cols: number) => {
+        const plan = normQuantizeGemvPlan(d, cols, 32);
+        return typeof plan === 'string' ? plan : `${plan.maxWorkgroups} x ${plan.WG}`;
+      };
+      const large = device(1024, 32768);
+      for (const [cols, want] of [
+        [2560, '256 x 256'],
+        [6143, '256 x 256'],
+        [6144, '132 x 512'],
+        [27648, '132 x 512'],
+      ] as const) {
+        check(grid(large, cols) === want, `${cols} columns: ${want}, got ${grid(large, cols)}`);
+      }
+      check(grid(device(256, 32768), 10240) === '256 x 256', 'workgroups of at most 256: the usual grid');
+      // 13,000 columns with 512 threads would need 17,096 bytes of workgroup memory
+      check(grid(device(1024, 16384), 13000) === '256 x 256', '16 KiB of workgroup memory: the usual grid');
     },
   },
   {

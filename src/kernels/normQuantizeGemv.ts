@@ -58,12 +58,16 @@ const LANE_WASTE_SLACK = 0.05;
 export function normQuantizeGemvPlan(device: GPUDevice, cols: number, maxLanes: number): GemvPlan | string {
   const kBlocks = blocksFor(cols);
   const words = activationWordsFor(cols);
-  const grid = cols >= WIDE_COLS ? WIDE_GRID : GRID;
-  const threads = Math.max(GRID.threads, Math.min(grid.threads, largestWorkgroupSize(device)));
-  const WG = Math.max(threads, 2 ** Math.ceil(Math.log2(words / MAX_WORDS_PER_THREAD)));
+  const leastThreads = 2 ** Math.ceil(Math.log2(words / MAX_WORDS_PER_THREAD));
+  const storageFor = (threads: number) => words * 4 + 2 * threads * 4; // xs, partSum, partMax
+  const fits = (threads: number) =>
+    threads <= largestWorkgroupSize(device) && storageFor(threads) <= device.limits.maxComputeWorkgroupStorageSize;
+  // the wide grid where the device allows its workgroups, else the usual one
+  const grid = cols >= WIDE_COLS && fits(Math.max(WIDE_GRID.threads, leastThreads)) ? WIDE_GRID : GRID;
+  const WG = Math.max(grid.threads, leastThreads);
   if (WG > largestWorkgroupSize(device))
     return `rows of ${cols} columns need workgroups of ${WG} invocations, the device allows ${largestWorkgroupSize(device)}`;
-  const storage = words * 4 + 2 * WG * 4; // xs, partSum, partMax
+  const storage = storageFor(WG);
   if (storage > device.limits.maxComputeWorkgroupStorageSize)
     return `rows of ${cols} columns need ${storage} bytes of workgroup memory, the device allows ${device.limits.maxComputeWorkgroupStorageSize}`;
   // Lanes per row: the largest power of two whose last pass over the row's blocks wastes about as
