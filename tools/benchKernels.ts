@@ -72,13 +72,15 @@ for (const { n, k, gate } of shapes) {
   const measure = async (m: number, name: string, prepare: (weights: TernaryWeights) => Dispatch[]) => {
     const calls = copies.map(prepare);
     await timeDispatches(calls, 5); // warm-up
-    // the fastest of a few rounds: one round of a few milliseconds varied by 2-4x on an H200
-    let perCall = Infinity;
+    // the fastest of a few rounds (one round of a few milliseconds varied by 2-4x on an H200), each
+    // of one call and of iters + 1: their difference leaves the submission's own cost out
+    let ms1 = Infinity;
+    let msN = Infinity;
     for (let round = 0; round < ROUNDS; round++) {
-      const ms1 = await timeDispatches(calls, 1);
-      const msN = await timeDispatches(calls, iters + 1);
-      perCall = Math.min(perCall, Math.max((msN - ms1) / iters, 1e-6) * 1000); // us, submit overhead removed
+      ms1 = Math.min(ms1, await timeDispatches(calls, 1));
+      msN = Math.min(msN, await timeDispatches(calls, iters + 1));
     }
+    const perCall = Math.max((msN - ms1) / iters, 1e-6) * 1000; // us
     const gbps = (n * blocksFor(k) * 16) / (perCall * 1e-6) / 1e9;
     const tops = (2 * m * n * k) / (perCall * 1e-6) / 1e12;
     results.push({ n, k, m, gate, variant: name, usPerCall: perCall, weightGBps: gbps, tops });
