@@ -1,11 +1,18 @@
-// Checks of a decode step's attention kernels against a CPU computation: RoPE on q and the new key,
-// the KV-cache write, softmax over the cached keys and the weighted sum of values, through both
-// one-token kernels (attentionPartial with RoPE; attentionDecode where the adapter has subgroups)
-// and the combine. Shared by the Node tests (test/attentionKernels.test.ts) and the Chromium page.
+// Checks of the attention kernels against a CPU computation: RoPE on q and the new keys, the
+// KV-cache write, softmax over the cached keys and the weighted sum of values; a decode step through
+// both one-token kernels (attentionPartial with RoPE; attentionDecode where the adapter has
+// subgroups) and the combine, a prompt through attentionPartial and the combine and, where the
+// adapter has subgroups, attentionPrompt. Shared by the Node tests (test/attentionKernels.test.ts) and the Chromium page.
 import type { GpuContext } from '../src/gpu/context.ts';
 import { createStorageBuffer, createUniformBuffer, readBuffer } from '../src/gpu/buffers.ts';
 import { kernelsReady, submitDispatches } from '../src/gpu/computeKernel.ts';
-import { AttentionKernels, attentionDecodeSlices, attentionScratchBytes } from '../src/kernels/attention.ts';
+import {
+  AttentionKernels,
+  attentionDecodeSlices,
+  attentionPromptLanes,
+  attentionScratchBytes,
+  type AttentionOptions,
+} from '../src/kernels/attention.ts';
 import { check, checkClose, checkEqualArrays } from './check.ts';
 import type { NamedCheck } from './kernelChecks.ts';
 import { randomNormalish, seededRandom } from './random.ts';
@@ -44,14 +51,18 @@ const CASES: AttentionCase[] = [
   { headDim: 32, group: 2, kvHeads: 2, keys: 130, splits: 64, seed: 66 },
 ];
 
-/** Prompts: every token attends to its own causal keys (ropeKvWrite, then attentionPartial). */
+/** Prompts: every token attends to its own causal keys (ropeKvWrite, then attentionPartial or attentionPrompt). */
 const PROMPT_CASES: AttentionCase[] = [
   // the 2B-4T head, keys over three tiles
   { headDim: 128, group: 4, kvHeads: 2, keys: 150, tokens: 7, splits: 1, seed: 71 },
-  // a whole prompt from position 0
+  // a whole prompt from position 0: rows of one workgroup see different numbers of keys
   { headDim: 64, group: 1, kvHeads: 2, keys: 70, tokens: 70, splits: 1, seed: 72 },
   // the limits: 8 query heads per KV head of head_dim 256
   { headDim: 256, group: 8, kvHeads: 1, keys: 40, tokens: 5, splits: 1, seed: 73 },
+  // 3 heads per KV head: a block of rows ends inside a token's heads; the last block partly empty
+  { headDim: 96, group: 3, kvHeads: 2, keys: 90, tokens: 45, splits: 1, seed: 74 },
+  // head_dim 100: the last lanes of a row hold nothing of the head
+  { headDim: 100, group: 1, kvHeads: 1, keys: 300, tokens: 33, splits: 1, seed: 75 },
 ];
 
 const f = Math.fround;
@@ -71,9 +82,11 @@ function rotate(v: Float32Array, base: number, headDim: number, cos: Float32Arra
 
 /**
  * One pass of `c.tokens` tokens (default 1: a decode step) whose last attends to `c.keys` keys,
- * through `decodeSlices`' one-token kernel or, for a prompt, ropeKvWrite and attentionPartial.
+ * through `options.decodeSlices`' one-token kernel or, for a prompt, ropeKvWrite and
+ * attentionPartial, or attentionPrompt with `options.promptLanes`.
  */
-async function checkCase(ctx: GpuContext, c: AttentionCase, decodeSlices: number | undefined): Promise<void> {
+async function checkCase(ctx: GpuContext, c: AttentionCase, options: AttentionOptions): Promise<void> {
+  const { decodeSlices, promptLanes } = options;
   const { device } = ctx;
   const D = c.headDim;
   const tokens = c.tokens ?? 1;
@@ -81,7 +94,9 @@ async function checkCase(ctx: GpuContext, c: AttentionCase, decodeSlices: number
   const shape = { qHeads, kvHeads: c.kvHeads, headDim: D };
   const kernel =
     tokens > 1
-      ? 'attentionPartial'
+      ? promptLanes === undefined
+        ? 'attentionPartial'
+        : `attentionPrompt (${promptLanes} lanes)`
       : decodeSlices === undefined
         ? 'attentionPartial.rope'
         : `attentionDecode (${decodeSlices} slices)`;
@@ -98,7 +113,7 @@ async function checkCase(ctx: GpuContext, c: AttentionCase, decodeSlices: number
   const cos = Float32Array.from(angles, Math.cos);
   const sin = Float32Array.from(angles, Math.sin);
   // the combine as models compile it (MAX_SPLITS slots): one pipeline for every case
-  const kernels = new AttentionKernels(device, shape, { decodeSlices });
+  const kernels = new AttentionKernels(device, shape, { decodeSlices, promptLanes });
   const buffers = {
     step: createUniformBuffer(device, 'step', new Uint32Array([pos0, 0, 0, 0])),
     qkv: createStorageBuffer(device, 'qkv', qkv),
@@ -154,15 +169,19 @@ export const attentionChecks: NamedCheck[] = [
     async run(ctx) {
       for (const c of CASES) {
         const slices = attentionDecodeSlices(ctx.caps, c.headDim);
-        if (slices !== undefined) await checkCase(ctx, c, slices);
-        if (c.partialToo || slices === undefined) await checkCase(ctx, c, undefined);
+        if (slices !== undefined) await checkCase(ctx, c, { decodeSlices: slices });
+        if (c.partialToo || slices === undefined) await checkCase(ctx, c, {});
       }
     },
   },
   {
-    name: "a prompt's attention (RoPE and cache writes, causal softmax per token) matches the CPU",
+    name: "a prompt's attention (RoPE and cache writes, causal softmax per token) matches the CPU, through attentionPartial and, where the adapter has subgroups, attentionPrompt",
     async run(ctx) {
-      for (const c of PROMPT_CASES) await checkCase(ctx, c, undefined);
+      for (const c of PROMPT_CASES) {
+        const lanes = attentionPromptLanes(ctx.caps, c.headDim);
+        if (lanes !== undefined) await checkCase(ctx, c, { promptLanes: lanes });
+        await checkCase(ctx, c, {});
+      }
     },
   },
   {

@@ -2,6 +2,7 @@ import ropeSource from '../../shaders/ropeKvWrite.wgsl?raw';
 import partialSource from '../../shaders/attentionPartial.wgsl?raw';
 import combineSource from '../../shaders/attentionCombine.wgsl?raw';
 import decodeSource from '../../shaders/attentionDecode.wgsl?raw';
+import promptSource from '../../shaders/attentionPrompt.wgsl?raw';
 import { ComputeKernel, type Dispatch } from '../gpu/computeKernel.ts';
 import type { GpuCapabilities } from '../gpu/context.ts';
 import { createUniformBuffer } from '../gpu/buffers.ts';
@@ -65,6 +66,28 @@ export function attentionDecodeSlices(caps: GpuCapabilities, headDim: number): n
   return Math.min(DECODE_MAX_SLICES, 2 ** Math.floor(Math.log2(caps.subgroupMinSize)), fit);
 }
 
+/** attentionPrompt.wgsl's invocations (WG). */
+const PROMPT_WORKGROUP = 256;
+/** ...the most vec4s of a head each of a row's lanes holds: bounds its registers... */
+const PROMPT_LANE_VEC4S = 4;
+/** ...and the vec4s of keys (and of values) it stages in workgroup memory at a time (TILE_VEC4S). */
+const PROMPT_TILE_VEC4S = 512;
+/** The sets of rows its invocations hold (ROW_SETS). */
+const PROMPT_ROW_SETS = 2;
+/** Keys its rows take at a time (CHUNK): a tile holds a whole number of them. */
+const PROMPT_CHUNK = 4;
+
+/**
+ * Lanes per query row of attentionPrompt.wgsl for heads of `headDim` on an adapter whose smallest
+ * subgroup has `subgroupMinSize` invocations (enough that a lane holds at most PROMPT_LANE_VEC4S
+ * vec4s of a head, where subgroups allow), or undefined where it cannot run (it needs subgroup_id).
+ */
+export function attentionPromptLanes(caps: GpuCapabilities, headDim: number): number | undefined {
+  if (!caps.subgroups || !caps.subgroupId || caps.subgroupMinSize < 1) return undefined;
+  const wanted = 2 ** Math.ceil(Math.log2(Math.ceil(headDim / 4 / PROMPT_LANE_VEC4S)));
+  return Math.min(wanted, 2 ** Math.floor(Math.log2(caps.subgroupMinSize)));
+}
+
 /**
  * The most key spans of a decode step's attention, by its one-token kernel: attentionDecode's
  * workgroups are four times attentionPartial's, and 64 spans of them were more than an H200 holds
@@ -93,13 +116,19 @@ export interface AttentionOptions {
    * attentionPartial.wgsl with RoPE folded in.
    */
   decodeSlices?: number;
+  /**
+   * Lanes per query row of attentionPrompt.wgsl (attentionPromptLanes): given, prompts run it;
+   * else attentionPartial.wgsl per token and the combine.
+   */
+  promptLanes?: number;
 }
 
 /**
  * RoPE + KV-cache write (ropeKvWrite.wgsl), then causal GQA attention in two steps:
  * per-split softmax states (attentionPartial.wgsl) merged by attentionCombine.wgsl. For one token
  * (a decode step) the first kernel's work happens inside the second, attentionDecode.wgsl where
- * the adapter has subgroups: one dispatch fewer.
+ * the adapter has subgroups: one dispatch fewer. Prompts, where the adapter has subgroups, attend
+ * in one kernel after the KV-cache write (attentionPrompt.wgsl).
  */
 export class AttentionKernels {
   private readonly rope: ComputeKernel;
@@ -109,6 +138,8 @@ export class AttentionKernels {
   private readonly combine: ComputeKernel;
   /** Prompts take one split: a combine without the empty slots. */
   private readonly combineOneSplit: ComputeKernel;
+  /** Prompts' attention in one kernel, where the adapter has subgroups. */
+  private readonly prompt?: { kernel: ComputeKernel; rowsPerWorkgroup: number };
 
   /** The most key spans a pass may use: a decode step's split count (decodeSplitsFor). */
   readonly maxSplits: number;
@@ -148,6 +179,7 @@ export class AttentionKernels {
       constants: { SLOTS: 1 },
       slots,
     });
+    if (options.promptLanes !== undefined) this.prompt = this.promptKernel(options.promptLanes);
   }
 
   prepare(c: AttentionCall): Dispatch[] {
@@ -155,7 +187,7 @@ export class AttentionKernels {
     if (!(Number.isInteger(c.splits) && c.splits >= 1 && c.splits <= this.maxSplits))
       throw new InvalidArgumentError(`attention splits must be an integer in 1..${this.maxSplits}, got ${c.splits}`);
     const qkvStride = (qHeads + 2 * kvHeads) * headDim;
-    const partialValues = new Uint32Array([qHeads, kvHeads, qkvStride, c.splits, 0, 0, 0, 0]);
+    const partialValues = new Uint32Array([qHeads, kvHeads, qkvStride, c.splits, 0, c.tokens, 0, 0]);
     new Float32Array(partialValues.buffer)[4] = 1 / Math.sqrt(headDim);
     const partialParams = createUniformBuffer(this.device, 'attentionPartial.params', partialValues);
     const combine = c.splits === 1 ? this.combineOneSplit : this.combine;
@@ -165,6 +197,15 @@ export class AttentionKernels {
       new Uint32Array([qHeads, kvHeads, headDim, c.splits]),
     );
     const oneToken = c.tokens === 1;
+    if (!oneToken && this.prompt) {
+      const { kernel, rowsPerWorkgroup } = this.prompt;
+      const rowBlocks = Math.ceil((c.tokens * qHeads) / kvHeads / rowsPerWorkgroup);
+      const bind = { p: partialParams, step: c.step, qkv: c.qkv, kCache: c.kCache, vCache: c.vCache, out: c.out };
+      return [
+        this.ropeDispatch(c, qkvStride),
+        { kernel, bindGroup: kernel.bind(bind), workgroups: [kvHeads, rowBlocks, 1] },
+      ];
+    }
     const partial = oneToken ? this.partialOneToken : this.partial;
     return [
       ...(oneToken ? [] : [this.ropeDispatch(c, qkvStride)]),
@@ -206,6 +247,25 @@ export class AttentionKernels {
       constants: { HEAD_DIM: headDim, GROUP: qHeads / kvHeads, SLICES: slices },
       slots: { registerArrays },
     });
+  }
+
+  private promptKernel(lanes: number): { kernel: ComputeKernel; rowsPerWorkgroup: number } {
+    const { qHeads, kvHeads, headDim } = this.shape;
+    if (!(Number.isInteger(Math.log2(lanes)) && lanes >= 1 && lanes <= PROMPT_WORKGROUP))
+      throw new InvalidArgumentError(
+        `attention promptLanes must be a power of two up to ${PROMPT_WORKGROUP}, got ${lanes}`,
+      );
+    const tileKeys = Math.floor(PROMPT_TILE_VEC4S / (headDim / 4) / PROMPT_CHUNK) * PROMPT_CHUNK;
+    const sizes = [
+      `const LANES = ${lanes}u;`,
+      `const LANE_VEC4S = ${Math.ceil(headDim / 4 / lanes)}u;`,
+      `const TILE_KEYS = ${tileKeys}u;`,
+    ].join('\n');
+    const kernel = new ComputeKernel(this.device, 'attentionPrompt', promptSource, {
+      constants: { HEAD_DIM: headDim, GROUP: qHeads / kvHeads },
+      slots: { promptLanes: sizes },
+    });
+    return { kernel, rowsPerWorkgroup: (PROMPT_WORKGROUP / lanes) * PROMPT_ROW_SETS };
   }
 
   /** RoPE on q and k and the KV-cache write of a prompt's tokens, before any of them attends. */

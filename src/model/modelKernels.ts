@@ -16,7 +16,12 @@ import { NormQuantizeKernel, type QuantizeForm } from '../kernels/normQuantize.t
 import { NormQuantizeGemvKernel, normQuantizeGemvPlan } from '../kernels/normQuantizeGemv.ts';
 import { RmsNormKernel } from '../kernels/rmsNorm.ts';
 import { EmbedLookupKernel } from '../kernels/embedLookup.ts';
-import { AttentionKernels, attentionDecodeSlices, decodeSplitsFor } from '../kernels/attention.ts';
+import {
+  AttentionKernels,
+  attentionDecodeSlices,
+  attentionPromptLanes,
+  decodeSplitsFor,
+} from '../kernels/attention.ts';
 import { LmHeadKernel } from '../kernels/lmHead.ts';
 import { ArgmaxKernel } from '../kernels/argmax.ts';
 import { SampleKernel } from '../kernels/sample.ts';
@@ -129,7 +134,11 @@ export async function compileModelKernels(
       return new AttentionKernels(
         device,
         { qHeads: c.numHeads, kvHeads: c.numKvHeads, headDim: c.headDim },
-        { maxSplits: decodeSplitsFor(choices.contextLength, decodeSlices), decodeSlices },
+        {
+          maxSplits: decodeSplitsFor(choices.contextLength, decodeSlices),
+          decodeSlices,
+          promptLanes: attentionPromptLanes(caps, c.headDim),
+        },
       );
     },
     ...(fusedDecode ? { decodeLinears: () => decodeLinearKernels(ctx, c, outputsNormalized) } : {}),
