@@ -42,6 +42,15 @@ const NEG_BIG = -3.0e38; // stands for -inf, which WGSL implementations need not
 var<workgroup> kTile: array<vec4<f32>, TILE_VEC4S>; // [key of the tile, HEAD_DIM / 4]
 var<workgroup> vTile: array<vec4<f32>, TILE_VEC4S>;
 
+// The cache index of vec4 i of tile `tile`'s keys (or values) of head kvh: keys from lastKeys on
+// re-read the last one, vec4s past the tile the tile's last.
+fn stagedSource(tile: u32, i: u32, lastKeys: u32, kvh: u32) -> u32 {
+  let D4 = HEAD_DIM / 4u;
+  let v = min(i, TILE_KEYS * D4 - 1u);
+  let key = min(tile * TILE_KEYS + v / D4, lastKeys - 1u);
+  return (key * p.kvHeads + kvh) * D4 + v % D4;
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32, @builtin(subgroup_id) subgroup: u32,
         @builtin(subgroup_invocation_id) inSubgroup: u32, @builtin(subgroup_size) subgroupSize: u32) {
@@ -74,8 +83,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   var kk: array<vec4<f32>, STAGED>;
   var vv: array<vec4<f32>, STAGED>;
   for (var s = 0u; s < STAGED; s++) {
-    let i = min(lid + WG * s, TILE_KEYS * D4 - 1u);
-    let src = (min(i / D4, lastKeys - 1u) * p.kvHeads + kvh) * D4 + i % D4;
+    let src = stagedSource(0u, lid + WG * s, lastKeys, kvh);
     kk[s] = kCache[src];
     vv[s] = vCache[src];
   }
@@ -92,9 +100,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     workgroupBarrier();
     if (tile + 1u < tiles) {
       for (var s = 0u; s < STAGED; s++) {
-        let i = min(lid + WG * s, TILE_KEYS * D4 - 1u);
-        let key = min((tile + 1u) * TILE_KEYS + i / D4, lastKeys - 1u);
-        let src = (key * p.kvHeads + kvh) * D4 + i % D4;
+        let src = stagedSource(tile + 1u, lid + WG * s, lastKeys, kvh);
         kk[s] = kCache[src];
         vv[s] = vCache[src];
       }

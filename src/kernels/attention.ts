@@ -189,13 +189,7 @@ export class AttentionKernels {
     const qkvStride = (qHeads + 2 * kvHeads) * headDim;
     const partialValues = new Uint32Array([qHeads, kvHeads, qkvStride, c.splits, 0, c.tokens, 0, 0]);
     new Float32Array(partialValues.buffer)[4] = 1 / Math.sqrt(headDim);
-    const partialParams = createUniformBuffer(this.device, 'attentionPartial.params', partialValues);
-    const combine = c.splits === 1 ? this.combineOneSplit : this.combine;
-    const combineParams = createUniformBuffer(
-      this.device,
-      'attentionCombine.params',
-      new Uint32Array([qHeads, kvHeads, headDim, c.splits]),
-    );
+    const partialParams = createUniformBuffer(this.device, 'attention.params', partialValues);
     const oneToken = c.tokens === 1;
     if (!oneToken && this.prompt) {
       const { kernel, rowsPerWorkgroup } = this.prompt;
@@ -206,6 +200,12 @@ export class AttentionKernels {
         { kernel, bindGroup: kernel.bind(bind), workgroups: [kvHeads, rowBlocks, 1] },
       ];
     }
+    const combine = c.splits === 1 ? this.combineOneSplit : this.combine;
+    const combineParams = createUniformBuffer(
+      this.device,
+      'attentionCombine.params',
+      new Uint32Array([qHeads, kvHeads, headDim, c.splits]),
+    );
     const partial = oneToken ? this.partialOneToken : this.partial;
     return [
       ...(oneToken ? [] : [this.ropeDispatch(c, qkvStride)]),
